@@ -13,6 +13,12 @@ puts these in Value's class, and takes them away when the capture ends):
   learner's that names ``_data`` starts (``watching.follow_data``): the engine reads the
   field at every node, and a capture of code that never names it (as an attribute, or a
   text: ``getattr(x, "_data")``) pays nothing.
+- **the engine's fields that hold a node's local derivatives** (``_da``, ``_db``,
+  ``_list_grads``: what ``local_grads`` gives, and every name of ``local_grads`` itself,
+  microgpt's ``_local_grads``: ``local_grads_refused``): read by the learner's code, refused,
+  naming the line (numbers no program follows: a program computes no local derivative); the
+  engine's code reads them as they are (``RefusedField``). Put in place with ``_data``'s
+  (``FIELDS``).
 - **a Value copied** (``copy.copy``, ``copy.deepcopy``, a pickle: ``copies``).
 """
 
@@ -26,7 +32,74 @@ from tinygrad_edu.program import reading
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["ClassLabel", "DataField", "copies"]
+__all__ = ["FIELDS", "ClassLabel", "DataField", "RefusedField", "copies", "local_grads_refused",
+           "names_a_field"]
+
+FIELDS = ("_data", "_da", "_db", "_list_grads")
+"""The engine's fields a capture puts its own in place of once code of the learner's that
+names one starts (``watching.follow_data``): ``_data`` followed, the others refused."""
+
+_LOCAL_GRADS = ("it reads a node's {}: numbers of the graph a program cannot "
+                "follow (grad(), jacobian() and gradients() without create_graph read them "
+                "too); read them outside the compiled function, or return the loss and call "
+                "backward() on what the compiled function returns")
+_WHY: dict[str, str] = {}
+
+
+def _named(name: str) -> str:
+    return name if name == "local_grads" else f"{name} (its local_grads)"
+
+
+def names_a_field(code: Any) -> bool:
+    """Whether ``code`` names one of ``FIELDS`` (``x._da``, ``getattr(x, "_da")``)."""
+    return any(name in code.co_names or name in code.co_consts for name in FIELDS)
+
+
+def local_grads_refused(name: str, local_grads: Any) -> Any:
+    """Value's ``local_grads`` under ``name`` (its own, or an alias: microgpt's
+    ``_local_grads``) as a capture sees it: read, refused, naming the line."""
+    def local_grads_(v: Value) -> Any:
+        found = recording()
+        if found is not None:
+            found.refuse(_LOCAL_GRADS.format(_named(name)))
+        return local_grads.__get__(v)
+
+    return property(local_grads_, doc=local_grads.__doc__)
+
+
+class RefusedField:
+    """One of Value's fields that holds numbers no program follows (see the module's
+    docstring), as the learner's code reads it: refused, naming the line; the engine's code
+    meets the field itself (``slot``; None for one kept in a Value's ``__dict__``)."""
+
+    def __init__(self, name: str, slot: Any) -> None:
+        self.name, self.slot = name, slot
+        self.why = _WHY.get(name) or _LOCAL_GRADS.format(_named(name))
+
+    def __get__(self, v: Any, owner: Any = None) -> Any:
+        if v is None:  # (``type(z)._da.__get__(z)``: this one's, refused)
+            return self
+        found = recording()
+        if found is not None and user_code(_getframe(1).f_code):
+            found.refuse(self.why)
+        if self.slot is not None:
+            return self.slot.__get__(v, owner)
+        try:
+            return vars(v)[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, v: Any, x: Any) -> None:
+        if self.slot is not None:
+            self.slot.__set__(v, x)
+        else:
+            vars(v)[self.name] = x
+
+    def __delete__(self, v: Any) -> None:
+        if self.slot is not None:
+            self.slot.__delete__(v)
+        else:
+            del vars(v)[self.name]
 
 
 class ClassLabel:

@@ -20,7 +20,9 @@ The engine's own ways to a Value's number, bound before the call (an attacker's 
 ``operator.attrgetter("_data")`` (``Value.data.fget`` is one), ``Value.data`` itself or its
 ``__get__``, read the field by its name, which the capture follows where the learner's code
 reads it (``reads_data``: ``watching.follow_data``); ``Value.__dict__["_data"]`` or
-``["grad"]`` (the slots themselves, or their ``__get__``) and Value's methods that give its
+``["grad"]`` (the slots themselves, or their ``__get__``; a node's local derivatives':
+``_da``, ``_db``, ``_list_grads``, ``local_grads`` under any of its names, or its ``fget``)
+and Value's methods that give its
 number (``Value.item``, ``w.item``, ``Value.__float__``), held, read it where no capture sees:
 the number (or gradient) of the capture was the program's at every call. They are refused,
 naming what is held and where (``engines_own``).
@@ -34,6 +36,7 @@ import types
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.program.fields import FIELDS
 
 __all__ = ["engines_own", "held_unseen", "reads_data", "type_held", "unseen_state"]
 
@@ -85,7 +88,12 @@ def type_held(where: str) -> str:
 
 
 _HAS = dict(vars(Value))  # (Value's own, before any capture puts its own in place)
-_FIELDS = {id(_HAS[name]): name for name in ("_data", "grad") if name in _HAS}
+_FIELDS: dict[int, str] = {id(_HAS[name]): name for name in (
+    "_data", "grad", "_da", "_db", "_list_grads") if name in _HAS}
+if "local_grads" in _HAS:  # (held by any of its names, or its getter)
+    _FIELDS.update({id(_HAS["local_grads"]): "local_grads",
+                    id(_HAS["local_grads"].fget): "local_grads"})
+"""Value's own fields (its slots; ``local_grads`` under each of its names, and its getter)."""
 _READERS = {id(_HAS[name]): name for name in (
     "item", "detach", "backward", "__float__", "__int__", "__round__", "__format__", "__repr__",
     "__bool__", "__lt__", "__le__", "__gt__", "__ge__", "__copy__", "__deepcopy__",
@@ -109,7 +117,7 @@ def reads_data(x: Any) -> bool:
         names = x.__reduce__()[1]
     except Exception:
         return False
-    return any(type(n) is str and "_data" in n.split(".") for n in names)
+    return any(type(n) is str and not set(FIELDS).isdisjoint(n.split(".")) for n in names)
 
 
 def engines_own(x: Any, where: str) -> str | None:
@@ -121,13 +129,13 @@ def engines_own(x: Any, where: str) -> str | None:
     else:
         held = x
     field = _FIELDS.get(id(held))
-    if field is not None and held is _HAS[field]:
-        what = "number" if field == "_data" else "gradient"
+    if field is not None and held in (_HAS[field], getattr(_HAS[field], "fget", None)):
+        what = {"_data": "number", "grad": "gradient"}.get(field, "local derivative")
         return (f"it holds Value's own field {field!r} (a Value's {what}, read past what a "
                 f"capture sees) at {where}, bound before the call: what it read at the capture "
                 "would be the program's at every call; " + (
                     "read x.data (or x._data) by its name, which a capture follows"
-                    if field == "_data" else "read gradients outside the compiled function"))
+                    if field == "_data" else f"read {what}s outside the compiled function"))
     method = _READERS.get(id(held))
     if method is not None and held is _HAS[method]:
         return (f"it holds Value's own method {method!r} at {where}, bound before the call, "

@@ -55,7 +55,10 @@ def children_of(node: Value) -> tuple[Value, ...]:
 
 def local_grads_of(node: Value) -> tuple[float, ...]:
     """d(node)/d(child) for each child, as the forward pass computed them."""
-    return tuple(node._local_grads)
+    return tuple(_LOCAL_GRADS.__get__(node))
+
+
+_LOCAL_GRADS = vars(Value)["local_grads"]  # (the engine's: a capture refuses the learner's)
 
 
 def number_of(node: Value) -> float:

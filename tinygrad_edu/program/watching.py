@@ -56,7 +56,15 @@ from typing import Any
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import outside_calls, reading, settings, written_out
-from tinygrad_edu.program.fields import ClassLabel, DataField, copies
+from tinygrad_edu.program.fields import (
+    FIELDS,
+    ClassLabel,
+    DataField,
+    RefusedField,
+    copies,
+    local_grads_refused,
+    names_a_field,
+)
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.number_steps import as_float, fsum
@@ -208,13 +216,18 @@ def _patch() -> None:
             _put(owner, name, new)
 
 
-def follow_data() -> None:
-    """Value's ``_data`` read by the learner's code followed as ``.data`` (``fields.py``),
-    from now until the capture ends: code of the learner's that names it starts."""
+def follow_data(code: Any = None) -> None:
+    """Value's ``_data`` read by the learner's code followed as ``.data``, its local
+    derivatives' fields and ``_data_before`` refused (``fields.FIELDS``), from now until the
+    capture ends: code of the learner's that names one starts (``code``, where given)."""
+    if code is not None and not names_a_field(code):
+        return
     with _patch_lock:
         slot = Value.__dict__.get("_data")
         if _patched and slot is not None and not isinstance(slot, DataField):
             _put(Value, "_data", DataField(slot, Value.__dict__["data"]))
+            for name in FIELDS[1:]:
+                _put(Value, name, RefusedField(name, Value.__dict__.get(name)))
 
 
 def _put_in_this_thread(module: types.ModuleType, name: str, new: type) -> None:
@@ -308,17 +321,9 @@ def _value_methods() -> dict[str, Any]:
             grad.__set__(v, number)
 
         replaced["grad"] = property(grad_get, grad_set)
-    if "local_grads" in has:
-        local_grads = has["local_grads"]
-
-        def local_grads_(v: Value) -> Any:
-            found = recording()
-            if found is not None:
-                found.refuse("it reads a node's local_grads: numbers of the graph a program "
-                             "cannot follow; read them outside the compiled function")
-            return local_grads.__get__(v)
-
-        replaced["local_grads"] = property(local_grads_)
+    local_grads = has.get("local_grads")
+    for name in [n for n, x in has.items() if x is local_grads is not None]:  # (and every
+        replaced[name] = local_grads_refused(name, local_grads)  # alias: ``_local_grads``)
     backward = has["backward"]
 
     def backward_(v: Value, *args: Any, **kwargs: Any) -> Any:
