@@ -180,3 +180,46 @@ def test_a_set_of_values_copied_unseen_into_another_is_refused():
     for k in range(3):
         xs[k].data = 0.5 + k
         same(step, before, [W, *xs], xs)
+
+
+def test_micrograds_prev_of_a_node_made_in_the_call_gone_through_is_refused():
+    """micrograd's ``_prev``, the set of a node's parents the engine makes, gone through
+    (``for c in z._prev``, ``next(iter(...))``, ``sorted``, ``list``: its topological sort's
+    habit) where the parents were made in the call: the engine's order followed their
+    addresses, the program kept the capture's, silently (an attacker's, a64: 3.075 or 0.225
+    by the call). Refused, naming the line, as ``set(z.parents)`` is; its size, ``in``, and
+    the ``_prev`` of a node whose parents were made before the call, are the engine's."""
+    b = Value(-0.2)
+
+    def first(x):
+        z = (W * x) + (b * x)
+        return next(iter(z._prev)) * 2.0 + z
+
+    def looped(x):
+        z = (W * x) * (b * x)
+        s = 0.0
+        for c in z._prev:
+            s = s * 3.0 + c.data
+        return z * s
+
+    def listed(x):
+        z = (W * x) + (b * x)
+        return sum(sorted(z._prev, key=lambda c: 0.0), Value(0.0)) + sum(list(z._prev))
+
+    for f in (first, looped, listed):
+        for native in (True, False):
+            with pytest.raises(RuntimeError, match=r"goes through a set of Values made in the "
+                                                   r"call .* at test_sets_gone_through\.py:\d+"):
+                compile(f, native=native)(1.5)
+
+    def asked(x):
+        z = (W * x) + (b * x)
+        y = W + b  # (parents made before the call: one order at every call)
+        n = len(z._prev) + (1.0 if W in y._prev else 0.0)
+        return z * n + sum(y._prev, Value(0.0)) * x
+
+    for native in (True, False):
+        step = compile(asked, native=native)
+        for k in range(3):
+            same(step, asked, [W, b], 1.5 + k)
+        assert step.captures == 1
