@@ -32,8 +32,8 @@ from tinygrad_edu.program import reading
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["FIELDS", "ClassLabel", "DataField", "RefusedField", "copies", "local_grads_refused",
-           "names_a_field"]
+__all__ = ["FIELDS", "ClassLabel", "DataField", "RefusedField", "copies", "label_read",
+           "local_grads_refused", "names_a_field"]
 
 FIELDS = ("_data", "_da", "_db", "_list_grads")
 """The engine's fields a capture puts its own in place of once code of the learner's that
@@ -116,6 +116,14 @@ class ClassLabel:
                 user_code(_getframe(1).f_code):
             found.default_labels.setdefault(id(v), (v, learners_line()))
         return self.default
+
+
+def label_read(v: Any) -> None:
+    """A Value's label read for the learner's code by a capture's stand-in (``detach()``, a
+    copy keep it): where it is the class's, noted, as ``ClassLabel`` notes it."""
+    found = recording()
+    if found is not None and id(v) not in found.made and "label" not in vars(v):
+        found.default_labels.setdefault(id(v), (v, learners_line()))
 
 
 class DataField:

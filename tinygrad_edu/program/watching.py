@@ -64,6 +64,7 @@ from tinygrad_edu.program.fields import (
     DataField,
     RefusedField,
     copies,
+    label_read,
     local_grads_refused,
     names_a_field,
 )
@@ -307,8 +308,13 @@ def _value_methods() -> dict[str, Any]:
     if item is not None:
         replaced["item"] = lambda v: get(v) if recording() is not None else item(v)
     if detach is not None:
-        replaced["detach"] = lambda v: (Value(get(v)) if recording() is not None
-                                        else detach(v))
+        def detach_(v: Value) -> Any:
+            if recording() is None:
+                return detach(v)
+            label_read(v)  # (the engine's, its number followed: its class and label kept)
+            return type(v)(get(v), label=v.label)
+
+        replaced["detach"] = detach_
     if grad is not None:
         def grad_get(v: Value) -> Any:
             found = recording()
