@@ -69,8 +69,8 @@ class _Builder:
             return [a for a in _recipe(record.no_graph[id(item)])[1]
                     if isinstance(a, (Traced, Value))]
         made_from = [record.leaves[id(item)]] if id(item) in record.leaves else []
-        if reading.is_leaf(item):
-            return made_from
+        if reading.is_leaf(item) or id(item) in record.copied:  # (a node copied: its
+            return made_from  # original's number, followed)
         found = [*made_from, *reading.children_of(item)]
         if id(item) in record.made:
             for x in reading.numbers_given(item):
@@ -106,7 +106,7 @@ class _Builder:
         elif id(item) in record.no_graph:
             name, operands = _recipe(record.no_graph[id(item)])
             self.slots[id(item)] = self.node_step(item, name, operands, graded=False)
-        elif reading.is_leaf(item):
+        elif reading.is_leaf(item) or id(item) in record.copied:
             self.slots[id(item)] = self.leaf_slot(item)
         elif id(item) in record.made:
             self.slots[id(item)] = self.made_step(item)
@@ -210,7 +210,8 @@ class _Builder:
 
     def _graded(self, values: Any) -> None:
         for v in values:
-            if reading.is_leaf(v) and (id(v) in self.record.made or id(v) in self.record.leaves):
+            if (reading.is_leaf(v) or id(v) in self.record.copied) and (
+                    id(v) in self.record.made or id(v) in self.record.leaves):
                 self.graded.add(self.slots[id(v)])
 
     def _label(self, node: Value, slot: int) -> None:
@@ -261,7 +262,7 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values
     build = _Builder(record, arg_values)
     tape = build.tape
     order = walk(root)
-    backward_nodes = [n for n in order if not reading.is_leaf(n)]
+    backward_nodes = [n for n in order if not reading.is_leaf(n) and id(n) not in record.copied]
     guards = [_plain_guard(g) for g in record.guards]
     extra: list[Any] = [*outputs]
     for g in guards:

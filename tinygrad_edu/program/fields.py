@@ -28,6 +28,7 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
@@ -148,15 +149,22 @@ class DataField:
 
 
 def copies(has: Any, get: Any) -> dict[str, Any]:
-    """A Value copied as a capture sees it: ``copy.deepcopy`` (every node it depends on
-    copied: no gradient reaches a Value of the caller's through it) and ``copy.copy`` of a
-    leaf are a new leaf holding its number, followed (as ``Value(v.data)``); ``copy.copy`` of
-    a node (a new node sharing its parents) and a pickle (bytes holding its number now) are
-    refused, naming the line."""
+    """A Value copied as a capture sees it: ``copy.deepcopy`` and ``copy.copy`` of a leaf are
+    the engine's copies (every field, its ``__dict__``; ``copy.deepcopy`` of a node, its graph
+    copied: no gradient reaches a Value of the caller's through it), each copied Value's
+    number followed, its original's (``Recording.copied``: a node copied, a number in the
+    program); ``copy.copy`` of a node (a new node sharing its parents) and a pickle (bytes
+    holding its number now) are refused, naming the line."""
     shallow, deep, reduce = has["__copy__"], has["__deepcopy__"], has["__reduce__"]
 
-    def leaf(v: Value) -> Value:
-        return type(v)(get(v), label=reading.label_of(v))
+    def followed(copied: Value, v: Value) -> None:
+        found = recording()
+        assert found is not None
+        label_read(v)  # (the class's, where it has none: guarded)
+        found.leaves[id(copied)] = get(v)
+        found.made[id(copied)] = copied
+        if not reading.is_leaf(copied):
+            found.copied.add(id(copied))
 
     def copy_(v: Value) -> Any:
         found = recording()
@@ -167,10 +175,18 @@ def copies(has: Any, get: Any) -> dict[str, Any]:
                          "which a program cannot follow; use the Value itself, or "
                          "copy.deepcopy(v) or Value(v.data) for a leaf holding its number")
             return v
-        return leaf(v)
+        made = shallow(v)
+        followed(made, v)
+        return made
 
     def deepcopy_(v: Value, memo: Any) -> Any:
-        return deep(v, memo) if recording() is None else leaf(v)
+        if recording() is None:
+            return deep(v, memo)
+        originals = [node for node in walk(v) if id(node) not in memo]
+        made = deep(v, memo)
+        for node in originals:
+            followed(memo[id(node)], node)
+        return made
 
     def reduce_(v: Value) -> Any:
         found = recording()

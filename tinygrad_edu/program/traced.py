@@ -93,6 +93,7 @@ class Recording:
         self.given: dict[int, tuple[float, Traced]] = {}  # id(float object) -> it, its source
         self.leaves: dict[int, Traced] = {}  # id(leaf Value) -> the traced number it holds
         self.made: dict[int, Any] = {}  # id(Value) -> Value, made in the capture
+        self.copied: set[int] = set()  # (nodes copied: ``fields.copies``, numbers followed)
         self.reads: list[Traced] = []  # every .data read
         self.read_of: dict[int, Traced] = {}  # id(Value) -> its .data read (it holds it)
         self.steps: list[Traced] = []  # every number computed, in order
