@@ -40,9 +40,12 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **Value's ways to give its number to code** (``data``, ``item``, ``detach``, ``float``,
   formatting, ``repr``, comparisons, truth, ``Value(...)``): the learner's code reads a
   number there, and no engine can say so without knowing of tools; ``.grad``,
-  ``local_grads`` and ``backward()`` refuse there, naming the line. Its ``label`` where a
-  Value has none (the class's: a branch on it is guarded) and, once the learner's code that
-  names it starts, its ``_data`` (read by that code as ``.data``): ``fields.py``.
+  ``local_grads`` (under each of its names: microgpt's ``_local_grads``, which ``grad()``
+  reads), ``_data_before`` and ``backward()`` refuse there, naming the line; ``_prev`` is a
+  set of the learner's (gone through, refused where it holds Values made in the call). Its
+  ``label`` where a Value has none (the class's: a branch on it is guarded) and, once the
+  learner's code that names it starts, its ``_data`` (read by that code as ``.data``) and
+  the fields of its local derivatives (``_da``...: refused): ``fields.py``.
 - **The engine's node builders** (module globals the operators call: ``engine.apply``,
   ``sums.many``): so that a node made before the capture (given, or kept
   outside) is known as such, an unused node still raises as the engine's, and an op that

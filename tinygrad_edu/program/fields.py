@@ -15,10 +15,13 @@ puts these in Value's class, and takes them away when the capture ends):
   text: ``getattr(x, "_data")``) pays nothing.
 - **the engine's fields that hold a node's local derivatives** (``_da``, ``_db``,
   ``_list_grads``: what ``local_grads`` gives, and every name of ``local_grads`` itself,
-  microgpt's ``_local_grads``: ``local_grads_refused``): read by the learner's code, refused,
-  naming the line (numbers no program follows: a program computes no local derivative); the
-  engine's code reads them as they are (``RefusedField``). Put in place with ``_data``'s
-  (``FIELDS``).
+  microgpt's ``_local_grads``: ``local_grads_refused``) and **``_data_before``** (the number
+  a Value held before its last ``.data =``, kept for drawings): read by the learner's code,
+  refused, naming the line (numbers no program follows: a program computes no local
+  derivative, and ``_data_before`` changes outside the call); the engine's code reads them as
+  they are (``RefusedField``). The first three put in place with ``_data``'s (``FIELDS``);
+  ``_data_before``, kept in a Value's ``__dict__`` (no field the engine reads at every node),
+  at every capture.
 - **a Value copied** (``copy.copy``, ``copy.deepcopy``, a pickle: ``copies``).
 """
 
@@ -44,7 +47,9 @@ _LOCAL_GRADS = ("it reads a node's {}: numbers of the graph a program cannot "
                 "follow (grad(), jacobian() and gradients() without create_graph read them "
                 "too); read them outside the compiled function, or return the loss and call "
                 "backward() on what the compiled function returns")
-_WHY: dict[str, str] = {}
+_WHY = {"_data_before": "it reads a Value's _data_before (the number it held before its last "
+                        ".data =, kept for drawings), which changes outside the call and a "
+                        "program cannot follow; keep the number you need and pass it in"}
 
 
 def _named(name: str) -> str:

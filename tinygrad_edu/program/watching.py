@@ -7,10 +7,11 @@ capture, see things as they are), and is put back when the last capture ends.
   the capture follows (``traced.py``). The engine's own code reads ``_data`` and never
   sees a ``Traced`` (the learner's code that names ``_data`` does: ``fields.py``).
   ``Value(...)`` too (a leaf made inside, or a node made by hand, from a followed number);
-  ``.grad``, ``local_grads`` and ``backward()`` are refused there, naming the line (numbers
-  a program cannot follow); the class's ``label`` read, noted (``fields.py``); micrograd's
-  ``_prev``, the set of a node's parents, is the learner's ``set`` (``seen.SetSeen``: gone
-  through where they were made in the call, refused, as ``set(z.parents)`` is).
+  ``.grad``, ``local_grads`` (each of its names), ``_data_before`` and ``backward()`` are
+  refused there, naming the line (numbers a program cannot follow); the class's ``label``
+  read, noted (``fields.py``); micrograd's ``_prev``, the set of a node's parents, is the
+  learner's ``set`` (``seen.SetSeen``: gone through where they were made in the call,
+  refused, as ``set(z.parents)`` is).
 - **The functions that build a node** (``engine.apply``, ``sums.many``): the
   capture lists every node made (so that one made before it, given or kept outside, is
   known as such), and every op that raised (where the code caught the error, the program
@@ -333,6 +334,7 @@ def _value_methods() -> dict[str, Any]:
     local_grads = has.get("local_grads")
     for name in [n for n, x in has.items() if x is local_grads is not None]:  # (and every
         replaced[name] = local_grads_refused(name, local_grads)  # alias: ``_local_grads``)
+    replaced["_data_before"] = RefusedField("_data_before", None)  # (in its __dict__)
     prev = has.get("_prev")  # (micrograd's set of a node's parents: the learner's ``set``,
     if prev is not None:  # gone through where they were made in the call, refused)
         replaced["_prev"] = property(lambda v: prev.__get__(v) if recording() is None else
