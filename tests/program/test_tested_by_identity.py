@@ -376,3 +376,21 @@ def test_an_int_computed_from_a_counter_tested_by_identity_is_the_engines(f, nat
             theirs = f()
             theirs.backward()
             assert got == (theirs.data, W.grad, t, last[0]), (f.__name__, call)
+
+
+def test_values_tested_by_identity_where_a_number_is_given_are_refused_in_words_of_both():
+    """``best is vs[0]`` of two Values, in a function given a followed number, is refused
+    (a capture cannot tell what an ``is`` tests), and the refusal spoke of numbers only,
+    "compare numbers with ==", where the code compared Values (an attacker's a64, L1): it
+    says both now, and what to do for Values."""
+    b = Value(-0.2)
+
+    def best_of(x):
+        vs = [W * x, b * x]
+        best = vs[0] if vs[0].data > vs[1].data else vs[1]
+        return best * (1.0 if best is vs[0] else 2.0)
+
+    with pytest.raises(RuntimeError, match=r"tests two things by identity .*compare numbers "
+                                           r"with ==, and where it asks which of some Values "
+                                           r".*keep its index or a flag instead"):
+        compile(best_of)(0.6)

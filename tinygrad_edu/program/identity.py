@@ -154,10 +154,12 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
                 code.co_firstlineno  # (3.11 on: the line of its ``is``)
             record.refuse(f"{code.co_name}() tests two things by identity (`is`) and is "
                           "given a number the program follows (read from a Value, an "
-                          "argument's, or computed from one): whether two numbers are one "
-                          "object (a.data is b.data, a[0] is a[1] of [F, F]) is no number "
-                          "a program can follow; "
-                          "compare numbers with == (line "
+                          "argument's, or computed from one), and a capture cannot tell "
+                          "what it tests: whether two numbers are one object (a.data is "
+                          "b.data, a[0] is a[1] of [F, F]) is no number a program can "
+                          "follow; compare numbers with ==, and where it asks which of some "
+                          "Values (or other objects) one is (best is vs[0]), keep its index "
+                          "or a flag instead (line "
                           f"{line} of {os.path.basename(code.co_filename)})")
             return
     tests = bool_tests(code)
