@@ -48,6 +48,11 @@ def by_getattr(x):
     return z * getattr(z, "_local_grads")[0]  # noqa: B009 (the name in a text)
 
 
+def by_a_name_given(x, name="_da"):  # (the name in a default, not in the code)
+    z = (W * x).tanh()
+    return z * getattr(z, name)
+
+
 def by_the_class(x):
     z = (W * x).tanh()
     return z * type(z)._local_grads.__get__(z)[0]
@@ -83,8 +88,9 @@ def by_held_attrgetter(x):
     return z * SLOPE(z)
 
 
-CASES = [by_grad, by_jacobian, by_gradients, by_alias, by_getattr, by_the_class, by_da, by_db,
-         by_list_grads, by_held_getter, by_held_alias, by_held_attrgetter]
+CASES = [by_grad, by_jacobian, by_gradients, by_alias, by_getattr, by_a_name_given,
+         by_the_class, by_da, by_db, by_list_grads, by_held_getter, by_held_alias,
+         by_held_attrgetter]
 
 
 @pytest.mark.parametrize("f", CASES, ids=[f.__name__ for f in CASES])

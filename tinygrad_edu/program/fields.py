@@ -19,9 +19,10 @@ puts these in Value's class, and takes them away when the capture ends):
   a Value held before its last ``.data =``, kept for drawings): read by the learner's code,
   refused, naming the line (numbers no program follows: a program computes no local
   derivative, and ``_data_before`` changes outside the call); the engine's code reads them as
-  they are (``RefusedField``). The first three put in place with ``_data``'s (``FIELDS``);
-  ``_data_before``, kept in a Value's ``__dict__`` (no field the engine reads at every node),
-  at every capture.
+  they are (``RefusedField``; ``REFUSED``). Put in place at every capture, not only where
+  the learner's code names one, as ``_data`` is (a name may come in a text from anywhere,
+  ``getattr(z, name)``): the engine writes each once per node, and reads them in a backward
+  pass, which a capture does not run.
 - **a Value copied** (``copy.copy``, ``copy.deepcopy``, a pickle: ``copies``).
 """
 
@@ -36,12 +37,11 @@ from tinygrad_edu.program import reading
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["FIELDS", "ClassLabel", "DataField", "RefusedField", "copies", "label_read",
-           "local_grads_refused", "names_a_field"]
+__all__ = ["REFUSED", "ClassLabel", "DataField", "RefusedField", "copies", "label_read",
+           "local_grads_refused"]
 
-FIELDS = ("_data", "_da", "_db", "_list_grads")
-"""The engine's fields a capture puts its own in place of once code of the learner's that
-names one starts (``watching.follow_data``): ``_data`` followed, the others refused."""
+REFUSED = ("_da", "_db", "_list_grads", "_data_before")
+"""The engine's fields a capture refuses where the learner's code reads them."""
 
 _LOCAL_GRADS = ("it reads a node's {}: numbers of the graph a program cannot "
                 "follow (grad(), jacobian() and gradients() without create_graph read them "
@@ -54,11 +54,6 @@ _WHY = {"_data_before": "it reads a Value's _data_before (the number it held bef
 
 def _named(name: str) -> str:
     return name if name == "local_grads" else f"{name} (its local_grads)"
-
-
-def names_a_field(code: Any) -> bool:
-    """Whether ``code`` names one of ``FIELDS`` (``x._da``, ``getattr(x, "_da")``)."""
-    return any(name in code.co_names or name in code.co_consts for name in FIELDS)
 
 
 def local_grads_refused(name: str, local_grads: Any) -> Any:

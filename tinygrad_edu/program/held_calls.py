@@ -36,7 +36,6 @@ import types
 from typing import Any
 
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program.fields import FIELDS
 
 __all__ = ["engines_own", "held_unseen", "reads_data", "type_held", "unseen_state"]
 
@@ -117,7 +116,7 @@ def reads_data(x: Any) -> bool:
         names = x.__reduce__()[1]
     except Exception:
         return False
-    return any(type(n) is str and not set(FIELDS).isdisjoint(n.split(".")) for n in names)
+    return any(type(n) is str and "_data" in n.split(".") for n in names)
 
 
 def engines_own(x: Any, where: str) -> str | None:

@@ -276,7 +276,8 @@ class Watcher:
                     f.__code__ is code for f in self.functions)):  # or held: fit's step)
                 self._closure_cells(code, self._cells(code, frame), reads_of(code))
             return
-        follow_data(code)  # (where it names ``_data``, ``_da``...: ``fields.FIELDS``)
+        if "_data" in code.co_names or "_data" in code.co_consts:  # (``x._data``,
+            follow_data()  # ``getattr(x, "_data")``: followed as ``x.data``, ``fields.py``)
         if seen_at_start(code):  # (seen at every start)
             self.tested.add(code)
             seen_starting(self.record, code, frame)

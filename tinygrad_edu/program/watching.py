@@ -60,14 +60,13 @@ from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import outside_calls, reading, settings, written_out
 from tinygrad_edu.program.fields import (
-    FIELDS,
+    REFUSED,
     ClassLabel,
     DataField,
     RefusedField,
     copies,
     label_read,
     local_grads_refused,
-    names_a_field,
 )
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
@@ -221,18 +220,13 @@ def _patch() -> None:
             _put(owner, name, new)
 
 
-def follow_data(code: Any = None) -> None:
-    """Value's ``_data`` read by the learner's code followed as ``.data``, its local
-    derivatives' fields and ``_data_before`` refused (``fields.FIELDS``), from now until the
-    capture ends: code of the learner's that names one starts (``code``, where given)."""
-    if code is not None and not names_a_field(code):
-        return
+def follow_data() -> None:
+    """Value's ``_data`` read by the learner's code followed as ``.data`` (``fields.py``),
+    from now until the capture ends: code of the learner's that names it starts."""
     with _patch_lock:
         slot = Value.__dict__.get("_data")
         if _patched and slot is not None and not isinstance(slot, DataField):
             _put(Value, "_data", DataField(slot, Value.__dict__["data"]))
-            for name in FIELDS[1:]:
-                _put(Value, name, RefusedField(name, Value.__dict__.get(name)))
 
 
 def _put_in_this_thread(module: types.ModuleType, name: str, new: type) -> None:
@@ -334,7 +328,8 @@ def _value_methods() -> dict[str, Any]:
     local_grads = has.get("local_grads")
     for name in [n for n, x in has.items() if x is local_grads is not None]:  # (and every
         replaced[name] = local_grads_refused(name, local_grads)  # alias: ``_local_grads``)
-    replaced["_data_before"] = RefusedField("_data_before", None)  # (in its __dict__)
+    for name in REFUSED:  # (a node's local derivatives, ``_data_before``: refused)
+        replaced[name] = RefusedField(name, has.get(name))
     prev = has.get("_prev")  # (micrograd's set of a node's parents: the learner's ``set``,
     if prev is not None:  # gone through where they were made in the call, refused)
         replaced["_prev"] = property(lambda v: prev.__get__(v) if recording() is None else
