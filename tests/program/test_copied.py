@@ -159,9 +159,11 @@ def test_a_deep_copy_of_a_node_is_its_graph_copied_as_the_engines(native):
     reaching the caller's Values through it; its local derivatives are refused, as a node's
     are."""
     step = compile(node_deep_copied, native=native)
-    for k in range(4):
+    verified = compile(attributes_copied, native=native, verify=1)  # (the engine's copies:
+    for k in range(4):  # leaves made in the call, as the program's are, to verify= too)
         W.data, B.data = 0.75 + 0.5 * k, -0.2 * k
         same(step, node_deep_copied, [W, B], 0.6 + 0.7 * k)
+        same(verified, attributes_copied, [W, P, Q], 0.6 + 0.7 * k)
     assert step.captures == 1
 
     def slope(x):

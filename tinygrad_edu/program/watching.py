@@ -515,17 +515,27 @@ def _printed(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def leaves_made(function: Any, args: Any, kwargs: Any) -> tuple[Any, set[int]]:
     """``function``'s answer and the ids of the leaves made while it ran, for ``verify=``:
-    ``Value.__init__`` noted, then put back (not while a capture has Value's methods in place)."""
+    ``Value.__init__`` noted (and the engine's copies: ``copy.copy``, ``copy.deepcopy``), then
+    put back (not while a capture has Value's methods in place)."""
     made: set[int] = set()
+    shallow, deep = copying.shallow_copy, copying.deep_copy
     with _patch_lock:
         if (init := None if _patched else Value.__dict__["__init__"]) is not None:
             def noted(v: Value, *more: Any, **named: Any) -> None:
                 init(v, *more, **named)
                 made.add(id(v))
+
+            def copied(value: Any, memo: Any = None) -> Any:
+                new = shallow(value) if memo is None else deep(value, memo)
+                made.update(id(x) for x in ([new] if memo is None else memo.values())
+                            if isinstance(x, Value))
+                return new
             Value.__init__ = noted  # type: ignore[method-assign, assignment]
+            copying.shallow_copy = copying.deep_copy = copied
     try:
         return function(*args, **kwargs), made
     finally:
         if init is not None:
             with _patch_lock:
                 Value.__init__ = init  # type: ignore[method-assign]
+                copying.shallow_copy, copying.deep_copy = shallow, deep
