@@ -25,7 +25,9 @@ From a stream of their own (``held_forms``), the forms an attacker found silent 
 function bound to what changes held in a default, a tuple, a cell or a global, ``type`` under
 another name, the engine's accessors bound before the call, numbers written into a NumPy
 array, an ``array.array`` or a ctypes number held outside (zeroed by the caller), and lines
-logged or written to ``sys.stdout``.
+logged or written to ``sys.stdout``; and, from another (``fuzz_engine_forms.py``), the engine's
+own an attacker found silent after (a64): copies, ``detach()``, ``grad()``, ``_local_grads``,
+``_prev``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.program.fuzz_engine_forms import engine_forms
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.0, 3.0, 1e-300, 1e300, -1e300, 5e-324, 709.0,
          1e-8, 4.0, -3.0, 0.25]
@@ -365,6 +369,7 @@ class Halved(collections.OrderedDict):
         features.add("returns_value")
     answer = ", ".join(["loss", *extras])
     held = held_forms(seed, calls, features, first, list(b.values))
+    engine_forms(seed, held, features, first, list(b.values))  # (fuzz_engine_forms.py)
     b.lines[first_at:first_at] = held.start
     b.lines += held.end
     if held.terms:

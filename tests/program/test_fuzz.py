@@ -17,7 +17,8 @@ from tests.program.fuzz_cases import HELD_CALLS, Case
 
 REFUSALS = {
     "an iterator": {"iterator"},
-    "a set of Values made in the call": {"set"},
+    "a set of Values made in the call": {"set", "prev"},
+    "(its local_grads)": {"grad_inside", "local_grads_alias"},
     "where a capture cannot see it called": {f"held_{what}" for what in HELD_CALLS},
     "where a capture cannot put its own type": {"type_held"},
     "where a capture cannot see the number it gives": {"accessor_item"},
