@@ -31,8 +31,9 @@ FOLLOWED = {
 REFUSED = {
     "grad_inside": "{v} * sum(g or 0.0 for g in grad({v}, [p0], allow_unused=True))",
     "local_grads_alias": "{v} * sum({v}._local_grads, 1.0)",
-    "prev": "sum([c * 0.5 for c in ({v} * 0.5 + {v} * 2.0)._prev], {v})",  # (parents made in
-    # the call: of Values from outside, its order is each twin's own objects')
+    "prev": "{v} * sum([c * 0.5 for c in ({v} * 0.5 + {v} * 2.0)._prev], Value(0.0))",  # (two
+    # made in the call, summed from 0: the same number in either order, where a call runs as
+    # the engine, whose order is its twin's own objects')
 }
 
 
