@@ -31,9 +31,9 @@ FOLLOWED = {
 REFUSED = {
     "grad_inside": "{v} * sum(g or 0.0 for g in grad({v}, [p0], allow_unused=True))",
     "local_grads_alias": "{v} * sum({v}._local_grads, 1.0)",
-    "prev": "{v} * sum([c * 0.5 for c in ({v} * 0.5 + {v} * 2.0)._prev], Value(0.0))",  # (two
-    # made in the call, summed from 0: the same number in either order, where a call runs as
-    # the engine, whose order is its twin's own objects')
+    "prev": "{v} * sum([c * 0.5 for c in ({v} * 0.5 + Value(2.0))._prev], Value(0.0))",  # (two
+    # made in the call, one path back each, summed from 0: the same numbers in either order,
+    # where a call runs as the engine, whose order is its twin's own objects')
 }
 
 
