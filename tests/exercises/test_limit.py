@@ -270,10 +270,10 @@ def test_memory_grown_past_a_processs_room_in_the_page_is_told_so(short_time_lim
     on a computer tells it with a MemoryError (before, "An endless loop?", where the command
     line says MemoryError: issue 66's fourth tester, D2). The page's memory is read from
     Pyodide, here a stand-in that grows 0.6 GB at each reading."""
-    from tinygrad_edu.viz import page_python
+    from tinygrad_edu.exercises import running
 
     readings = iter(range(0, 10 * 2 ** 30, 600 * 2 ** 20))
-    monkeypatch.setattr(page_python, "memory_bytes", lambda: next(readings))
+    monkeypatch.setattr(running, "PAGE_MEMORY", [lambda: next(readings)])
 
     def d_tanh(x, y):
         while True:

@@ -164,16 +164,17 @@ def test_a_flood_the_grader_keeps_is_told_to_the_page_as_it_grows(monkeypatch):
     does not isolate it) it shows what the call printed, and says it printed too much
     (before: "A solution that loops forever is the usual cause", nothing shown: a fourth
     tester's D9). Elsewhere (the command line) nothing is told."""
+    from tinygrad_edu.exercises.learner import printed
     from tinygrad_edu.exercises.learner.printed import KEPT, Printed
 
     told = []
-    monkeypatch.setattr(printing, "_floods", [])
-    monkeypatch.setattr(printing, "_flood_said", [0.0])
+    monkeypatch.setattr(printed, "_floods", [])
+    monkeypatch.setattr(printed, "_flood_said", [0.0])
     out = Printed()
     for i in range(10_000):
         out.write(f"debug {i}\n")
     assert told == []  # (nobody to tell)
-    printing.tell_floods(lambda *said: told.append(said))
+    printed.tell_floods(lambda *said: told.append(said))
     out = Printed()
     lines = 0
     while not told:

@@ -22,6 +22,7 @@ import sys
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,6 +35,7 @@ from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import AnswerError, close
 from tinygrad_edu.exercises.learner.printed import Printed, printed_lines
+from tinygrad_edu.exercises.learner.sandbox import MORE_MEMORY
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.exercises.remote import Remote, Stopped
@@ -69,6 +71,12 @@ class Flooded(TimeLimit):
         super().__init__(FLOOD_SECONDS)
         self.calls, self.lines, self.seconds = calls, lines, seconds
 
+
+PAGE_MEMORY: list[Callable[[], int | None]] = []
+"""What reads the memory the page's Python has (``viz.page_python.start`` puts its
+``memory_bytes`` here; empty elsewhere): a call stopped by the time limit that took
+``sandbox.MORE_MEMORY`` more meanwhile is told it ran out of memory, as a learner's process
+on a computer is (``attempt``)."""
 
 _floods = [0.0, 0, 0]  # this grading's floods: seconds, lines, calls
 
@@ -127,10 +135,8 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
     outcome = Outcome(case, expected)
     out = Printed()
     started = time.monotonic()
-    from tinygrad_edu.viz.page_python import MORE_MEMORY, memory_bytes  # (as apart.py)
-
-    memory = None if isinstance(solution, Remote) else memory_bytes()  # (the page's: None
-    try:  # elsewhere)
+    memory = None if isinstance(solution, Remote) or not PAGE_MEMORY else PAGE_MEMORY[0]()
+    try:
         if isinstance(solution, Remote):  # (its time limit is its own process's)
             got, outcome.printed = run_solution(solution, exercise, case, out)
         else:
@@ -160,7 +166,7 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
             # in all, where kept they made each run fail at once: 12 s).
             _let_go(error.__traceback__)
             error.outcome = outcome
-            now = memory_bytes() if memory is not None else None
+            now = PAGE_MEMORY[0]() if memory is not None else None
             if now is not None and memory is not None and now - memory >= MORE_MEMORY:
                 error.grown = now - memory  # type: ignore[attr-defined]  # (a learner's
                 outcome.error_text = outcome.error_text.replace(  # process on a computer

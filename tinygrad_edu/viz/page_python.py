@@ -53,7 +53,11 @@ def start() -> None:
     keep_depth()
     use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
     printing.install(lambda stream, text: js.pagePrint(stream, text))
-    printing.tell_floods(lambda head, lines, chars, end: js.pagePrinted(head, lines, chars, end))
+    from tinygrad_edu.exercises import running
+    from tinygrad_edu.exercises.learner import printed
+
+    printed.tell_floods(lambda head, lines, chars, end: js.pagePrinted(head, lines, chars, end))
+    running.PAGE_MEMORY[:] = [memory_bytes]  # (a call's memory grown, told: running.attempt)
     _HEARD[:] = [js.pageHeard]
     _DROPPED[:] = [js.pageDropped]
     if not hasattr(signal, "setitimer"):

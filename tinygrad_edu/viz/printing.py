@@ -30,8 +30,8 @@ from typing import Any
 
 from tinygrad_edu.formatting import not_shown
 
-__all__ = ["HEAD_CHARS", "HEAD_LINES", "TAIL_CHARS", "TAIL_LINES", "Printing", "flood_due",
-           "flooded", "not_shown", "settle", "tell_floods"]
+__all__ = ["HEAD_CHARS", "HEAD_LINES", "TAIL_CHARS", "TAIL_LINES", "Printing", "not_shown",
+           "settle"]
 
 HEAD_LINES = 2000
 """The most lines a run shows as they are printed (a training loop's 1,000 lines of loss
@@ -258,31 +258,3 @@ def settle() -> None:
                 stream.flush()
             except (AttributeError, OSError, ValueError):
                 pass
-
-
-_floods: list[Callable[[str, int, int, str], Any]] = []
-_flood_said = [0.0]
-
-
-def tell_floods(tell: Callable[[str, int, int, str], Any]) -> None:
-    """Have ``flooded`` tell the page (``page_python.start``: the worker's
-    ``pagePrinted``)."""
-    _floods[:] = [tell]
-
-
-def flood_due() -> bool:
-    """Whether the page is told of floods and was last told ``EVERY_S`` ago or more."""
-    return bool(_floods) and time.monotonic() - _flood_said[0] >= EVERY_S
-
-
-def flooded(head: str, lines: int, chars: int, end: str) -> None:
-    """A call's output that the grader keeps for its verdict (the exercises' ``Printed``),
-    grown past what it keeps, told to the page: its first characters (``head``), the lines
-    and characters it printed so far, and its last characters (``end``). Where the page cannot
-    interrupt Python (a server that does not isolate it), its time limit ends Python's
-    worker, and the verdict that would show that output never comes: the page shows this
-    instead, and says the code printed too much (before, "A solution that loops forever is
-    the usual cause", and nothing of what it printed: a tester's walk)."""
-    if _floods:
-        _flood_said[0] = time.monotonic()
-        _floods[0](head, lines, chars, end)

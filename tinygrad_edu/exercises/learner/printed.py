@@ -17,11 +17,11 @@ import io
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.formatting import not_shown
-from tinygrad_edu.viz import printing
 
 __all__: list[str] = []  # the grader's inner workings
 
@@ -30,7 +30,24 @@ KEPT = 20_000
 LAST = 5
 """The last lines of a cut output that are kept, after the line saying what was cut."""
 _END = 2_000  # the last characters past the cut kept, for those lines
-_HEAD = 2_000  # the first characters of a flood the page is told (printing.flooded)
+_HEAD = 2_000  # the first characters of a flood the page is told (``tell_floods``)
+TELL_EVERY_S = 0.25
+"""How often, at most, a flood is told to the page (``tell_floods``)."""
+_floods: list[Callable[[str, int, int, str], Any]] = []
+_flood_said = [0.0]
+
+
+def tell_floods(tell: Callable[[str, int, int, str], Any]) -> None:
+    """Have each call's output that the grader keeps for its verdict (``Printed``), grown
+    past what it keeps, told by ``tell`` (the page's Python: ``viz.page_python.start`` gives
+    the worker's ``pagePrinted``), at most every ``TELL_EVERY_S``: its first characters, the
+    lines and characters it printed so far, and its last characters. Where the page cannot
+    interrupt Python (a server that does not isolate it), its time limit ends Python's
+    worker, and the verdict that would show that output never comes: the page shows this
+    instead, and says the code printed too much (before, "A solution that loops forever is
+    the usual cause", and nothing of what it printed: a tester's walk). Set here, not by a
+    tool imported in the learner's process (which imports none)."""
+    _floods[:] = [tell]
 _CUT = re.compile(r"^… ([\d,]+) more lines?, ([\d,]+) characters not shown …$", re.M)
 
 
@@ -75,10 +92,11 @@ class Printed(io.StringIO):
         self.over_chars += len(counted)
         self.end = (self.end + counted)[-_END:]
         self.rest = []
-        if printing.flood_due():  # (the page's Python: told to the page, viz/printing.py)
-            kept = super().getvalue()
-            printing.flooded(kept[:_HEAD], kept.count("\n") + self.over_lines,
-                             len(kept) + self.over_chars, self.end)
+        if _floods and time.monotonic() - _flood_said[0] >= TELL_EVERY_S:  # (the page's
+            kept = super().getvalue()  # Python only: ``tell_floods``)
+            _flood_said[0] = time.monotonic()
+            _floods[0](kept[:_HEAD], kept.count("\n") + self.over_lines,
+                       len(kept) + self.over_chars, self.end)
 
     def getvalue(self) -> str:
         kept = super().getvalue()
