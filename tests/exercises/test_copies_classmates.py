@@ -199,3 +199,36 @@ def test_a_class_report_and_gradescope_carry_the_flag(tmp_path):
     assert [m.alike for r in results for m in r.marks if m.alike] == [("dan",), ("bob",)]
     assert 0 < SHARE < 1
 
+
+
+FAYS = '''
+def sum_over_paths(root, x):
+    cache = {}
+
+    def paths(node):
+        if node is x:
+            return 1, 1.0
+        if node in cache:
+            return cache[node]
+        n, g = 0, 0.0
+        for up, slope in zip(node.parents, node.local_grads):
+            k, s = paths(up)
+            n += k
+            g += slope * s
+        cache[node] = n, g
+        return n, g
+
+    return paths(root)
+'''
+"""The memoised recursion as fay wrote it, by herself: the first answer that comes to mind,
+written so by many."""
+
+
+def test_two_hands_writing_the_first_recursion_that_comes_to_mind_are_no_pair(tmp_path):
+    """Two students who each wrote the memoised recursion by themselves, differing in names
+    and in a tuple's brackets, in a class of four: no pair (``idioms.py``). Before, flagged
+    alike in both rows (an attacker's h5, issue 65: two honest students accused)."""
+    class_ = {"alice": HEAD + RECURSIVE, "fay": HEAD + FAYS, "bob": BOBS, "gus": HONEST_PATHS}
+    readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
+                for name, text in class_.items()}
+    assert classmates(readings, EXERCISES["sum_over_paths"]) == {}

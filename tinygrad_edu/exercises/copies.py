@@ -146,10 +146,11 @@ SAID_AS_IS = (BUILT, TOO_LARGE)
 ANSWERS = ("model_answers.py", "answers.py")
 """The package's files of answers (in ``tinygrad_edu/exercises``), the first one that has a
 definition of the name named when several do."""
-COMMON = ("lecture.py", "value.py")
+COMMON = ("lecture.py", "value.py", "idioms.py")
 """Code every learner is shown and may type: its fingerprints are no answer's own. Micrograd's
-lecture, and the sort with a stack of one's own that the Value exercise's note shows
-(``value.py``'s model of the lecture's class sorts so)."""
+lecture, the sort with a stack of one's own that the Value exercise's note shows
+(``value.py``'s model of the lecture's class sorts so), and the forms many write alike
+unshown (``idioms.py``: sum_over_paths's memoised recursion)."""
 
 
 def flag(exercise_name: str, where: str) -> str:
