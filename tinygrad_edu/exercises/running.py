@@ -73,7 +73,7 @@ class Flooded(TimeLimit):
 
 
 PAGE_MEMORY: list[Callable[[], int | None]] = []
-"""What reads the memory the page's Python has (``viz.page_python.start`` puts its
+"""What reads the memory the page's Python has (``viz.playground`` puts ``page_python``'s
 ``memory_bytes`` here; empty elsewhere): a call stopped by the time limit that took
 ``sandbox.MORE_MEMORY`` more meanwhile is told it ran out of memory, as a learner's process
 on a computer is (``attempt``)."""

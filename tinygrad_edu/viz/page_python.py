@@ -53,11 +53,7 @@ def start() -> None:
     keep_depth()
     use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
     printing.install(lambda stream, text: js.pagePrint(stream, text))
-    from tinygrad_edu.exercises import running
-    from tinygrad_edu.exercises.learner import printed
-
-    printed.tell_floods(lambda head, lines, chars, end: js.pagePrinted(head, lines, chars, end))
-    running.PAGE_MEMORY[:] = [memory_bytes]  # (a call's memory grown, told: running.attempt)
+    PRINTED[:] = [lambda head, lines, chars, end: js.pagePrinted(head, lines, chars, end)]
     _HEARD[:] = [js.pageHeard]
     _DROPPED[:] = [js.pageDropped]
     if not hasattr(signal, "setitimer"):
@@ -98,6 +94,10 @@ def memory_bytes() -> int | None:
     except Exception:  # (no such module, or no such view)
         return None
 
+
+PRINTED: list[Callable[[str, int, int, str], Any]] = []
+"""What tells the page of a graded call's output grown past what the grader keeps (``start``
+sets it; ``playground._check`` gives it to the grader: ``printed.tell_floods``)."""
 
 _HEARD: list[Callable[[str], Any]] = []
 """What tells the page its Stop was heard (``heard``; ``start`` sets it)."""

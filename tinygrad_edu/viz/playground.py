@@ -60,6 +60,7 @@ from tinygrad_edu.viz.page_python import (  # noqa: F401  (the worker's and the 
     ANSWER_FILE,
     DEPTH,
     FILENAME,
+    PRINTED,
     STACK_BYTES,
     PageTimer,
     ProcessExit,
@@ -72,6 +73,7 @@ from tinygrad_edu.viz.page_python import (  # noqa: F401  (the worker's and the 
     keep_depth,
     kept,
     let_go,
+    memory_bytes,
     run_stopped,
     start,
     stop_not_dropped,
@@ -441,11 +443,13 @@ def checked(name: str, source: str, progress: str = "") -> tuple[int, str, str]:
 
 
 def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int, str, str]:
-    from tinygrad_edu.exercises import cli, loading, pointing
-    from tinygrad_edu.exercises.learner.printed import ignored_once
+    from tinygrad_edu.exercises import cli, loading, pointing, running
+    from tinygrad_edu.exercises.learner.printed import ignored_once, tell_floods
     from tinygrad_edu.exercises.progress import ENV
 
     _forget_lines()
+    tell_floods(PRINTED[0] if PRINTED else None)  # (what the grader tells the page: a call's
+    running.PAGE_MEMORY[:] = [memory_bytes]  # flood, and the memory it grew by meanwhile)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "progress.json")
         if progress:

@@ -37,17 +37,18 @@ _floods: list[Callable[[str, int, int, str], Any]] = []
 _flood_said = [0.0]
 
 
-def tell_floods(tell: Callable[[str, int, int, str], Any]) -> None:
+def tell_floods(tell: Callable[[str, int, int, str], Any] | None) -> None:
     """Have each call's output that the grader keeps for its verdict (``Printed``), grown
-    past what it keeps, told by ``tell`` (the page's Python: ``viz.page_python.start`` gives
-    the worker's ``pagePrinted``), at most every ``TELL_EVERY_S``: its first characters, the
-    lines and characters it printed so far, and its last characters. Where the page cannot
+    past what it keeps, told by ``tell`` (the page's Python: ``viz.playground`` gives the
+    worker's ``pagePrinted``, ``viz.page_python.PRINTED``), at most every ``TELL_EVERY_S``:
+    its first characters, the lines and characters it printed so far, and its last
+    characters. Where the page cannot
     interrupt Python (a server that does not isolate it), its time limit ends Python's
     worker, and the verdict that would show that output never comes: the page shows this
     instead, and says the code printed too much (before, "A solution that loops forever is
     the usual cause", and nothing of what it printed: a tester's walk). Set here, not by a
-    tool imported in the learner's process (which imports none)."""
-    _floods[:] = [tell]
+    tool imported in the learner's process (which imports none). None: told to none."""
+    _floods[:] = [tell] if tell is not None else []
 _CUT = re.compile(r"^… ([\d,]+) more lines?, ([\d,]+) characters not shown …$", re.M)
 
 
