@@ -251,27 +251,33 @@ def test_a_recursion_the_page_allows_passes_here_too(tmp_path, capsys):
     assert cli(["check", str(path), "d_tanh"]) == 0, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("apart", [True, False])
-def test_the_lines_and_characters_not_shown_are_counted_exactly(apart):
+@pytest.mark.parametrize("pieces", [1, 2, 6])
+def test_the_lines_and_characters_not_shown_are_counted_exactly(pieces):
     """Wherever the kept part ends, the line saying what was not shown counts exactly the
-    lines and characters between the kept part and the last lines, and printed_lines the
-    lines printed (a last one unfinished too). Before, where the kept part ended with a
-    line's text and print's "\\n" came in its next write, that "\\n" was counted as a line
-    not shown: one line and one character too many (issue 66's fourth tester, D5)."""
+    lines and characters between the kept part's line (its end shown as a line break) and
+    the last lines, and printed_lines the lines printed (a last one unfinished too). Before,
+    where the kept part ended inside a line whose end came in a later write (print's "\\n"
+    after its text: issue 66's fourth tester, D5; or after its other arguments,
+    ``print("debug", i, "V")``: a fifth), that "\\n" was counted as a line not shown: one
+    line and one character too many."""
     from tinygrad_edu.exercises.learner.printed import Printed, cut_of, printed_lines
 
     for kept in range(50, 200):
         out, total = Printed(kept=kept), ""
         for i in range(1000):
-            for piece in ((f"debug {i}", "\n") if apart else (f"debug {i}\n",)):
+            line = f"debug {i} V\n"
+            split = {1: [line], 2: [line[:-1], "\n"],
+                     6: ["debug", " ", str(i), " ", "V", "\n"]}[pieces]
+            for piece in split:
                 out.write(piece)
-            total += f"debug {i}\n"
+            total += line
         out.write("debug 1000")
         total += "debug 1000"
         text = out.getvalue()
-        before, lines, chars, after = cut_of(text)
-        shown = before if total.startswith(before) else before[:-1]  # (a "\n" after a part)
+        before, lines, chars, after = cut_of(text)  # (before: the kept part and a line break)
+        shown = before[:-1]
         assert total.startswith(shown) and total.endswith(after), kept
-        assert (lines, chars) == (total.count("\n") - shown.count("\n") - after.count("\n"),
-                                  len(total) - len(shown) - len(after)), kept
+        line_end = total.index("\n", len(shown))  # (the kept part's line's end: shown)
+        hidden = total[line_end + 1:len(total) - len(after)]
+        assert (lines, chars) == (hidden.count("\n"), len(hidden) + line_end - len(shown)), kept
         assert printed_lines(text) == 1001, kept

@@ -58,6 +58,7 @@ class Printed(io.StringIO):
     ``LAST`` lines."""
 
     rest: list[str] | None = None  # (past the kept part: what came, not yet counted)
+    open = False  # (the kept part ends inside a line: the first "\n" past it ends that line)
     over_lines = over_chars = 0
     end = ""  # the last characters past the kept part
 
@@ -73,14 +74,11 @@ class Printed(io.StringIO):
                 return super().write(text)
             cut = max(room, 0)  # (at the end of a line, where one ends in the room)
             end = text.rfind("\n", 0, cut)
-            ended = super().getvalue().endswith("\n")
-            if end < 0 and not ended and text.startswith("\n"):
-                end = 0  # (the end of the line kept, print's "\n" written after its text:
-                # before, counted as a line not shown, one line and one character too many)
-            if end >= 0 or ended:
+            if end >= 0 or super().getvalue().endswith("\n"):
                 cut = end + 1
             super().write(text[:cut])
-            self.rest = rest = [text[cut:]]
+            self.open = not super().getvalue().endswith("\n")  # (the kept part's last line
+            self.rest = rest = [text[cut:]]  # unfinished: its end is shown, not hidden)
         else:
             rest.append(text)
         if len(rest) >= 4096:
@@ -109,6 +107,10 @@ class Printed(io.StringIO):
             last = last[1:]
         tail = "".join(last[-LAST:])
         lines, chars = self.over_lines - tail.count("\n"), self.over_chars - len(tail)
+        if self.open and lines > 0:  # (the "\n" that ends the kept part's last line is the
+            lines, chars = lines - 1, chars - 1  # line break shown after it, print's "\n"
+            # after its text, or after its other arguments: before, one line and one
+            # character too many, issue 66's fourth and fifth testers)
         if lines <= 0 and chars <= 0:
             return kept + tail
         return (kept + ("" if kept.endswith("\n") else "\n")
