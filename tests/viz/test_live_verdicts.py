@@ -66,7 +66,8 @@ def exercises(page):
     return page
 
 
-@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
+@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
+                  "tables_in_line")
 def test_code_that_ends_python_is_a_verdict_as_on_the_command_line(exercises, tmp_path,
                                                                     capsys):
     """Before: "Python in this page stopped working at line 5 ... this attempt does not count",
@@ -101,6 +102,8 @@ def test_code_that_ends_python_is_a_verdict_as_on_the_command_line(exercises, tm
     assert check(exercises, LINEAR).startswith("✓ linear passed")
 
 
+@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
+                  "tables_in_line")
 def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(exercises):
     """Before: "Endless recursion at line 2: deep calls itself ... again and again" for
     deep(5000), which ends (the command line said the same): now deeper than the page's
@@ -114,7 +117,8 @@ def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(exercise
         "case that should end it) or stops only past the limit" in said, said
 
 
-@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
+@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
+                  "tables_in_line")
 def test_a_stage_link_lands_on_the_editor_and_the_statements_start_where_they_fit(page,
                                                                                  server):
     """Before: the editor at the top, the statement's start above the screen (752 px up for
@@ -138,7 +142,8 @@ def test_a_stage_link_lands_on_the_editor_and_the_statements_start_where_they_fi
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
+@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
+                  "tables_in_line")
 def test_the_closing_step_after_stage_10_says_training_takes_minutes(exercises):
     """Before: "# 3. train it; then it makes up names", where a tester's training took
     274 s."""
@@ -150,6 +155,8 @@ def test_the_closing_step_after_stage_10_says_training_takes_minutes(exercises):
         "python -m tinygrad_edu exercises train my_gpt.py" in closing, closing
 
 
+@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
+                  "tables_in_line")
 def test_a_print_flood_at_the_top_level_is_cut_as_one_in_the_function(exercises):
     """Before: the verdict on a file that printed 10**7 lines as it ran, then about 2,000 of
     them (the page's cut as they came), where the same flood in the function is shown in
@@ -175,7 +182,8 @@ GROWN_AT_THE_TOP = "big = []\nwhile True:\n    big.append([0.0] * 10**6)\n\n\n"
 MemoryError at line 3: a learner's process may take 1 GB more)."""
 
 
-@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
+@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
+                  "tables_in_line")
 def test_memory_grown_at_the_top_level_is_said_to_run_out_at_its_line(exercises):
     """Before: "your answer, line 3: running the file did not finish in 5 s, so it was
     stopped (an endless loop, or a long one?)", the countdown at "stopped in 0 s" for 2 s
@@ -249,7 +257,8 @@ def test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_tables_in_lin
         exercises.set_viewport_size({"width": 1280, "height": 900})
 
 
-@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
+@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
+                  "tables_in_line")
 def test_what_a_button_did_while_python_loads_is_still_said_once_it_is_ready(watched, server):
     """Before, at 390 px: "Your earlier code is back." (Bring back my earlier code, pressed
     while Python loaded) replaced at once by "Python 3.14.2 is ready." (a fourth tester's
