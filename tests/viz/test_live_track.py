@@ -352,7 +352,7 @@ def test_the_way_in_and_what_a_learner_needs_are_on_screen_at_both_widths(watche
 
 
 @pytest.mark.long(sibling="tests/viz/test_live_verdicts.py::"
-                  "test_a_print_flood_at_the_top_level_is_cut_as_one_in_the_function")
+                  "test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_tables_in_line")
 def test_on_a_plain_server_a_print_flood_is_said_to_print_too_much_and_shown(chromium, site):
     """Before, on a server that does not isolate the page (Python ended at the time limit,
     not interrupted): a print in a loop of the graded function was "still running after
