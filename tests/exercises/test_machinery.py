@@ -175,6 +175,14 @@ def test_what_any_answer_does_is_not_flagged():
     ("match g:\n    case {'__builtins__': b}: pass", 3, "['__builtins__']"),
     ("class P:\n    __match_args__ = ('tb_frame',)", 3, "__match_args__ reading tb_frame"),
     ("self = BaseException\nd = self.__dict__", 3, "self.__dict__"),
+    # a fifth attacker's (a65b): positional parts of a class whose __match_args__ runs
+    ("match tb:\n    case Frame(fr): pass", 3,
+     "a pattern Frame(...) read by position"),
+    ("P.__match_args__ = tuple(names)", 2, "__match_args__ set at run time"),
+    ("P = Meta('P', (), {'__match_args__': made})", 2, "__match_args__ made at run time"),
+    ("class M(type):\n    def __instancecheck__(cls, x):\n        return True", 3,
+     "def __instancecheck__"),
+    ("class M(type):\n    __instancecheck__ = bool", 3, "__instancecheck__ set to what runs"),
 ])
 def test_what_reaches_the_machinery_is_flagged_with_its_line(code, line, what):
     text = "import math\n" + code + "\n"
@@ -276,6 +284,12 @@ def test_patterns_of_honest_code_are_not_flagged():
 
             def __init__(self):
                 self.__dict__.update(first=1, second=2)
+
+
+        def parts(x):
+            match x:
+                case Pair(a, b) | (int(a) as b) | [float(a), str(b)]:
+                    return a, b
         ''') == []
 
 

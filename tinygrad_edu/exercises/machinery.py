@@ -173,6 +173,53 @@ def reached(tree: ast.Module) -> list[tuple[int, str]]:
         what = _what(node, parents, shadowed, own)
         if what:
             found.append((getattr(node, "lineno", 0), what))
+    return found + _matched_at_run_time(tree, rebound)
+
+
+SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int",
+                           "list", "set", "str", "tuple"})
+"""Python's classes whose one positional pattern matches the subject itself (no
+``__match_args__``)."""
+HOOKS = frozenset({"__instancecheck__", "__subclasscheck__", "__match_args__"})
+"""What decides, at run time, what a class pattern matches and which attributes its positional
+parts read."""
+
+
+def _matched_at_run_time(tree: ast.Module, rebound: set[str]) -> list[tuple[int, str]]:
+    """Class patterns whose positional parts read attributes no text of the file names: of a
+    class not defined in the file with ``__match_args__`` written as a tuple of texts (whose
+    names ``attributes_read`` reads), nor one of ``SELF_MATCHING``; and ``HOOKS`` defined or
+    set otherwise (a second attacker of issue 65, a65b: ``__match_args__`` made with ``chr``
+    in a metaclass's dict, then ``case P(frame)``, read the hook's frames and builtins
+    unflagged; ``__instancecheck__ = bool`` hid a complex step)."""
+    def literal(value: ast.AST | None) -> bool:
+        return isinstance(value, (ast.Tuple, ast.List)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)
+
+    written = {c.name for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and not c.keywords
+               and any(isinstance(s, ast.Assign) and literal(s.value) and any(
+                   isinstance(t, ast.Name) and t.id == "__match_args__" for t in s.targets)
+                       for s in c.body)}
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.MatchClass) and node.patterns and not (
+                isinstance(node.cls, ast.Name) and (node.cls.id in written or (
+                    node.cls.id in SELF_MATCHING and node.cls.id not in rebound))):
+            found.append((line, f"a pattern {_shown(node.cls)}(...) read by position"))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in HOOKS:
+            found.append((line, f"def {node.name}"))
+        elif isinstance(node, ast.Attribute) and node.attr in HOOKS and \
+                not isinstance(node.ctx, ast.Load):
+            found.append((line, f"{node.attr} set at run time"))
+        elif isinstance(node, ast.Constant) and node.value in HOOKS:
+            found.append((line, f"{node.value} made at run time"))
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in HOOKS
+                                                  for t in node.targets) and not (
+                literal(node.value) and all(isinstance(t, ast.Name) and t.id == "__match_args__"
+                                            for t in node.targets)):
+            hook = next(t.id for t in node.targets if isinstance(t, ast.Name) and t.id in HOOKS)
+            found.append((line, f"{hook} set to what runs"))
     return found
 
 
