@@ -20,6 +20,7 @@ def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line
     naming the line. A set used to ask `in`, or a set of Values made before the call, is
     the engine's."""
     xs = [Value(0.1 * i + 1e-9) for i in range(12)]
+    kept = [Value(0.3 * i) for i in range(4)]
 
     def added(vs):
         nodes = set()
@@ -48,14 +49,14 @@ def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line
             if v not in seen and type(seen) is set is type({1}) and isinstance(seen, set):
                 seen.add(v)
                 total = total + n
-        for p in set(vs[:4]):  # (made before the call: the same order at every call)
+        for p in set(kept):  # (made before the call, not given: one order at every call)
             total = total + p * 0.0
         return total
 
     step = compile(asked)
     for k in range(3):
         xs[k].data = 0.5 + k
-        same(step, asked, [W, *xs], xs)
+        same(step, asked, [W, *xs, *kept], xs)
 
     import pickle
 
@@ -172,14 +173,14 @@ def test_a_set_of_values_copied_unseen_into_another_is_refused():
                                                    r"call .* at test_sets_gone_through\.py:\d+"):
                 compile(pythons, native=native)(xs, how)
 
-    def before(vs):  # (Values made before the call: their set's order is the same each call)
-        s = set(vs[:4])
-        return pythons(vs, lambda _: [*{*s, *builtins.set(vs[4:])}])
+    def before(x):  # (Values made before the call, not given: one order at every call)
+        s = set(xs[:4])
+        return pythons(xs, lambda _: [*{*s, *builtins.set(xs[4:])}]) * x
 
     step = compile(before)
     for k in range(3):
         xs[k].data = 0.5 + k
-        same(step, before, [W, *xs], xs)
+        same(step, before, [W, *xs], 1.5 + k)
 
 
 def test_micrograds_prev_of_a_node_made_in_the_call_gone_through_is_refused():

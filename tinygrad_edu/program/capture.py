@@ -303,6 +303,7 @@ class Compiled:
         names_held = self.named.ids()
         key, numbers, values = structure_of((args, kwargs), False, names_held)
         record = Recording()
+        record.given_values = {id(v) for v in values}
         copies = Copies()
         made: dict[int, Any] = {}  # (the copies, by the id of the list given)
         traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record,

@@ -21,7 +21,8 @@ The engine's own ways to a Value's number, bound before the call (an attacker's 
 ``__get__``, read the field by its name, which the capture follows where the learner's code
 reads it (``reads_data``: ``watching.follow_data``); ``Value.__dict__["_data"]`` or
 ``["grad"]`` (the slots themselves, or their ``__get__``; a node's local derivatives':
-``_da``, ``_db``, ``_list_grads``, ``local_grads`` under any of its names, or its ``fget``)
+``_da``, ``_db``, ``_list_grads``, ``local_grads`` under any of its names, or its ``fget``;
+micrograd's ``_prev``, a set ordered by the parents' addresses, or its ``fget``)
 and Value's methods that give its
 number (``Value.item``, ``w.item``, ``Value.__float__``), held, read it where no capture sees:
 the number (or gradient) of the capture was the program's at every call. They are refused,
@@ -92,6 +93,8 @@ _FIELDS: dict[int, str] = {id(_HAS[name]): name for name in (
 if "local_grads" in _HAS:  # (held by any of its names, or its getter)
     _FIELDS.update({id(_HAS["local_grads"]): "local_grads",
                     id(_HAS["local_grads"].fget): "local_grads"})
+if "_prev" in _HAS:  # (micrograd's set of a node's parents, or its getter)
+    _FIELDS.update({id(_HAS["_prev"]): "_prev", id(_HAS["_prev"].fget): "_prev"})
 """Value's own fields (its slots; ``local_grads`` under each of its names, and its getter)."""
 _READERS = {id(_HAS[name]): name for name in (
     "item", "detach", "backward", "__float__", "__int__", "__round__", "__format__", "__repr__",
@@ -129,6 +132,11 @@ def engines_own(x: Any, where: str) -> str | None:
         held = x
     field = _FIELDS.get(id(held))
     if field is not None and held in (_HAS[field], getattr(_HAS[field], "fget", None)):
+        if field == "_prev":
+            return (f"it holds Value's own '_prev' (a node's parents as a set, ordered by "
+                    f"their addresses, new at every call) at {where}, bound before the call, "
+                    "where a capture cannot see the set it gives gone through; read "
+                    "z.parents (a tuple, in the order the op took them) by its name")
         what = {"_data": "number", "grad": "gradient"}.get(field, "local derivative")
         return (f"it holds Value's own field {field!r} (a Value's {what}, read past what a "
                 f"capture sees) at {where}, bound before the call: what it read at the capture "

@@ -111,6 +111,10 @@ class SetSeen(set, metaclass=_Seen):
         gone_through(set.__iter__(self))
         return set.__iter__(self)
 
+    def pop(self) -> Any:  # (a C method: takes an item by the set's order, not going through)
+        gone_through(set.__iter__(self))
+        return set.pop(self)
+
     def __repr__(self) -> str:
         return repr(set(set.__iter__(self)))
 
@@ -487,7 +491,7 @@ def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
         if found is None:
             return builtin(iterable, start)
         items = list(iterable)
-        if type(iterable) in (set, frozenset) and any(id(x) in found.made for x in items):
+        if type(iterable) in (set, frozenset) and any(found.new_at_call(x) for x in items):
             found.refuse("it sums a set of Values made in the call: a set's order is its "
                          "items' addresses, new at every call (and the sum's rounding with "
                          "it); sum a list")

@@ -1,10 +1,12 @@
-"""Sets of Values made in the call, as a capture sees them. A set's order is its items'
+"""Sets of Values made in the call, as a capture sees them (and of the Values given to it,
+bound again at every call: as new, ``Recording.new_at_call``). A set's order is its items'
 addresses, new at every call, and the graph built going through one with it (the engine's own
 numbers change too): no program can follow that, so the capture refuses it, naming the line.
 
 - ``set()`` and ``frozenset()`` in the learner's module are ``seen.SetSeen`` and
   ``FrozenSetSeen``: going through one that holds Values made in the call is refused
-  (``gone_through``); each one made while a capture runs is kept (``kept_set``);
+  (``gone_through``; so is ``pop()``, which takes an item by that order); each one made
+  while a capture runs is kept (``kept_set``);
 - a Value made in the call hashed by the learner's code that makes a set with braces (``{a * x,
   b * x}``, a set comprehension), with a set's operator (``d.keys() | e.keys()``), or with
   Python's own ``set`` (``builtins.set(p * x for p in P)``, ``S.add(v)`` of such a set):
@@ -38,13 +40,14 @@ __all__ = ["by_address", "gone_through", "into_a_set", "kept_set", "made_in_call
            "made_into_a_set", "ordered_by_address", "unpacked"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_SEEN = os.path.join(_HERE, "seen.py")  # (``seen._kept``'s operators)
 _WHY = ("a set's order is its items' addresses, new at every call, and the graph with it (the "
         "engine's own numbers change too); keep them in a list, or a dict (it keeps the order "
         "they were added in)")
 
-_GONE_THROUGH = ("it goes through a set of Values made in the call (or of objects made in it "
-                 "that hold them, or that hash by their address) with a for loop, list(), "
-                 f"sorted()...: {_WHY}")
+_GONE_THROUGH = ("it goes through a set of Values made in the call or given to it (or of "
+                 "objects made in it that hold them, or that hash by their address) with a for "
+                 f"loop, list(), sorted(), pop()...: {_WHY}")
 
 
 _DEPTH = 3  # (how deep into attributes and items a Value made in the call is looked for)
@@ -76,7 +79,7 @@ def holds_made(x: Any, depth: int = _DEPTH) -> bool:
     found = recording()
     if found is None:
         return False
-    if id(x) in found.made:
+    if found.new_at_call(x):
         return True
     if depth == 0 or type(x) in (int, float, str, bytes, bool, type(None)) or hasattr(
             type(x), "EMPTY_GRAD"):  # (a Value from outside: what it was made of is not held)
@@ -124,7 +127,7 @@ def _of_given(cls: type) -> bool:
 def ordered_by_address(x: Any) -> bool:
     """Whether a set holding ``x`` is ordered by the address of something made in the call."""
     found = recording()
-    return found is not None and (id(x) in found.made or (made_in_call(x) and by_address(x)))
+    return found is not None and (found.new_at_call(x) or (made_in_call(x) and by_address(x)))
 
 
 
@@ -150,7 +153,7 @@ def made_into_a_set(v: Any) -> None:
     (``builtins.set(...)``, ``frozenset``'s, an alias of either, a method of such a set):
     refused, as going through it would be."""
     found = recording()
-    if found is not None and id(v) in found.made:
+    if found is not None and found.new_at_call(v):
         into_a_set(_getframe(2), v)
 
 
@@ -161,6 +164,8 @@ def into_a_set(frame: Any, x: Any = None) -> None:
     braces, a set's operator or Python's own set."""
     while frame is not None and (frame.f_code.co_name == "__hash__" or
                                  frame.f_code.co_filename.startswith(_HERE)):
+        if frame.f_code.co_name == "kept" and frame.f_code.co_filename == _SEEN:
+            return  # (an operator of the learner's ``set()``: its answer one too, seen)
         frame = frame.f_back  # (and this folder's: ``hash`` in the learner's module)
     code = frame.f_code if frame is not None else None
     if code is not None and (frame.f_lasti in _braces(code) or
@@ -177,7 +182,7 @@ def unpacked(record: Recording, codes: Any) -> None:
     one to Python's own set (``builtins.set(s)``): refused, naming that line (Python copies a
     set into another without going through it, and the copy is gone through unseen)."""
     if record.refused or not any(
-            any(id(x) in record.made for x in _items(s)) for s in record.sets):
+            any(record.new_at_call(x) for x in _items(s)) for s in record.sets):
         return
     for code in codes:
         line = _unpacks(code)

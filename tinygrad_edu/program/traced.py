@@ -93,6 +93,7 @@ class Recording:
         self.given: dict[int, tuple[float, Traced]] = {}  # id(float object) -> it, its source
         self.leaves: dict[int, Traced] = {}  # id(leaf Value) -> the traced number it holds
         self.made: dict[int, Any] = {}  # id(Value) -> Value, made in the capture
+        self.given_values: set[int] = set()  # (the ids of the Values given: bound at every call)
         self.copied: set[int] = set()  # (nodes copied: ``fields.copies``, numbers followed)
         self.reads: list[Traced] = []  # every .data read
         self.read_of: dict[int, Traced] = {}  # id(Value) -> its .data read (it holds it)
@@ -121,6 +122,11 @@ class Recording:
         self.own: list[str] = []  # (what ops of one's own drew or wrote: run as the engine)
         self.views = 0  # (memoryviews of arrays given made: ``seen.MemoryviewSeen``)
         self.identities = False  # (``operator.is_`` called by the learner: ``aliases.py``)
+
+    def new_at_call(self, x: Any) -> bool:
+        """Whether ``x`` is a Value made in the call or given to it: new at every call, as
+        its address (a set's order) is."""
+        return id(x) in self.made or id(x) in self.given_values
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number

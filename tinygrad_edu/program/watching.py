@@ -10,8 +10,8 @@ capture, see things as they are), and is put back when the last capture ends.
   ``.grad``, ``local_grads`` (each of its names), ``_data_before`` and ``backward()`` are
   refused there, naming the line (numbers a program cannot follow); the class's ``label``
   read, noted (``fields.py``); micrograd's ``_prev``, the set of a node's parents, is the
-  learner's ``set`` (``seen.SetSeen``: gone through where they were made in the call,
-  refused, as ``set(z.parents)`` is).
+  learner's ``set`` (``seen.SetSeen``: gone through where they were made in the call or
+  given to it, refused, as ``set(z.parents)`` is).
 - **The functions that build a node** (``engine.apply``, ``sums.many``): the
   capture lists every node made (so that one made before it, given or kept outside, is
   known as such), and every op that raised (where the code caught the error, the program
@@ -348,7 +348,7 @@ def _value_methods() -> dict[str, Any]:
 
     def hash_(v: Value) -> int:
         found = recording()
-        if found is not None and id(v) in found.made:
+        if found is not None and found.new_at_call(v):
             found.hashed_made += 1
             made_into_a_set(v)  # (``{a * x, b * x}``: refused)
         return object.__hash__(v)
