@@ -1,7 +1,7 @@
 """Sets of the Values given to a compiled function, gone through (an attacker's, a64b: f1, f2,
 f3, f5): Values given are bound again at every call, as new as those made in it, and a set's
-order is their addresses. The program kept the capture's order, silently (4.55 where the
-engine gave 2.45). Refused, naming the line, as a set of Values made in the call is; a set
+order is their addresses. The program kept the capture's order, silently (2.45 where the
+engine gave 4.55). Refused, naming the line, as a set of Values made in the call is; a set
 asked ``in``, or one of Values made before the call and not given, is the engine's."""
 
 import pytest

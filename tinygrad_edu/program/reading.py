@@ -21,10 +21,29 @@ def row_of(node: Value) -> Op | None:
 
 def attributes_of(node: Value) -> dict[str, Any]:
     """What code set on ``node`` besides its fields (its ``label``, ``x.weight = 2.0``, a
-    subclass's own), by name; not the engine's own marks (names with ``_``)."""
-    if len(gc.get_referents(node)) <= _PLAIN:  # (asking for __dict__ would make one for
-        return {}  # every Value asked: most hold nothing but their fields)
-    return {k: v for k, v in vars(node).items() if type(k) is str and not k.startswith("_")}
+    subclass's own), by name; not the engine's own marks (names with ``_``); and the data a
+    subclass of Value gives its instances (``class Param(Value): wd = 0.01``), as ``node``
+    reads it (its own, set on it after a capture, shadows the class's: a64b's f7)."""
+    own = {} if len(gc.get_referents(node)) <= _PLAIN else {  # (asking for __dict__ would
+        k: v for k, v in vars(node).items()  # make one for every Value asked: most hold
+        if type(k) is str and not k.startswith("_")}  # nothing but their fields)
+    for name, held in _class_data(type(node)).items():
+        own.setdefault(name, held)
+    return own
+
+
+def _class_data(cls: type) -> dict[str, Any]:
+    """The plain data (no function, class, property or other descriptor; no name with
+    ``_``) the subclasses of Value in ``cls``'s bases give their instances, by name."""
+    found: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        if klass is Value or not issubclass(klass, Value):
+            break
+        for name, held in list(vars(klass).items()):
+            if type(name) is str and not name.startswith("_") and name not in found and \
+                    not callable(held) and not hasattr(type(held), "__get__"):
+                found[name] = held
+    return found
 
 
 _PLAIN = sum(1 for name in Value.__slots__ if name != "__dict__") + 1

@@ -1,0 +1,67 @@
+"""A subclass of Value that gives its instances a default (``class Param(Value): wd = 0.01``),
+which one of them overrides on itself after the capture (``B.wd = 0.0``, "no decay for the
+bias"): the program kept the class's number, and ``explain()`` said it came from
+``Param.wd``, guarded (an attacker's, a64b f7: 0.1290 where the engine gave 0.1274). Each
+Value's own reading of it is guarded: captured again, said."""
+
+import warnings
+
+from tests.program.against_engine import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+
+
+class Param(Value):
+    wd = 0.01  # (weight decay, unless a parameter says otherwise)
+
+
+class Frozen(Param):
+    trainable = False
+
+
+def test_a_class_default_overridden_on_one_value_after_the_capture_is_followed():
+    w, b = Param(0.7, label="w"), Frozen(-0.4, label="b")
+    params = [w, b]
+
+    def f(x):
+        loss = (w * x + b - 1.0) ** 2
+        for p in params:
+            loss = loss + p.wd * p * p * (0.5 if p.trainable is False else 1.0)
+        return loss
+
+    Param.trainable = True
+    try:
+        for native in (True, False):
+            b.__dict__.pop("wd", None)
+            w.__dict__.pop("trainable", None)
+            step = compile(f, native=native)
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always")
+                for k in range(4):
+                    if k == 1:
+                        b.wd = 0.0
+                    if k == 2:
+                        w.trainable = False
+                    same(step, f, params, 0.5 + k)
+            assert any("b.wd is not what it was" in str(w.message) for w in said)
+            assert "b.wd = 0.01" in step.explain().split("program 1:")[1]
+    finally:
+        del Param.trainable
+
+
+def test_a_class_default_of_a_value_given_overridden_picks_a_program_of_its_own():
+    """The same, of a Value given: its own number picks a program of its own (as any
+    attribute set on a Value given does); the class's, at every call, one program."""
+    w = Value(0.3)
+
+    def f(p, x):
+        return w * x + p.wd * p * p
+
+    for native in (True, False):
+        step = compile(f, native=native)
+        for k in range(3):
+            p = Param(0.5 + k)
+            if k == 2:
+                p.wd = 0.5
+            same(step, f, [w, p], p, 1.5)
+        assert step.captures == 2
