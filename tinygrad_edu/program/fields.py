@@ -24,6 +24,13 @@ puts these in Value's class, and takes them away when the capture ends):
   ``getattr(z, name)``): the engine writes each once per node, and reads them in a backward
   pass, which a capture does not run.
 - **a Value copied** (``copy.copy``, ``copy.deepcopy``, a pickle: ``copies``).
+- **``_scope``, the ``named_scope`` path a node was made in** (``scope_of(z)``, ``z._scope``;
+  kept in its ``__dict__``: ``ScopeField``): of a node made in the call, it is the path open
+  where the call is made (the engine reads ``scopes.current()`` as it makes the node), so
+  that path is guarded to stay the same (a call made in another scope: captured again); of
+  a Value from outside, its own path is guarded so; of a Value given, refused, naming the
+  line (bound again at every call, its path is no number a program follows). Before, the
+  capture's path was the program's at every call, silently (an attacker's, a64b f4).
 """
 
 from __future__ import annotations
@@ -31,14 +38,16 @@ from __future__ import annotations
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu import scopes
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["REFUSED", "ClassLabel", "DataField", "RefusedField", "copies", "label_read",
-           "local_grads_refused"]
+__all__ = ["REFUSED", "ClassLabel", "DataField", "RefusedField", "ScopeField", "copies",
+           "label_read", "local_grads_refused"]
 
 REFUSED = ("_da", "_db", "_list_grads", "_data_before")
 """The engine's fields a capture refuses where the learner's code reads them."""
@@ -101,6 +110,41 @@ class RefusedField:
             self.slot.__delete__(v)
         else:
             del vars(v)[self.name]
+
+
+class ScopeField:
+    """Value's ``_scope`` (a node's ``named_scope`` path, in its ``__dict__``) as code reads
+    it while a capture runs (see the module's docstring); written, as the engine writes it."""
+
+    def __get__(self, v: Any, owner: Any = None) -> Any:
+        if v is None:
+            return self
+        own = v.__dict__  # (none there, outside every scope: guarded so too)
+        found = recording()
+        if found is not None:
+            if id(v) in found.given_values:
+                found.refuse("it reads the named_scope of a Value given to it (scope_of(v), "
+                             "v._scope), bound again at every call, which a program does not "
+                             "follow; pass what you need of it in as an argument")
+            elif found.outside is not None and id(v) in found.made:
+                found.outside.asked(Asked(lambda: repr(scopes.current()),
+                                          "the named_scope the call is made in"), ("scope",))
+            elif found.outside is not None:
+                said = f"the named_scope of {own.get('label') or 'a Value'} (its _scope)"
+                found.outside.asked(Asked(lambda: repr(v.__dict__.get("_scope")), said),
+                                    ("scope", id(v)))
+        if "_scope" not in own:
+            raise AttributeError(f"{type(v).__name__!r} object has no attribute '_scope'")
+        return own["_scope"]
+
+    def __set__(self, v: Any, path: Any) -> None:
+        v.__dict__["_scope"] = path
+
+    def __delete__(self, v: Any) -> None:
+        try:
+            del v.__dict__["_scope"]
+        except KeyError:
+            raise AttributeError("_scope") from None
 
 
 class ClassLabel:

@@ -64,6 +64,7 @@ from tinygrad_edu.program.fields import (
     ClassLabel,
     DataField,
     RefusedField,
+    ScopeField,
     copies,
     label_read,
     local_grads_refused,
@@ -330,6 +331,7 @@ def _value_methods() -> dict[str, Any]:
         replaced[name] = local_grads_refused(name, local_grads)  # alias: ``_local_grads``)
     for name in REFUSED:  # (a node's local derivatives, ``_data_before``: refused)
         replaced[name] = RefusedField(name, has.get(name))
+    replaced["_scope"] = ScopeField()  # (a node's named_scope path: ``fields.py``)
     prev = has.get("_prev")  # (micrograd's set of a node's parents: the learner's ``set``,
     if prev is not None:  # gone through where they were made in the call, refused)
         replaced["_prev"] = property(lambda v: prev.__get__(v) if recording() is None else
