@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tinygrad_edu.program.aliases import is_number, number_held, pattern
-from tinygrad_edu.program.kinds import numbers_of
+from tinygrad_edu.program.kinds import numbers_of, pythons_own
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -210,7 +210,7 @@ def names_held(x: Any) -> Any:
     (``getattr(Config, "decay", 1.0)``, ``hasattr(opt, "lr")``, a property added later)."""
     if not isinstance(x, type):
         return len(vars(x))
-    return tuple(len(c.__dict__) for c in x.__mro__ if c.__module__ != "builtins")
+    return tuple(len(c.__dict__) for c in x.__mro__ if not pythons_own(c))
 
 
 def same_names(place: Place, now: Any) -> bool:
@@ -230,7 +230,7 @@ def same_names(place: Place, now: Any) -> bool:
 def names_of(x: Any) -> Iterator[str]:
     """The names ``names_held`` counts."""
     for held in [x] if not isinstance(x, type) else [
-            c for c in x.__mro__ if c.__module__ != "builtins"]:
+            c for c in x.__mro__ if not pythons_own(c)]:
         yield from list(vars(held))
 
 

@@ -35,7 +35,7 @@ from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_sc
 from tinygrad_edu.program.states import CTYPES
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["immutable", "kind_of", "numbers_of"]
+__all__ = ["immutable", "kind_of", "numbers_of", "pythons_own"]
 
 _MODULES = sys.modules
 NUMBER_TYPES = (float, int, bool)
@@ -171,11 +171,26 @@ def numbers_of(x: Any) -> Any:
     return x._data if _tensor(type(x)) else x
 
 
+def pythons_own(cls: type) -> bool:
+    """Whether ``cls`` is one of Python's own classes (``int``, ``NoneType``: of the module
+    ``builtins``), not one the learner's code defined where ``exec`` ran it in a namespace
+    with no ``__name__`` (``exec(src, {})``, as a grader may run a learner's text: its classes
+    are of ``builtins`` too, written so by their class statement; an attacker's a64b f9)."""
+    return cls.__module__ == "builtins" and not (
+        vars(cls).get("__module__") == "builtins" and cls.__flags__ & _HEAP_TYPE)
+
+
+_HEAP_TYPE = 1 << 9  # (Py_TPFLAGS_HEAPTYPE: a class a class statement made)
+
+
 def _plain_data(cls: type) -> bool:
-    """Whether instances of ``cls`` hold a learner's numbers to walk: the learner's classes,
-    an installed package's (micrograd's MLP), this package's models and optimizers; not the
-    standard library's, nor the engine's rows."""
+    """Whether instances of ``cls`` hold a learner's numbers to walk: the learner's classes
+    (in a file, in ``__main__``, in a module made at run time, or exec'd into a namespace of
+    its own), an installed package's (micrograd's MLP), this package's models and
+    optimizers; not the standard library's, nor the engine's rows."""
     name = cls.__module__
+    if name == "builtins" and not pythons_own(cls):
+        return True
     if name in ("types", "argparse", "collections", "dataclasses"):
         return True  # (a SimpleNamespace, a Namespace, a ChainMap: a config's numbers)
     module = sys.modules.get(name)
@@ -184,7 +199,7 @@ def _plain_data(cls: type) -> bool:
         return name.startswith(PLAIN_DATA)
     if "site-packages" in file or "dist-packages" in file or module is None:
         return True
-    return _learners(module)
+    return _learners(module) or _made_at_run_time(module)
 
 
 def _learners(module: Any) -> bool:
@@ -194,6 +209,15 @@ def _learners(module: Any) -> bool:
     if file is None:
         return _module_file(module, "__name__") == "__main__"
     return learners_file(file)
+
+
+def _made_at_run_time(module: Any) -> bool:
+    """Whether ``module`` was made by code (``types.ModuleType("cell")``, as a notebook or a
+    grader may run a learner's text in): no file, and no loader made it (as one made Python's
+    own built-in modules)."""
+    return isinstance(module, types.ModuleType) and _module_file(module) is None and \
+        vars(module).get("__spec__") is None and \
+        vars(module).get("__name__") not in sys.builtin_module_names
 
 
 def _module_file(module: Any, name: str = "__file__") -> Any:

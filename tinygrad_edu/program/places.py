@@ -34,7 +34,14 @@ from typing import Any
 
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.kinds import _MODULES, Asked, _learners, kind_of, numbers_of
+from tinygrad_edu.program.kinds import (
+    _MODULES,
+    Asked,
+    _learners,
+    kind_of,
+    numbers_of,
+    pythons_own,
+)
 from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.states import state_of
@@ -271,7 +278,7 @@ def _names_of(x: Any) -> list[str]:
         return [*names, "__class__"]
     names = []
     for klass in x.__mro__:
-        if klass is object or klass.__module__ == "builtins":
+        if klass is object or pythons_own(klass):
             continue
         for k, v in list(klass.__dict__.items()):
             if (k.startswith("__") and k != "__dataclass_fields__") or k in names or ((
@@ -360,9 +367,10 @@ class Walk:
             if kind == "module" and not _learners(x) and not (
                     place.parent is None and place.step[1] is _MODULES):
                 continue  # (a module reached by its name is the learner's to read)
-            if kind == "class" and (x.__module__ == "builtins" or (
-                    x.__module__ in sys.modules and not _learners(sys.modules[x.__module__]))):
-                continue
+            if kind == "class" and (pythons_own(x) or (
+                    x.__module__ in sys.modules and x.__module__ != "builtins" and
+                    not _learners(sys.modules[x.__module__]))):
+                continue  # (of ``builtins`` and not Python's own: exec'd, the learner's)
             self.seen.add(id(x))
             if kind == "object" and isinstance(x, Module) and "_children_named" not in vars(x):
                 x._name_children()  # (what its first call does: not a change the guards see)
