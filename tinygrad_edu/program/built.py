@@ -57,6 +57,7 @@ class Entry:
         self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
         self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
+        self.root_class: type[Value] = Value  # (the loss's class: its ``EMPTY_GRAD``, ``Run``)
 
 
     def stale(self) -> str | None:
@@ -88,6 +89,14 @@ class Run:
             from tinygrad_edu.errors import as_float
 
             seed = as_float(seed, "backward(grad)")
+        empty = entry.root_class.EMPTY_GRAD
+        if type(empty) not in (int, float) or empty != 0 or math.copysign(1.0, empty) < 0:
+            name = entry.root_class.__name__
+            raise RuntimeError(  # (an attacker's a64b f6: its gradients, silently from 0.0)
+                f"{name}.EMPTY_GRAD is {empty!r} (what an inner node's gradient starts from "
+                "as backward begins), and a compiled function's backward starts each from "
+                f"0.0, as the engine's does by default: set {name}.EMPTY_GRAD back to 0.0, or "
+                "call the function itself (not compiled)")
         count = len(entry.program.tape.leaves)
         grads = [reading.gradient_number(leaf) for leaf in self.leaves[:count]]
         if seed == 1.0 and all(g == 0.0 and math.copysign(1.0, g) == 1.0 for g in grads):
@@ -162,6 +171,7 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
             (k for k, a in arg_leaves if a == at), root)
     entry = Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
     entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
+    entry.root_class = type(root)
     tape.stale = entry.stale
     first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
     return entry, answers.answer(shape, reading.number_of(root), first,

@@ -14,7 +14,11 @@ ask a calendar's first weekday (its property: guarded where they do), and C code
 does not see reads Python's limit on an int's digits (``str()`` of a long int) and NumPy's
 print options (a NumPy number's or array's text): these two are guarded at every capture
 (``read_by_c``: two checks a call, each of what it says now).
-Outside a capture each calls Python's own."""
+Outside a capture each calls Python's own.
+The engine's own settings: a method of Value with a default (``leaky_relu``'s alpha), called
+while a capture runs, has its defaults guarded (``engines_defaults``:
+``Value.leaky_relu.__defaults__ = (0.3,)`` between calls captures again; before, the
+capture's alpha stayed, silently: an attacker's a64b f6)."""
 
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.refused import for_the_learner
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["patches", "read_by_c"]
+__all__ = ["engines_defaults", "patches", "read_by_c"]
 
 
 def _said(x: Any) -> str:
@@ -185,3 +189,19 @@ def read_by_c() -> list[Asked]:
         _BY_C["numpy"] = Asked(_PrintOptions(numpy), "NumPy's print options (read by a "
                                "NumPy number's or array's text)")
     return list(_BY_C.values())
+
+
+def engines_defaults(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """Value's method ``name``, which has defaults (``leaky_relu(alpha=0.01)``), as a capture
+    sees it: called, its defaults as they are now guarded to stay so (see the module's
+    docstring)."""
+    def called(v: Any, *args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and found.outside is not None:
+            found.outside.asked(Asked(lambda: repr((method.__defaults__, method.__kwdefaults__)),
+                                      f"Value.{name}'s defaults"), ("defaults", name))
+        return method(v, *args, **options)
+
+    called.__name__, called.__qualname__ = method.__name__, method.__qualname__
+    called.__doc__, called.__wrapped__ = method.__doc__, method  # type: ignore[attr-defined]
+    return called

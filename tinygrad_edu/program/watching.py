@@ -347,6 +347,11 @@ def _value_methods() -> dict[str, Any]:
 
     replaced["backward"] = backward_
     replaced.update(copies(has, get))
+    for name, method in has.items():  # (``leaky_relu``'s alpha: guarded where it is called)
+        if name not in replaced and isinstance(method, types.FunctionType) and any(
+                type(d) in (int, float) for d in (*(method.__defaults__ or ()),
+                                                  *(method.__kwdefaults__ or {}).values())):
+            replaced[name] = settings.engines_defaults(name, method)
 
     def hash_(v: Value) -> int:
         found = recording()
