@@ -286,3 +286,60 @@ def test_memory_grown_past_a_processs_room_in_the_page_is_told_so(short_time_lim
     assert "MemoryError: it ran out of memory (it took 1.2 GB more)" in verdict, verdict
     assert "while True:" in verdict and "past the 1 GB more a learner's process" in verdict
     assert "An endless loop?" not in verdict and "TimeLimit" not in verdict, verdict
+
+
+def test_memory_run_out_in_the_page_is_freed_at_once_and_ends_the_grading(monkeypatch):
+    """In the page's Python the learner's code and the grader share the memory: a function
+    that ran out of it (a list its file holds, grown until MemoryError) left it full while
+    hypothesis shrank the input and the verdict was made, and the page's answer came back
+    garbled or with binary junk in its last lines (issue 66, N1: 12 first Checks of 12 in
+    Chromium). Now what the code holds is freed at once (``running.PAGE_FREE``, the page's
+    ``let_go``) and the grading ends on that input, with the verdict the command line gives:
+    its error, at its line. Elsewhere the grading goes on as before (it shrinks the input)."""
+    from tinygrad_edu.exercises import running
+
+    calls, held, freed = [], [], []
+
+    def d_tanh(x, y):
+        calls.append(x)
+        held.append(bytearray(10))
+        raise MemoryError
+
+    def free():
+        freed.append(len(calls))
+        held.clear()
+
+    here = str(check("d_tanh", d_tanh)).splitlines()
+    assert len(calls) > 1 and not freed  # (shrunk, off the page: nothing to free)
+    monkeypatch.setattr(running, "PAGE_MEMORY", [lambda: 0])
+    monkeypatch.setattr(running, "PAGE_FREE", [free])
+    calls.clear()
+    page = str(check("d_tanh", d_tanh)).splitlines()
+    assert freed == [1] and len(calls) == 1 and held == [], (freed, calls)
+    assert page[0] == here[0] == "✗ d_tanh: not yet.", page
+    assert page[2:] == here[2:], (page, here)  # (all but the input: unshrunk, in the page)
+    assert page[2:4] == ["  your function raised an error:", "    MemoryError: "], page
+    assert page[-1] == "  Fix the error first: run your function by hand on the input above."
+
+
+def test_a_stop_after_memory_grown_past_a_processs_room_frees_it(short_time_limit,
+                                                                 monkeypatch):
+    """A call stopped by the time limit in the page after it took ``MORE_MEMORY`` more has
+    what the code holds freed before the verdict is made (issue 66, N1: the page's answer
+    garbled, its memory still full); one that took less, nothing."""
+    from tinygrad_edu.exercises import running
+
+    freed = []
+    monkeypatch.setattr(running, "PAGE_FREE", [lambda: freed.append(1)])
+
+    def d_tanh(x, y):
+        while True:
+            pass
+
+    for step, said in ((600, []), (1200, [1])):
+        readings = iter(range(0, 10 * 2 ** 30, step * 2 ** 20))
+        monkeypatch.setattr(running, "PAGE_MEMORY", [lambda readings=readings: next(readings)])
+        freed.clear()
+        verdict = str(check("d_tanh", d_tanh))
+        assert "still running" in verdict or "ran out of memory" in verdict, verdict
+        assert freed == said, (step, freed)

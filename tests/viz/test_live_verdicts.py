@@ -1,11 +1,11 @@
 """Verdicts the exercises page gives where the command line gives them (a tester's walk of
 issue 66, in Chromium, through the page's own menus, editor and Check): code that ends the
-page's Python, memory filled at a file's top level, recursion deeper than the limit, a
-print flood at a file's top level; and the closing step after stage 10, and where a stage's
-link lands. The fixtures are in conftest.py; one page serves the tests of this module
-(Python loaded once, about 10 s), each starting from no stored progress. CI runs the
-recursion's and the flood's (about 20 s with the page's load); the other four, 50 s more,
-run in the long tier (./run.sh test --long)."""
+page's Python, memory filled at a file's top level and in a function, recursion deeper
+than the limit, a print flood at a file's top level; and the closing step after stage 10,
+and where a stage's link lands. The fixtures are in conftest.py; one page serves the tests
+of this module (Python loaded once, about 10 s), each starting from no stored progress. CI
+runs the 390 px verdict's; the others run in the long tier (./run.sh test --long), each
+beside a sibling in the main tier."""
 
 import re
 
@@ -201,6 +201,34 @@ def test_memory_grown_at_the_top_level_is_said_to_run_out_at_its_line(exercises)
     states = exercises.evaluate("window.saidStates")
     assert not [s for s in states if "stopped in 0 s" in s], states
     assert check(exercises, LINEAR).startswith("✓ linear passed")
+
+
+GROWN_IN_THE_FUNCTION = ("hog = []\n\n\ndef softmax(logits):\n    while True:\n"
+                         "        hog.append(bytearray(100 * 2**20))\n")
+"""A tester's softmax (issue 66, N1): a list its file holds, grown in the function until the
+memory runs out (4 GB, 100 MB at a time: its MemoryError within the 5 s)."""
+
+
+@pytest.mark.long(sibling="tests/exercises/test_limit.py::test_memory_run_out_in_the_page_is_"
+                  "freed_at_once_and_ends_the_grading")
+def test_memory_grown_in_a_function_is_a_clean_verdict_at_its_line(exercises):
+    """Before: in 12 first Checks of 12, "Python in this page stopped working while it graded
+    (its answer came back garbled: Unexpected token 'Ø', "Øøžüo..." is not valid JSON)", or
+    the verdict with its last lines binary junk or NULs: the grader worked on in the memory
+    the code had filled. Now the command line's verdict, every character of it (or, on a
+    machine too slow to fill it in 5 s, the time limit's "it ran out of memory"), and the
+    right answer passes after it."""
+    exercises.select_option("#stage", "softmax")
+    said = check(exercises, GROWN_IN_THE_FUNCTION)
+    assert re.match(r"✗ softmax: not yet\.\n  failing input: .*\n  your function (raised an "
+                    r"error:\n    MemoryError: \n|did not finish:\n    MemoryError: it ran out "
+                    r"of memory \(it took \d\.\d GB more\)\n)      in your answer, line 6, in "
+                    r"softmax  \(hog\.append\(bytearray\(100 \* 2\*\*20\)\)\)\n", said), said
+    assert "\nGraded in this page's Python, for practice: " in said, said
+    assert said.endswith(" grades the file again on the same inputs).\n"), said
+    assert all(c.isprintable() or c == "\n" for c in said), repr(said)
+    assert exercises.text_content("#state").startswith("Not yet (graded in")
+    assert check(exercises, definition(GPT, "softmax")).startswith("✓ softmax passed")
 
 
 BLOCK = definition(GPT, "block").replace(

@@ -35,7 +35,7 @@ from tinygrad_edu.exercises.learner.printed import printed_lines, shortened
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.mistakes import Diagnosis, Solution
 from tinygrad_edu.exercises.remote import Remote
-from tinygrad_edu.exercises.running import Flooded, attempt, begin_floods, probe, search
+from tinygrad_edu.exercises.running import Filled, Flooded, attempt, begin_floods, probe, search
 from tinygrad_edu.exercises.shortcuts import complex_step, shortcut
 from tinygrad_edu.exercises.text_blocks import indent
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -107,6 +107,8 @@ def _smallest(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outc
             break  # (it is the first of its size that fails so: as it is)
         try:
             tried = attempt(exercise, solution, case)
+        except Filled:
+            raise  # (the code's memory freed: the grading ends on that input)
         except TimeLimit:
             return failure
         if failure.problem:
@@ -223,6 +225,9 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
         return Verdict(exercise, False, message=(
             f"your {exercise.kind} gave different answers for the same input ({why}). "
             f"Hypothesis says: {error}"))
+    except Filled as filled:  # (the page's MemoryError: the error's verdict, as here)
+        return Verdict(exercise, False, failure=filled.outcome,
+                       message=_fix_first(exercise, filled.outcome))
     except TimeLimit as slow:
         failure = None if isinstance(slow, Flooded) else slow.outcome  # (its answer
         return Verdict(exercise, False, failure=failure, message=_stopped(slow))  # aside)
@@ -231,13 +236,18 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
     diagnoses = diagnose(exercise, failure, outcomes, solution)
     message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
     if failure.error is not None and not diagnoses:
-        what = "these lines" if exercise.kind == "class" else "your function"
-        message = (_recursion(failure.error_text, getattr(failure.error, "limit", None))
-                   if isinstance(failure.error, RecursionError)
-                   else _unhashable(failure.error_text) or
-                   f"Fix the error first: run {what} by hand on the input above.")
+        message = _fix_first(exercise, failure)
     return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message,
                    right=right)
+
+
+def _fix_first(exercise: ExerciseSpec, failure: Outcome) -> str:
+    """What to do about ``failure``'s error, where no mistake is diagnosed."""
+    what = "these lines" if exercise.kind == "class" else "your function"
+    return (_recursion(failure.error_text, getattr(failure.error, "limit", None))
+            if isinstance(failure.error, RecursionError)
+            else _unhashable(failure.error_text) or
+            f"Fix the error first: run {what} by hand on the input above.")
 
 
 def _probed(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outcome,

@@ -77,6 +77,35 @@ PAGE_MEMORY: list[Callable[[], int | None]] = []
 ``memory_bytes`` here; empty elsewhere): a call stopped by the time limit that took
 ``sandbox.MORE_MEMORY`` more meanwhile is told it ran out of memory, as a learner's process
 on a computer is (``attempt``)."""
+PAGE_FREE: list[Callable[[], Any]] = []
+"""What frees what the learner's code holds in the page's Python (``viz.playground`` puts
+``page_python``'s ``let_go`` here, which empties the namespaces the answer file ran in;
+empty elsewhere): called where a call ran out of memory (``Filled``)."""
+
+
+class Filled(TimeLimit):
+    """In the page's Python, a call that ran out of memory (a MemoryError, or the time limit
+    after it took ``sandbox.MORE_MEMORY`` more): what the learner's code holds is freed at
+    once (``PAGE_FREE``) and the grading ends there, on ``outcome``, as a call past its time
+    ends it. The learner's code shares the page's Python with the grader: kept full (a list
+    grown in a function, held by the file's top level, until the Check's end), the memory
+    left the grader none to answer in, and the answer came back garbled or with its last
+    lines binary junk, in 8 of 9 first Checks (issue 66, N1: the playground, which frees
+    such code's memory at once, ``page_python.flat_exec``, was clean). On a computer the
+    learner's process holds it, not the grader's."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(TIME_LIMIT)
+        self.outcome = outcome
+
+
+def _filled(error: BaseException, outcome: Outcome) -> Filled:
+    """Free what the code holds (the frames ``error`` came through, then what
+    ``PAGE_FREE`` frees), and end the grading on ``outcome`` (``Filled``)."""
+    _let_go(error.__traceback__)
+    for free in PAGE_FREE:
+        free()
+    return Filled(outcome)
 
 _floods = [0.0, 0, 0]  # this grading's floods: seconds, lines, calls
 
@@ -148,6 +177,10 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
         outcome.problem, outcome.printed = str(problem), out.getvalue()
         return outcome
     except (Exception, SystemExit, TimeLimit) as error:  # a verdict, not a crash
+        if memory is not None and isinstance(error, MemoryError):  # (the page's Python: its
+            outcome.error, outcome.error_text = error, _where(error, solution)  # text made
+            outcome.printed = out.getvalue()  # before the frames are cleared)
+            raise _filled(error, outcome) from None
         outcome.error, outcome.error_text = error, _where(error, solution)
         if isinstance(error, RecursionError) and not hasattr(error, "limit"):
             error.limit = sys.getrecursionlimit()  # type: ignore[attr-defined]  # (run here:
@@ -161,13 +194,14 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
             # kept so, and the page's gc.collect() after the grading looked at each of its
             # hundreds of millions of references: the verdict came 2 to 10 s after the stop
             # (measured in Chromium; cleared, 0.4 to 0.6 s). A stop's only: after another
-            # error hypothesis shrinks the input, and a MemoryError's frames, cleared, let
-            # each run of the shrinking fill the memory again (4 GB, 2 to 3 s a run: 105 s
-            # in all, where kept they made each run fail at once: 12 s).
+            # error hypothesis shrinks the input (but for the page's MemoryError, which
+            # ends the grading: ``Filled``).
             _let_go(error.__traceback__)
             error.outcome = outcome
             now = PAGE_MEMORY[0]() if memory is not None else None
             if now is not None and memory is not None and now - memory >= MORE_MEMORY:
+                for free in PAGE_FREE:  # (what it filled, freed before the verdict is made)
+                    free()
                 error.grown = now - memory  # type: ignore[attr-defined]  # (a learner's
                 outcome.error_text = outcome.error_text.replace(  # process on a computer
                     f"{type(error).__name__}: {error}",  # raises MemoryError: said so)

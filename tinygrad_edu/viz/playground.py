@@ -449,7 +449,8 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
 
     _forget_lines()
     tell_floods(PRINTED[0] if PRINTED else None)  # (what the grader tells the page: a call's
-    running.PAGE_MEMORY[:] = [memory_bytes]  # flood, and the memory it grew by meanwhile)
+    running.PAGE_MEMORY[:] = [memory_bytes]  # flood, and the memory it grew by meanwhile;
+    running.PAGE_FREE[:] = [let_go]  # what frees the memory a call filled)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "progress.json")
         if progress:
