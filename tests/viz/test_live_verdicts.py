@@ -305,3 +305,34 @@ def test_what_a_button_did_while_python_loads_is_still_said_once_it_is_ready(wat
     page.wait_for_function(f"/is ready/.test({state})", timeout=LOAD_S * 1000)
     assert re.fullmatch(r"Your earlier code is back\. Python [\d.]+ is ready\.",
                         page.text_content("#state")), page.text_content("#state")
+
+
+def test_a_verdict_kept_from_before_a_reload_counts_the_passes_of_now(watched, server):
+    """Before: after all ten stages passed, a reload of #node showed its verdict kept from its
+    own Check, "1 of 10 stages of microgpt passed in this browser.", where the progress said
+    "10 of 10" (a fifth tester's walk, N2): the count was kept with the verdict. Now it is
+    counted as the verdict is shown, whether its line was kept as the command line wrote it
+    or, by the page before, as it counted then. No Python: what the browser keeps."""
+    page = watched.open(server + "exercises-live.html#node")
+    stages = [ex.name for ex in TRACK.values()]
+    page.evaluate("""([stages, kept]) => {
+        const passed = {};
+        for (const name of stages) passed[name] = {attempts: 1, passed: true};
+        localStorage.setItem("tinygrad_edu.exercises.progress",
+                             JSON.stringify({version: 1, exercises: passed}));
+        for (const [name, count] of kept) localStorage.setItem(
+            "tinygrad_edu.exercises.verdict." + name,
+            "✓ " + name + " passed: it agrees with the reference on 100 inputs.\\n\\n" + count +
+            "\\nGraded in this page's Python, for practice.\\n");
+    }""", [stages, [["node", "1 of 10 stages of microgpt passed in this browser."],
+                    ["softmax", "your answer: 1 of 1 attempted stages of microgpt pass."]]])
+    page.reload()
+    for name in ("node", "softmax"):
+        if name != "node":
+            page.select_option("#stage", name)
+        said = page.text_content("#output")
+        assert said.startswith("Your latest Check of this, before the page was loaded again:"
+                               f"\n\n✓ {name} passed"), said
+        assert "\n\n10 of 10 stages of microgpt passed in this browser.\nGraded " in said, said
+        assert "1 of 10" not in said and "attempted" not in said, said
+    assert page.text_content("#progress").endswith("10 of 10 stages passed in this browser")

@@ -97,6 +97,28 @@
 
   var tally = {};  // by track ("" for the exercises): {passed, here}, as fillMenus counts
 
+  // The command line's count under a verdict, "your answer: 1 of 1 attempted stages of
+  // microgpt pass." (of the file it graded: here, the one answer of this Check), said as
+  // this browser counts them, as the progress beside the menus does: "10 of 10 stages of
+  // microgpt passed in this browser." Before, "1 of 1 attempted" under each stage's pass,
+  // with all ten passed (a tester's walk). In `box`, the Check of `ex`, once fillMenus
+  // has counted it; counted again wherever a verdict is shown again (a verdict kept from
+  // before a reload, `before`, is kept with the command line's line): before, the count
+  // of its Check, "1 of 10" where the progress said "10 of 10" (a fifth tester's walk).
+  var SUMMARY = new RegExp("^(?:your answer: \\d+ of 1 attempted|\\d+ of \\d+) " +
+                           "(?:stages of \\w+|exercises) pass(?:ed in this browser)?\\.$", "m");
+  function browserCount(box, ex) {
+    var count = tally[ex.track || ""];
+    if (!count) return;
+    var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), node;
+    while ((node = walker.nextNode())) {
+      if (!SUMMARY.test(node.textContent)) continue;
+      node.textContent = node.textContent.replace(SUMMARY, count.passed + " of " + count.here +
+        (ex.track ? " stages of " + ex.track : " exercises") + " passed in this browser.");
+      return;
+    }
+  }
+
   function fillMenus() {
     var record = progress(), counts = {};
     MENUS.forEach(function (m) {
@@ -141,6 +163,7 @@
     delete held[chosen.name];
     box(kept);
     if (!kept && !endedHere[chosen.name]) before(chosen.name);
+    else if (kept && kept !== running) browserCount(output, chosen);  // (counted again)
     var record = progress()[chosen.name];  // (a reload keeps the progress: its next step too)
     next((kept ? kept.passed : record && record.passed) ? chosen : null);
     asking(false);
@@ -210,6 +233,7 @@
                  "that)" : "") + ":\n\n", "earlier");
     shown.write(text, "stdout");
     shown.flush();
+    browserCount(output, chosen);  // (counted now: `name` is the chosen one's)
   }
 
   // An exercise or a stage by its number and name, as a state line names one that is not
@@ -443,25 +467,6 @@
     return !!at;
   }
 
-  // The command line's count under a verdict, "your answer: 1 of 1 attempted stages of
-  // microgpt pass." (of the file it graded: here, the one answer of this Check), said as
-  // this browser counts them, as the progress beside the menus does: "10 of 10 stages of
-  // microgpt passed in this browser." Before, "1 of 1 attempted" under each stage's pass,
-  // with all ten passed (a tester's walk). In `box`, the Check of `ex`, once fillMenus
-  // has counted it.
-  var SUMMARY = /^your answer: \d+ of 1 attempted (?:stages of microgpt|exercises) pass\.$/m;
-  function browserCount(box, ex) {
-    var count = tally[ex.track || ""];
-    if (!count) return;
-    var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), node;
-    while ((node = walker.nextNode())) {
-      if (!SUMMARY.test(node.textContent)) continue;
-      node.textContent = node.textContent.replace(SUMMARY, count.passed + " of " + count.here +
-        (ex.track ? " stages of " + ex.track : " exercises") + " passed in this browser.");
-      return;
-    }
-  }
-
   // The verdict on screen once its grading ends (what was queued, on the page first).
   function toVerdict(name, failed) {
     shown.flush();
@@ -543,9 +548,9 @@
       }
       job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n",
                       true);
-      fillMenus();
+      storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));  // (its
+      fillMenus();                                          // count: said where it is shown)
       browserCount(job.box, ex);
-      storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
       if (ended(job, (passed ? "Passed" : "Not yet") + " (graded in " +
                 answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not " +
                 "let the page keep your progress."), passed)) toVerdict(ex.name, !passed);
