@@ -444,3 +444,24 @@ def test_the_compiled_function_written_last_is_the_one_described(capsys):
     assert "compile(f)'s capture of f" in shown.program_note, shown.program_note
     shown = run(source.removesuffix("step\n"))  # (no last name: the one assigned last)
     assert shown.name == "other"
+
+
+def test_a_value_of_the_graders_prints_as_on_the_command_line(monkeypatch, capsys):
+    """A stage's answer that prints a Value the grader made (softmax's ``total``, of the
+    grader's Values where the learner's own has not passed): before, the page printed
+    "<tinygrad_edu.exercises.microgpt.reference.Value object at 0x1cb2610>", and the
+    command line "Value(data=1.0, grad=0)" (issue 66's fifth tester, N3); now both the
+    latter."""
+    from tinygrad_edu.exercises import apart
+
+    wrong = ("def softmax(logits):\n    total = sum(v.exp() for v in logits)\n"
+             "    print(total)\n    return [v.exp() / (total + 1) for v in logits]\n")
+    said = {}
+    for here in (False, True):  # (the command line's processes, then the page's way)
+        monkeypatch.setattr(apart, "APART", not here)
+        code, _ = check("softmax", wrong)
+        out = capsys.readouterr().out
+        assert code == 1, out
+        said[here] = re.findall(r"^  it printed:\n    (.*)$", out, re.M)
+    assert said[True] == said[False] and len(said[True]) == 1, said
+    assert re.fullmatch(r"Value\(data=[\d.e+-]+, grad=0\)", said[True][0]), said
