@@ -444,6 +444,16 @@ def test_the_compiled_function_written_last_is_the_one_described(capsys):
     assert "compile(f)'s capture of f" in shown.program_note, shown.program_note
     shown = run(source.removesuffix("step\n"))  # (no last name: the one assigned last)
     assert shown.name == "other"
+    # a compiled function, and a Value, looked up otherwise than by a name: each described
+    # by the lookup's text (before, fs["s"] was "Graph of a", the last Value assigned, a
+    # leaf: issue 66's fifth tester, N5)
+    shown = run(source.replace("step = compile(f)\nother = compile(h)\nstep()\nother()\n"
+                               "step\n", 'fs = {"s": compile(f), "o": compile(h)}\n'
+                               'fs["s"]()\nfs["o"]()\nfs["s"]\n'))
+    assert shown.name == 'fs["s"]' and shown.graph_title == 'Graph of fs["s"]', shown.name
+    assert "compile(f)'s capture of f" in shown.program_note, shown.program_note
+    shown = run("from tinygrad_edu import Value\nx = Value(2.0)\nvs = [x * 3.0, x]\nvs[0]\n")
+    assert shown.name == "vs[0]" and "data 6.0" in shown.svg, shown.name
 
 
 def test_a_value_of_the_graders_prints_as_on_the_command_line(monkeypatch, capsys):

@@ -122,6 +122,7 @@ class _Run:
     ended: str = ""  # how it ended early: "ZeroDivisionError on line 6", ...
     stopped: bool = False  # by the page's Stop (``RunStop``)
     in_a_list: str | None = None  # a name that holds a list of Values, where none holds one
+    last: tuple[ast.stmt, Any] | None = None  # the latest expression statement, its value
 
 
 def run(source: str) -> Shown:
@@ -168,14 +169,13 @@ def run(source: str) -> Shown:
         finally:
             sys.stdout.flush()
     try:
-        name = last_value_name(tree, namespace)
+        name, value = _last_shown(tree, source, namespace, ran)
         if name is None and not ran.ended:
             ran.in_a_list = last_list_of_values(tree, namespace)
-        if name is not None and not isinstance(namespace[name], Value):
-            shown = (result_shown if _is_result(namespace[name]) else compiled_shown)(
-                name, namespace[name])
+        if name is not None and not isinstance(value, Value):
+            shown = (result_shown if _is_result(value) else compiled_shown)(name, value)
             return Shown(**shown, error=ran.failed)
-        return _show(name, None if name is None else namespace[name], ran)
+        return _show(name, value, ran)
     finally:
         let_go()  # (what the code kept, freed as at its top level: ``flat_exec``)
 
@@ -188,6 +188,7 @@ def _run_statement(statement: ast.stmt, compile_: codeop.Compile, namespace: dic
         code = compile_(ast.Expression(body=statement.value),  # type: ignore[arg-type]
                         FILENAME, "eval")
         value = flat_exec(code, namespace, eval)
+        ran.last = (statement, value)
         if _is_drawing(value):
             ran.drawing, ran.drawing_line = value, statement.lineno
         elif _is_replay(value):
@@ -356,6 +357,38 @@ def assigned_names(tree: ast.Module) -> list[str]:
     return [name for *_, name in sorted(found)]
 
 
+def _kinds() -> tuple[type, ...]:
+    """What the playground shows: a Value of the scalar engine, a compiled function's answer
+    (``tinygrad_edu.program.Result``) or a compiled function (``Compiled``)."""
+    capture = sys.modules.get("tinygrad_edu.program.capture")
+    return (Value, capture.Result, capture.Compiled) if capture is not None else (Value,)
+
+
+def _last_shown(tree: ast.Module, source: str, namespace: dict[str, Any], ran: _Run
+                ) -> tuple[str | None, Any]:
+    """What to show, and the name it is shown by: where the code ends with a lookup (a
+    name, an item, an attribute: ``step``, ``fs["s"]``, ``layer.out``) whose value is a
+    Value, a compiled function or its answer, that value, named by the lookup's text, as a
+    notebook shows a cell's last expression (before, ``fs["s"]`` showed the last Value
+    assigned, a leaf: issue 66's fifth tester, N5); else ``last_value_name``'s (a call
+    last, ``step()``, is run for what it does)."""
+    statement, value = ran.last if ran.last is not None else (None, None)
+    if tree.body and statement is tree.body[-1] and isinstance(statement, ast.Expr) and \
+            _looked_up(statement.value) and isinstance(value, _kinds()):
+        expression = statement.value
+        return ast.get_source_segment(source, expression) or ast.unparse(expression), value
+    name = last_value_name(tree, namespace)
+    return name, None if name is None else namespace[name]
+
+
+def _looked_up(expression: ast.expr) -> bool:
+    """Whether ``expression`` only looks a value up: a name, or an item or an attribute of
+    one looked up so (``fs["s"]``, ``model.layers[0].out``)."""
+    while isinstance(expression, (ast.Subscript, ast.Attribute)):
+        expression = expression.value
+    return isinstance(expression, ast.Name)
+
+
 def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
     """The last name in the source that now holds a Value of the scalar engine, a compiled
     function's answer (``tinygrad_edu.program.Result``, a Value's number) or a compiled
@@ -363,8 +396,7 @@ def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
     statement is such a name by itself, that name, as a notebook shows the last expression
     of a cell (before, ``step = compile(f); other = compile(h); step`` described ``other``:
     issue 66's fourth tester)."""
-    capture = sys.modules.get("tinygrad_edu.program.capture")
-    kinds = (Value, capture.Result, capture.Compiled) if capture is not None else (Value,)
+    kinds = _kinds()
     last = tree.body[-1] if tree.body else None
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Name) and \
             isinstance(namespace.get(last.value.id), kinds):
