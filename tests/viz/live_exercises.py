@@ -235,7 +235,7 @@ def exercises_a_refusal_stands_after_a_reload_and_a_stop_changes_nothing(exercis
     exercises.click("#stop")
     exercises.wait_for_function("!document.getElementById('check').disabled",
                                 timeout=LOAD_S * 1000)
-    assert exercises.text_content("#output").startswith("\nStopped: you pressed Stop.")
+    assert exercises.text_content("#output").startswith("Stopped: you pressed Stop.")
     assert exercises.text_content("#progress") == passed
     assert exercises.text_content("#stage option:checked").endswith(
         "✓ passed before your last edit")

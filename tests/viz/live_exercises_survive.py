@@ -35,7 +35,7 @@ def exercises_stop_while_python_loads_blames_no_code(exercises, capsys):
     exercises.click("#stop")
     exercises.wait_for_function("!document.getElementById('check').disabled")
     assert exercises.text_content("#output") == (
-        "\nStopped while Python was loading: none of your code ran, and your code is kept. "
+        "Stopped while Python was loading: none of your code ran, and your code is kept. "
         "Press Check to grade it.\n")
     assert exercises.text_content("#state") == "Stopped."
 
@@ -54,7 +54,7 @@ def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exe
     time.sleep(0.3)
     exercises.click("#stop")
     exercises.wait_for_function("!document.getElementById('check').disabled")
-    assert exercises.text_content("#output") == ("\nStopped: you pressed Stop. "
+    assert exercises.text_content("#output") == ("Stopped: you pressed Stop. "
                                                  "Your code is kept.\n")  # (before, "Stopped:
     # stopped with the Stop button.", a fourth tester's walk)
 

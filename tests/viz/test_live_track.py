@@ -21,6 +21,7 @@ The fixtures are in conftest.py. A stage is graded in about a second here, stage
 """
 
 import base64
+import contextlib
 import functools
 import http.server
 import re
@@ -150,7 +151,7 @@ def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
     time.sleep(2)  # (in the loop by then: 5 s would stop it)
     page.click("#stop")
     page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
-    assert page.text_content("#output") == ("\nStopped: you pressed Stop.\nIt "
+    assert page.text_content("#output") == ("Stopped: you pressed Stop.\nIt "
                                             "was at your answer, line 13, in __add__  (pass)\n"
                                             "Your code is kept.\n")  # (before: where, first)
 
@@ -220,25 +221,43 @@ def plain_server(site):
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
 
 
-@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
-def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium, site):
+D_TANH = "def d_tanh(x, y):\n    return 1 - y * y\n"
+
+
+@contextlib.contextmanager
+def on_a_plain_server(chromium, site):
+    """The exercises page at d_tanh, from a plain server (``plain_server``); after the
+    block, the right answer still passes there, no request left the server and the page
+    logged no error."""
     httpd, url = plain_server(site)
     watch = Watched(chromium, url, site)
     try:
         page = watch.open(url + "exercises-live.html#d_tanh")
         assert page.evaluate("crossOriginIsolated") is False
+        yield page
+        assert check(page, D_TANH).startswith("✓ d_tanh passed")
+        assert watch.outside == [] and watch.errors == []
+    finally:
+        watch.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
+def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium, site):
+    with on_a_plain_server(chromium, site) as page:
         page.wait_for_function("/is ready/.test(document.getElementById('state')"
                                ".textContent)", timeout=LOAD_S * 1000)
-        page.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+        page.fill("#code", D_TANH)
         page.click("#check")  # a Stop while the grader is prepared (before: "A solution
         time.sleep(0.3)  # that loops forever is the usual cause")
         page.click("#stop")
         page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
-        assert page.text_content("#output") == (
-            "\nStopped: you pressed Stop, while the grader was being prepared, "
+        assert page.text_content("#output") == (  # (before, after an empty line)
+            "Stopped: you pressed Stop, while the grader was being prepared, "
             "before any of your code ran. Python was started again; your code is kept. Press "
             "Check to grade it.\n")
-        looping = "def d_tanh(x, y):\n    return 1 - y * y\n\nwhile True:\n    pass\n"
+        looping = D_TANH + "\nwhile True:\n    pass\n"
         started = time.perf_counter()
         said = check(page, looping)
         # stopped at 5 s and Python started again (22 s was missed by 0.3 s on a machine at
@@ -253,13 +272,6 @@ def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium
                              "those headers), the page names the line; so does python -m "
                              "tinygrad_edu exercises check on your machine.\n")
         assert page.input_value("#code") == looping
-        assert check(page, "def d_tanh(x, y):\n    return 1 - y * y\n").startswith(
-            "✓ d_tanh passed")
-        assert watch.outside == [] and watch.errors == []
-    finally:
-        watch.close()
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def run_links(site, page):
@@ -357,12 +369,11 @@ def test_on_a_plain_server_a_print_flood_is_said_to_print_too_much_and_shown(chr
     """Before, on a server that does not isolate the page (Python ended at the time limit,
     not interrupted): a print in a loop of the graded function was "still running after
     5 s. A solution that loops forever is the usual cause", and nothing it printed was
-    shown; so too at the file's top level, its lines above (a fourth tester's walk)."""
-    httpd, url = plain_server(site)
-    watch = Watched(chromium, url, site)
-    try:
-        page = watch.open(url + "exercises-live.html#d_tanh")
-        assert page.evaluate("crossOriginIsolated") is False
+    shown; so too at the file's top level, its lines above (a fourth tester's walk). Then
+    at the top level its 2,000 first lines came first, "… not shown so far …" under them,
+    and what stopped it under that (42,000 px down at 390 px: a fifth tester's walk, N4):
+    now that first, and what it printed under it, cut as the isolated page cuts it."""
+    with on_a_plain_server(chromium, site) as page:
         flood = "def d_tanh(x, y):\n    for i in range(10**8):\n        print('debug', i)\n" \
                 "    return 1 - y * y\n"
         said = check(page, flood)
@@ -378,15 +389,12 @@ def test_on_a_plain_server_a_print_flood_is_said_to_print_too_much_and_shown(chr
         assert last == [last[0], last[0] + 1, last[0] + 2], shown
         assert shown[16].startswith("Python was started again; your code is kept. This "
                                     "server does not isolate the page"), shown
-        said = check(page, "for i in range(10**8):\n    print('line', i)\n\n\n"
-                     "def d_tanh(x, y):\n    return 1 - y * y\n")
-        assert said.startswith("line 0\nline 1\n"), said[:200]
-        assert "Stopped: still running after 5 s. Your file was printing all the while (what " \
-            "it printed is above, cut). Printing that much takes the time" in said, said[-2000:]
-        assert "A solution that loops forever" not in said
-        assert check(page, "def d_tanh(x, y):\n    return 1 - y * y\n").startswith(
-            "✓ d_tanh passed")
-        assert watch.outside == [] and watch.errors == []
-    finally:
-        watch.close()
-        httpd.shutdown()
+        said = check(page, "for i in range(10**8):\n    print('line', i)\n\n\n" + D_TANH)
+        assert said.startswith("Stopped: still running after 5 s. Your file was printing all "
+                               "the while (what it printed is below, cut). Printing that "
+                               "much takes the time"), said[:2000]
+        shown = said.split("\nWhat your file printed as it ran (cut):\n")[1].splitlines()
+        assert shown[:12] == [f"line {i}" for i in range(12)], shown[:14]
+        assert re.fullmatch(r"… at least [\d,]+ more lines, [\d,]+ characters not shown …",
+                            shown[12]) and shown[13:] == [], shown[12:]
+        assert "A solution that loops forever" not in said and "so far" not in said, said

@@ -515,6 +515,9 @@
     asking(false);
     var job = running = {ex: ex, box: output, shown: shown};
     var print = function (text, stream, count) { job.shown.write(text, stream, count); };
+    // A line's break before what is said after what the box shows, none in an empty box
+    // (before, each Stop box began with an empty line: a fifth tester's walk)
+    var gap = function () { return job.shown.text() ? "\n" : ""; };
     check.disabled = true;
     stop.disabled = false;
     countdown.doing = grading();
@@ -534,7 +537,7 @@
       else if (!warm) prepared = "stopped";  // (what it imported is forgotten: see RESUMED)
       if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was;
         // where the code was, after the "Stopped:" line: before, above it)
-        print("\nStopped: " + answer.stopped + (answer.where ? ".\n" + answer.where : ". ") +
+        print(gap() + "Stopped: " + answer.stopped + (answer.where ? ".\n" + answer.where : ". ") +
               "Your code is kept.\n", "stderr");
         ended(job, "Stopped.", false);
         return;
@@ -567,33 +570,36 @@
           fillMenus();
         }
       } else if (error.unanswered && live.filled(error.memory) && !live.reachesJs(source)) {
-        print((job.shown.text() ? "\n" : "") + verdicts.outOfMemory(ex.name, error.memory,
+        print(gap() + verdicts.outOfMemory(ex.name, error.memory,
               error.unanswered) + "\n", "stderr");
         memory = notPassed(ex.name);  // (a verdict: not yet, counted)
         storage.set(CHECKED + ex.name, source);
         storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
         fillMenus();
       } else if (error.unanswered) {
-        print("\n" + verdicts.unanswered(error.unanswered, source) + "\n", "stderr");
+        print(gap() + verdicts.unanswered(error.unanswered, source) + "\n", "stderr");
       } else if (error.stopped && error.loading) {  // (nothing of the learner's had run)
-        print("\nStopped while Python was loading: none of your code ran, and your code is " +
+        print(gap() + "Stopped while Python was loading: none of your code ran, and your code is " +
               "kept. Press Check to grade it.\n", "stderr");
       } else if (error.stopped && !warm && !error.timed) {  // (in the grader's imports: none
-        print("\nStopped: " + error.message + ", while the grader was being prepared, " +
+        print(gap() + "Stopped: " + error.message + ", while the grader was being prepared, " +
               "before any of your code ran. Python was started again; your code is kept. " +
               "Press Check to grade it.\n", "stderr");  // of the learner's code had run)
       } else if (error.stopped && error.unread) {  // (a loop in JavaScript)
-        print("\nStopped: " + error.message + live.neverGaveBack(source, error.memory) +
+        print(gap() + "Stopped: " + error.message + live.neverGaveBack(source, error.memory) +
               ". Python was " +
               "started again; your code is kept.\n", "stderr");
       } else {
         var flood = !error.heard && (error.printed || job.shown.told !== null);  // (D9)
-        print("\n" + (error.stopped ? "Stopped: " + error.message + (flood ?
+        var file = error.stopped && flood && !error.printed;  // (the file's own: said first,
+        if (file) print("\n", "ran");  // what it printed cut under it, as a verdict after one)
+        print((file ? "" : gap()) + (error.stopped ? "Stopped: " + error.message + (flood ?
               verdicts.printedTooMuch(error.printed) : !error.heard ?
               ". A solution that loops forever is the usual cause. " : error.where ? ".\n" +
               error.where : ". ") + "Python was started again; your code is kept." +
               (python.interrupt ? "" : " " + verdicts.UNINTERRUPTED) : error.message) + "\n",
               "stderr");
+        if (file) job.shown.first("\nWhat your file printed as it ran (cut):\n", true);
       }
       job.shown.flush();
       if (memory !== null || died !== null) {

@@ -551,29 +551,34 @@
   // learner/printed.py `shortened(text, 600, 12, 3)`): its first lines, at most 12 and 600
   // characters, a line saying how much was not shown, and its last 3 lines.
   var SHORT_CHARS = 600, SHORT_LINES = 12, SHORT_LAST = 3;
-  var PY_CUT = /^… ([\d,]+) more lines?, ([\d,]+) characters not shown(?: so far)? …\n?$/;
+  var PY_CUT = /^… ([\d,]+) more lines?, ([\d,]+) characters not shown( so far)? …\n?$/;
   var PAGE_CUT = /^… ([\d,]+) characters not shown \(.*\) …\n?$/;
 
   function count(text) { return Number(text.replace(/,/g, "")) || 0; }
 
   // The cut output before `ran` (what the code printed as it ran, a flood), shortened so
   // (SHORT_*), the lines left out counted with those the cuts before left out (Python's
-  // line about its cut, tinygrad_edu.viz.printing, and this page's own).
+  // line about its cut, tinygrad_edu.viz.printing, and this page's own). Where Python's
+  // "so far" line is its last (Python ended as it printed: its last lines never came), no
+  // last lines are shown and those left out are "at least" so many: before, "… so far …"
+  // once it had stopped (a fifth tester's walk).
   Output.prototype.shorten = function () {
     var box = this.box, nodes = [];
     for (var n = box.firstChild; n && n !== this.ran; n = n.nextSibling) nodes.push(n);
     var text = nodes.map(function (node) { return node.textContent; }).join("");
-    var lines = 0, chars = 0, pieces = [];
+    var lines = 0, chars = 0, pieces = [], unended = false;
     text.split(/(?<=\n)/).forEach(function (line) {
       var python = PY_CUT.exec(line), page = PAGE_CUT.exec(line);
       if (python) {
         lines += count(python[1]);
         chars += count(python[2]);
+        unended = !!python[3];
       } else if (page) {
         if (pieces[pieces.length - 1] === "\n") pieces.pop();  // (the page's cut's own)
         chars += count(page[1]);
       } else if (line) {
         pieces.push(line);
+        unended = false;
       }
     });
     var head = [], used = 0;
@@ -584,7 +589,7 @@
       chars += pieces[i].length - head[head.length - 1].length;
     }
     var rest = pieces.slice(head.length);
-    var tail = rest.slice(Math.max(rest.length - SHORT_LAST, 0));
+    var tail = unended ? [] : rest.slice(Math.max(rest.length - SHORT_LAST, 0));
     rest.slice(0, rest.length - tail.length).forEach(function (line) {
       lines += 1;
       chars += line.length;
@@ -599,8 +604,9 @@
       box.insertBefore(span, this.ran);
     }.bind(this);
     put(shown + (shown && !/\n$/.test(shown) ? "\n" : ""), "stdout");
-    put("… " + Math.max(lines, 1).toLocaleString("en") + " more line" + (lines === 1 ? "" : "s") +
-        ", " + chars.toLocaleString("en") + " characters not shown …\n", "cut");
+    put("… " + (unended ? "at least " : "") + Math.max(lines, 1).toLocaleString("en") +
+        " more line" + (lines === 1 ? "" : "s") + ", " + chars.toLocaleString("en") +
+        " characters not shown …\n", "cut");
     put(tail.join(""), "stdout");
     this.cut = this.told = null;
   };

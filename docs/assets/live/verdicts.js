@@ -323,12 +323,14 @@
   // not isolate it), in place of "A solution that loops forever is the usual cause": the
   // code printed too much, and what it printed, cut as a verdict cuts it (its first lines,
   // at most 12 and 600 characters, and its last 3). Before, a print in a loop was said to
-  // loop forever, and nothing it printed was shown (a tester's walk).
+  // loop forever, and nothing it printed was shown (a tester's walk). A last line cut short
+  // (print's end not yet written) is shown on a line of its own, and is no line not shown:
+  // before, "debug Python was started again", and the count one short (a fifth tester's).
   function printedTooMuch(printed) {
     var advice = " Printing that much takes the time: take the print out of the loop, or " +
       "print less. ";
     if (!printed) return ". Your file was printing all the while (what it printed is " +
-      "above, cut)." + advice;
+      "below, cut)." + advice;
     var lines = printed.head.split(/(?<=\n)/).filter(Boolean), head = [], used = 0;
     for (var i = 0; i < lines.length && head.length < 12; i++) {
       if (!/\n$/.test(lines[i]) || head.length && used + lines[i].length > 600) break;
@@ -336,12 +338,14 @@
       used += lines[i].length;
     }
     var end = printed.end.split(/(?<=\n)/).filter(Boolean).slice(1);
-    var tail = end.slice(-3), hidden = printed.lines - head.length - tail.length;
+    var tail = end.slice(-3), whole = tail.filter(function (line) { return /\n$/.test(line); });
+    var hidden = printed.lines - head.length - whole.length;
     var n = function (x) { return x.toLocaleString("en"); };
     return ". Your code was printing all the while: it had printed " + n(printed.lines) +
       " lines by then (" + n(printed.chars) + " characters)." + advice + "What it printed " +
       "(cut):\n" + head.join("") + (hidden > 0 ? "… " + n(hidden) + " more line" +
-      (hidden === 1 ? "" : "s") + " not shown …\n" : "") + tail.join("");
+      (hidden === 1 ? "" : "s") + " not shown …\n" : "") + tail.join("") +
+      (whole.length < tail.length ? "\n" : "");
   }
 
   // Where the server does not isolate the page (no shared memory), a stop ends Python's
