@@ -336,3 +336,16 @@ def test_a_verdict_kept_from_before_a_reload_counts_the_passes_of_now(watched, s
         assert "\n\n10 of 10 stages of microgpt passed in this browser.\nGraded " in said, said
         assert "1 of 10" not in said and "attempted" not in said, said
     assert page.text_content("#progress").endswith("10 of 10 stages passed in this browser")
+
+
+def test_a_flood_cut_in_its_last_line_ends_that_line_and_counts_it_not_hidden(page):
+    """What a call printed, said where the page could only end Python (a plain server:
+    ``verdicts.printedTooMuch``), when its last line was cut short (print's end not yet
+    written): before, that line ran on into what came next ("debug Python was started
+    again") and the lines not shown were one short (a fifth tester's walk, N6)."""
+    printed = {"head": "".join(f"debug {i}\n" for i in range(20)), "lines": 100,
+               "chars": 1000, "end": "bug 96\ndebug 97\ndebug 98\ndebug 99\ndebu"}
+    said = page.evaluate("(printed) => window.tinygradVerdicts.printedTooMuch(printed)", printed)
+    shown = said.split("What it printed (cut):\n")[1]
+    assert shown == "".join(f"debug {i}\n" for i in range(12)) + \
+        "… 86 more lines not shown …\ndebug 98\ndebug 99\ndebu\n", shown  # (12 to 97)
