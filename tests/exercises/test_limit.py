@@ -292,10 +292,11 @@ def test_memory_run_out_in_the_page_is_freed_at_once_and_ends_the_grading(monkey
     """In the page's Python the learner's code and the grader share the memory: a function
     that ran out of it (a list its file holds, grown until MemoryError) left it full while
     hypothesis shrank the input and the verdict was made, and the page's answer came back
-    garbled or with binary junk in its last lines (issue 66, N1: 12 first Checks of 12 in
-    Chromium). Now what the code holds is freed at once (``running.PAGE_FREE``, the page's
-    ``let_go``) and the grading ends on that input, with the verdict the command line gives:
-    its error, at its line. Elsewhere the grading goes on as before (it shrinks the input)."""
+    garbled or with binary junk in its last lines (issue 66, N1: 12 Checks of 12 in
+    Chromium, first and second of a page). Now what the code holds is freed at once
+    (``running.PAGE_FREE``, the page's ``let_go``) and the grading ends on that input, with
+    the verdict the command line gives: its error, at its line. Elsewhere the grading goes
+    on as before (it shrinks the input)."""
     from tinygrad_edu.exercises import running
 
     calls, held, freed = [], [], []

@@ -212,12 +212,12 @@ memory runs out (4 GB, 100 MB at a time: its MemoryError within the 5 s)."""
 @pytest.mark.long(sibling="tests/exercises/test_limit.py::test_memory_run_out_in_the_page_is_"
                   "freed_at_once_and_ends_the_grading")
 def test_memory_grown_in_a_function_is_a_clean_verdict_at_its_line(exercises):
-    """Before: in 12 first Checks of 12, "Python in this page stopped working while it graded
-    (its answer came back garbled: Unexpected token 'Ø', "Øøžüo..." is not valid JSON)", or
-    the verdict with its last lines binary junk or NULs: the grader worked on in the memory
-    the code had filled. Now the command line's verdict, every character of it (or, on a
-    machine too slow to fill it in 5 s, the time limit's "it ran out of memory"), and the
-    right answer passes after it."""
+    """Before: in 12 Checks of 12 (6 pages, two each), "Python in this page stopped working
+    while it graded (its answer came back garbled: Unexpected token 'Ø', "Øøžüo..." is not
+    valid JSON)", or the verdict with its last lines binary junk or NULs: the grader worked
+    on in the memory the code had filled. Now the command line's verdict, every character of
+    it (or, on a machine too slow to fill it in 5 s, the time limit's "it ran out of
+    memory"), and the right answer passes after it."""
     exercises.select_option("#stage", "softmax")
     said = check(exercises, GROWN_IN_THE_FUNCTION)
     assert re.match(r"✗ softmax: not yet\.\n  failing input: .*\n  your function (raised an "
