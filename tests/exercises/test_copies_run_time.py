@@ -35,6 +35,7 @@ from tinygrad_edu.exercises.copies import (
     classmates,
 )
 from tinygrad_edu.exercises.machinery import MACHINERY
+from tinygrad_edu.exercises.module_made import shaped
 
 HIDDEN = '''
 import typing
@@ -146,6 +147,7 @@ def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):
     assert result.problem is None and result.score == 3.0, result.marks
     assert result.ran  # (its modules compiled code: namedtuple's, dataclass's)
     assert result.made and all("def __create_fn__" in text for text in result.made)
+    assert all(shaped(text) for text in result.made)  # (the module's, as it writes them)
     assert all(text.startswith("lambda _cls") for text in set(result.ran) - set(
         result.made))  # (namedtuple's, called by the file itself: a lambda, nothing defined)
     assert Result.from_json(as_sent(result)).made == result.made  # (from a grading process)
@@ -190,19 +192,76 @@ def test_a_classmates_answer_compiled_at_run_time_is_flagged_alike_in_the_report
     assert not any(row["copied"] for row in rows.values())
 
 
-def test_a_pairs_answer_compiled_at_run_time_is_theirs_however_many_compile_it(tmp_path):
+def written_by_dataclasses(monkeypatch, *classes):
+    """The texts ``dataclasses`` compiles as it makes each of ``classes`` a dataclass (its
+    ``exec`` seen as it is called), with the classes made."""
+    import dataclasses
+
+    texts = []
+
+    def seen(text, *rest):
+        texts.append(text)
+        return exec(text, *rest)
+
+    monkeypatch.setattr(dataclasses, "exec", seen, raising=False)
+    made = [dataclasses.dataclass(**options)(cls) for cls, options in classes]
+    monkeypatch.undo()
+    return texts, made
+
+
+def test_a_pairs_answer_compiled_at_run_time_is_theirs_however_many_compile_it(
+        tmp_path, monkeypatch):
     """A pair that holds the same answer encoded, each file compiling it at run time with its
     own code (a65's m3): no file holds it as written, but the code is theirs, not a module's,
     and they are alike; what modules' code wrote (a dataclass's methods), two files or more
     having it, is still no pair's (before, the pair went unflagged: both were taken for the
-    modules' own)."""
+    modules' own). Said to be a module's, an answer is the pair's all the same: it is not of
+    the shape the standard library writes (a65b's d1, below)."""
     answer = textwrap.dedent(BOBS)
     for name in ("eve", "frank"):
         write(tmp_path, "_ns = {}\n", f"{name}.py")
     write(tmp_path, HONEST_PATHS, "gus.py")
+    gus = CopyReading(tmp_path / "gus.py")
+    pair = {"eve": ("frank",), "frank": ("eve",)}
     ran = {name: CopyReading(tmp_path / f"{name}.py", ran=[answer]) for name in ("eve", "frank")}
-    assert classmates({**ran, "gus": CopyReading(tmp_path / "gus.py")}, RUN_TIME[0]) == {
-        "eve": ("frank",), "frank": ("eve",)}
+    assert classmates({**ran, "gus": gus}, RUN_TIME[0]) == pair
     made = {name: CopyReading(tmp_path / f"{name}.py", ran=[answer], made=[answer])
             for name in ("eve", "frank")}
-    assert classmates({**made, "gus": CopyReading(tmp_path / "gus.py")}, RUN_TIME[0]) == {}
+    assert classmates({**made, "gus": gus}, RUN_TIME[0]) == pair
+    three = type("Walk", (), {"__annotations__": {"node": object, "count": int,
+                                                   "product": float}})
+    methods, _ = written_by_dataclasses(monkeypatch, (three, {"frozen": True, "order": True}))
+    ran = {name: CopyReading(tmp_path / f"{name}.py", ran=methods) for name in ("eve", "frank")}
+    assert classmates({**ran, "gus": gus}, RUN_TIME[0]) == pair  # (enough to pair, if theirs)
+    made = {name: CopyReading(tmp_path / f"{name}.py", ran=methods, made=methods)
+            for name in ("eve", "frank")}
+    assert classmates({**made, "gus": gus}, RUN_TIME[0]) == {}
+
+
+def test_a_pairs_answer_carried_by_a_dataclass_fields_name_is_theirs(tmp_path, monkeypatch):
+    """a65b's d1: a field's name written by hand in ``__annotations__`` closes the header of
+    the function ``dataclasses`` writes and carries the pair's answer into it; the module's
+    code compiled it, but the text holds more than the module writes (``module_made``), so
+    the answer is the pair's and they are alike (before: 2/2 each, no flag, taken for the
+    modules' own). A dataclass's methods as the module writes them are still the module's."""
+    answer = textwrap.dedent(BOBS)
+    name = (f"a):\n pass\n{answer}\ndef __create_fn__(_a=sum_over_paths, **k):\n"
+            " def __init__(self):\n  self.f = _a\n return __init__\ndef _z(b")
+    import dataclasses
+
+    carrier = type("D", (), {"__annotations__": {name: int}, name: dataclasses.field(
+        init=False)})
+    plain = type("P", (), {"__annotations__": {"x": int, "y": float}, "y": 0.0})
+    texts, (made, _) = written_by_dataclasses(
+        monkeypatch, (carrier, {"repr": False, "eq": False}), (plain, {"frozen": True}))
+    assert made().f.__name__ == "sum_over_paths"  # (the field's name carried the answer)
+    carried = [text for text in texts if "def sum_over_paths" in text]
+    assert carried and not any(shaped(text) for text in carried)
+    assert all(shaped(text) for text in texts if text not in carried)
+    for student in ("eve", "frank"):
+        write(tmp_path, "import dataclasses\n", f"{student}.py")
+    write(tmp_path, HONEST_PATHS, "gus.py")
+    readings = {student: CopyReading(tmp_path / f"{student}.py", ran=texts, made=texts)
+                for student in ("eve", "frank")}
+    assert classmates({**readings, "gus": CopyReading(tmp_path / "gus.py")}, RUN_TIME[0]) == {
+        "eve": ("frank",), "frank": ("eve",)}

@@ -118,3 +118,26 @@ def test_code_compiled_under_a_modules_name_or_given_to_it_is_still_the_files(tm
     result = grade_file(path, [EXERCISES["sum_over_paths"]], {"sum_over_paths": 1.0})
     assert any("def sum_over_paths" in text for text in result.ran), result
     assert result.made == (), result.made
+
+
+@pytest.mark.long(sibling="tests/exercises/test_copies_run_time.py::"
+                          "test_a_pairs_answer_carried_by_a_dataclass_fields_name_is_theirs")
+def test_a_pair_whose_answer_a_dataclass_fields_name_carries_is_alike(tmp_path):
+    """a65b's d1, graded as a class is: eve and frank hold the same answer in a field's name
+    written by hand in ``__annotations__`` (shifted by one code point), which dataclasses
+    compiles into its function; the pair is alike in both rows (before: 2/2 each, no flag),
+    alice, whose file is honest, with no one; no one scores differently."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write(folder, attack("dataclass_field_pair_eve.py.txt"), "eve.py")
+    write(folder, attack("dataclass_field_pair_frank.py.txt"), "frank.py")
+    write(folder, HONEST + textwrap.dedent(HONEST_PATHS), "alice.py")
+    output = tmp_path / "report.csv"
+    assert cli(["report", str(folder), "d_tanh", "sum_over_paths", "-o", str(output)]) == 0
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(output.read_text("utf-8")))}
+    assert {s: row["score"] for s, row in rows.items()} == {"eve": "2", "frank": "2",
+                                                            "alice": "2"}, rows
+    said = "(eve and frank's compiled at run time)"
+    assert f"sum_over_paths: the same code as frank's {said}" in rows["eve"]["alike"], rows
+    assert f"sum_over_paths: the same code as eve's {said}" in rows["frank"]["alike"], rows
+    assert rows["alice"]["alike"] == "", rows

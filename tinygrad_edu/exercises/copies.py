@@ -103,6 +103,7 @@ from tinygrad_edu.exercises.copy_tokens import (
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.heard import UNREAD
 from tinygrad_edu.exercises.loading import cell_texts, imported, parsed, read_source
+from tinygrad_edu.exercises.module_made import shaped
 from tinygrad_edu.exercises.value_words import NOTE_SORT
 
 __all__ = ["BESIDE", "BUILT", "COMPILED", "COPIED", "TOO_LARGE", "CopyReading", "RanReading",
@@ -183,7 +184,9 @@ class CopyReading:
     ``source``, that text is read instead (code the file compiled at run time). Given
     ``ran``, the code the file compiled at run time (``apart.Graded.ran``) is read with it
     (``material``), for the class's report to compare with classmates; of it, ``made`` is
-    what a module's code wrote, not the file's (``apart.Graded.made``)."""
+    what a module's code wrote, not the file's (``apart.Graded.made``), taken so only where
+    it has the shape the standard library writes (``module_made.shaped``: a dataclass's
+    field named to carry code is the file's)."""
 
     def __init__(self, path: Path, within: Path | None = None,
                  source: str | None = None, ran: Sequence[str] = (),
@@ -209,7 +212,7 @@ class CopyReading:
             before = len(self.compiled)
             with contextlib.suppress(Exception):  # (what cannot be read is flagged apart)
                 work = _take([text], self.compiled, {}, None, work)[1]
-            if text in made:
+            if text in made and shaped(text):  # (a module's, of the shape it writes)
                 self.made.update(id(node) for node, _ in self.compiled[before:])
         del self.compiled[MOST:]
         self.too_large = work > READ_MOST
