@@ -1,24 +1,28 @@
 // The exercises in the browser (exercises-live.md): pick one, write the answer, Check. The
 // grading is `python -m tinygrad_edu exercises check solutions.py NAME` run in the browser's
 // Python (tinygrad_edu.viz.playground.checked): the same verdict, failing input and diagnosis.
-// The progress file that command writes is kept in the browser's local storage, and so are
-// the code of each exercise and its latest verdict (shown again after a reload). The exercises and the stages of microgpt have a menu each.
+// The progress file that command writes is kept in the browser's local storage
+// (progress.js), and so are the code of each exercise and its latest verdict (shown again
+// after a reload). The exercises and the stages of microgpt have a menu each.
 // While a grading runs, a countdown says when it will be stopped; a stop, or a Python that
 // dies in the page, loads Python again and keeps the code, and a grading that did not end
 // with a verdict does not count; but Python that died at a line of the learner's code
-// (verdicts.diedInCode) is a verdict, "not yet", as the command line's for the same code. "Start again" asks first, and keeps the code it replaces
-// so that it can be brought back. A Check's verdict lands on its own exercise: chosen away
+// (verdicts.diedInCode) is a verdict, "not yet", as the command line's for the same code.
+// "Start again" asks first, and keeps the code it replaces so that it can be brought back.
+// A Check's verdict lands on its own exercise: chosen away
 // while it grades, its box goes with it, and is shown again when it is chosen again.
 // What is shown once a Check ends (the verdict on screen, the next step, a crash told) is
 // verdicts.js's.
 (function () {
   "use strict";
   var live = window.tinygradLive, verdicts = window.tinygradVerdicts;  // (verdicts.js)
+  var progressFile = window.tinygradProgress;  // (progress.js: the progress, the code checked)
+  var PROGRESS = progressFile.PROGRESS, CODE = progressFile.CODE;
+  var CHECKED = progressFile.CHECKED, progress = progressFile.progress;
+  var attempts = progressFile.attempts, notPassed = progressFile.notPassed;
+  var edited = progressFile.edited, mark = progressFile.mark, same = progressFile.same;
   var LIMIT = 120;  // seconds a grading may take before it is stopped
-  var PROGRESS = "tinygrad_edu.exercises.progress";  // the progress file's JSON text
-  var CODE = "tinygrad_edu.exercises.code.";  // + the exercise's name: the learner's code
   var EARLIER = "tinygrad_edu.exercises.earlier.";  // + name: the code "Start again" replaced
-  var CHECKED = "tinygrad_edu.exercises.checked.";  // + name: the code its latest Check graded
   var VERDICT = "tinygrad_edu.exercises.verdict.";  // + name: its latest Check's verdict, shown
   // when it is chosen after a reload, until it is Checked in this page
   var $ = function (id) { return document.getElementById(id); };
@@ -32,62 +36,6 @@
   var running = null;  // the Check under way: {ex, box, shown}
   var held = {};  // by name: {box, shown, state, passed} of a Check that ended elsewhere
   var endedHere = {};  // by name: true once a Check of it ended in this page
-
-  function progress() {  // {name: {attempts, passed}}, as the progress file has it
-    try {
-      return JSON.parse(storage.get(PROGRESS) || "{}").exercises || {};
-    } catch (e) {
-      return {};
-    }
-  }
-
-  // How many Checks of `name` the progress file's text `text` counts (0 where it is not one).
-  function attempts(text, name) {
-    try {
-      var record = (JSON.parse(text || "{}").exercises || {})[name];
-      return record ? Number(record.attempts) || 0 : 0;
-    } catch (e) {
-      return 0;
-    }
-  }
-
-  // A Check of `name` that ended without a pass the grader did not count (a file refused
-  // before it was graded: an import refused, a SyntaxError, an error as it ran; or the
-  // memory filled), counted here as the progress file counts one that fails: an attempt,
-  // not passed. Before, a pass then such a Check kept "✓ passed" in the menu, the count,
-  // and the next step after a reload, where the page promises "a Check that fails after a
-  // pass makes it 'not yet' again" (a tester's walk). Whether the browser kept it.
-  function notPassed(name) {
-    var data;
-    try {
-      data = JSON.parse(storage.get(PROGRESS) || "{}");
-    } catch (e) {
-      data = {};
-    }
-    if (!data || typeof data !== "object") data = {};
-    var records = data.exercises && typeof data.exercises === "object" ? data.exercises : {};
-    var record = records[name] || {attempts: 0};
-    records[name] = {attempts: (Number(record.attempts) || 0) + 1, passed: false};
-    var sorted = {};  // (in order of name, as the command line writes them)
-    Object.keys(records).sort().forEach(function (n) { sorted[n] = records[n]; });
-    return storage.set(PROGRESS, JSON.stringify({version: data.version || 1,
-                                                 exercises: sorted}, null, 1));
-  }
-
-  // Whether `name` passed at its latest Check (the progress file keeps that Check's verdict:
-  // a pass then a fail is not passed) and its code was edited since: a pass
-  // of other code, said so, and stage 10 offers no "All 10 pass" download for it.
-  function edited(name) {
-    var checked = storage.get(CHECKED + name), now = storage.get(CODE + name);
-    var record = progress()[name];
-    return !!(record && record.passed) && checked !== null && now !== null && !same(checked, now);
-  }
-
-  function mark(record, name) {
-    if (!record) return "";
-    if (record.passed) return "  ✓ passed" + (edited(name) ? " before your last edit" : "");
-    return "  ✗ " + record.attempts + " attempt" + (record.attempts === 1 ? "" : "s");
-  }
 
   // The menus: the exercises in one, the stages of microgpt in the other (MENUS: the
   // track, "" for the exercises, and its menu's first line, shown while the other menu's
@@ -288,8 +236,6 @@
   function showEarlier() {
     $("earlier").hidden = chosen.arrays || storage.get(EARLIER + chosen.name) === null;
   }
-
-  function same(a, b) { return a.trim() === b.trim(); }
 
   $("starter").addEventListener("click", function () {
     if (same(code.value, chosen.starter)) {
