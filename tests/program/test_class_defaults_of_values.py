@@ -65,3 +65,29 @@ def test_a_class_default_of_a_value_given_overridden_picks_a_program_of_its_own(
                 p.wd = 0.5
             same(step, f, [w, p], p, 1.5)
         assert step.captures == 2
+
+
+def test_a_class_default_read_at_every_call_is_not_left_on_the_value():
+    """A schedule set on the class (``Param.wd = 0.5``, then 0.0, 0.25): once it changed,
+    the number is read at every call, and the capture's stand-in for it is put on the Value
+    while the function runs; it is taken away after, not written back (an attacker's a64c
+    f3: ``vars(W)`` kept ``wd`` = 0.5, and every later number of the class was ignored, by
+    the program and by the learner's own code: 6.495 where the engine gives 6.25)."""
+    w = Param(0.7, label="w")
+
+    def f(x):
+        return (w * x - 1.0) ** 2 + w.wd * w * w
+
+    own = dict(vars(w))
+    try:
+        for native in (True, False):
+            step = compile(f, native=native)
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                for k, wd in enumerate((0.01, 0.5, 0.0, 0.25)):
+                    Param.wd = wd
+                    same(step, f, [w], 1.0 + k)
+                    assert vars(w) == own
+                    assert f(1.0).data == (0.7 - 1.0) ** 2 + wd * 0.7 * 0.7
+    finally:
+        Param.wd = 0.01

@@ -4,7 +4,7 @@ While a capture runs, every function of the learner's code that starts is seen o
 (``Watcher``: ``sys.monitoring`` from 3.12, with the calls it makes, ``unfollowed.py``;
 ``sys.settrace``'s call events before; no line or opcode tracing), and its bytecode read for
 the globals it loads and stores (all of its module's, where it calls ``globals()``) and the
-closure cells it uses (``places.Reads``: of every closure of that code the capture reached, a
+closure cells it uses (``code_reads.Reads``: of every closure of that code the capture reached, a
 factory's closures being seen once; the cells of the compiled function, and of a closure the
 walk reached, wherever its code was written: ``fit(compile=True)``'s step holds the
 learner's model).
@@ -58,19 +58,12 @@ from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.aliases import is_number
+from tinygrad_edu.program.code_reads import Reads, reads_of
 from tinygrad_edu.program.held_calls import engines_own, reads_data, type_held, unseen_state
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
 from tinygrad_edu.program.learners_code import _PACKAGE, learners_line, user_code
-from tinygrad_edu.program.places import (
-    MISSING,
-    Place,
-    Reads,
-    Walk,
-    function_and_self,
-    has_given,
-    reads_of,
-)
+from tinygrad_edu.program.places import MISSING, Place, Walk, function_and_self, has_given
 from tinygrad_edu.program.randomness import (
     generator_state,
     generators_drawn,
@@ -123,6 +116,7 @@ class Watcher:
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
         self.swapped: list[tuple[Any, str, Any, Any]] = []  # (globals or a cell, name...)
         self.installed: list[tuple[Place, Any, Traced]] = []
+        self.lent: set[int] = set()  # (id of an installed place its instance does not hold)
         self.cells: dict[types.CodeType, Any] = {}
         self.functions: list[types.FunctionType] = []
         self.previous: Any = None
@@ -514,6 +508,8 @@ class Watcher:
                     self.held_back.add(place.key())
                     continue
                 traced = self.record.input(place.value, ("place", place.key(), place.said()))
+                if place.lent():  # (a class's default: put on the instance for the capture
+                    self.lent.add(id(place))  # alone, taken away after: ``restore``)
                 place.write(traced, own=True)
                 self.installed.append((place, place.value, traced))
 
@@ -546,7 +542,9 @@ class Watcher:
     def restore(self) -> None:
         """Put back the numbers installed as inputs (where the function did not write)."""
         for place, held, traced in reversed(self.installed):
-            if place.read() is traced:
+            if place.read() is traced and id(place) in self.lent:
+                place.take_back()  # (an absent attribute stays absent: ``Place.lent``)
+            elif place.read() is traced:
                 place.write(held, own=True)
 
 

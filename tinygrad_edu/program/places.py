@@ -1,6 +1,6 @@
 """Where a capture finds numbers outside a function's arguments: what a function's code
-reads (``Reads``: the globals it loads and stores, the closure cells it uses, in its
-bytecode), and every place reachable from those (``Walk``: items of lists, tuples, dicts and
+reads (``code_reads.Reads``: the globals it loads and stores, the closure cells it uses, in
+its bytecode), and every place reachable from those (``Walk``: items of lists, tuples, dicts and
 sets, an object's attributes through its ``__dict__`` and slots, its class's and the
 learner's modules' plain data, the default arguments of the learner's functions and a
 ``functools.partial``'s arguments, a ``threading.local``'s attributes of the calling thread),
@@ -20,7 +20,6 @@ from __future__ import annotations
 import builtins
 import contextvars
 import dataclasses
-import dis
 import functools
 import gc
 import io
@@ -47,63 +46,12 @@ from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.states import state_of
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
-           "item", "own", "reads_of", "same_bits", "same_number", "state_of", "walked_key"]
+__all__ = ["MISSING", "Place", "Walk", "buffer_of", "function_and_self", "global_name", "item",
+           "own", "same_bits", "same_number", "state_of", "walked_key"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
 LIMIT = 200_000  # places walked per capture, at most (beyond: said by explain())
-
-
-# ----------------------------------------------------------------------------- reading code
-class Reads:
-    """What a code object's bytecode names: globals loaded and stored, cells loaded and
-    stored, attributes stored; the first line of each."""
-
-    __slots__ = ("attributes", "cells", "float_called", "globals", "lines", "stored_cells",
-                 "stored_globals")
-
-    def __init__(self, code: types.CodeType) -> None:
-        self.globals: set[str] = set()
-        self.stored_globals: set[str] = set()
-        self.cells: set[str] = set()
-        self.stored_cells: set[str] = set()
-        self.attributes: set[str] = set()
-        self.lines: dict[tuple[str, str], int] = {}
-        self.float_called = sys.version_info >= (3, 11)  # (``float`` only ever called)
-        line = code.co_firstlineno
-        for op in dis.get_instructions(code):
-            if op.starts_line:
-                line = op.starts_line if type(op.starts_line) is int else \
-                    (getattr(op, "line_number", None) or line)  # (3.13: a bool)
-            elif getattr(op, "line_number", None):
-                line = op.line_number  # type: ignore[attr-defined]
-            name = op.argval
-            kind = {"LOAD_GLOBAL": "globals", "LOAD_NAME": "globals",
-                    "STORE_GLOBAL": "stored_globals", "STORE_NAME": "stored_globals",
-                    "LOAD_DEREF": "cells", "STORE_DEREF": "stored_cells",
-                    "LOAD_CLOSURE": "cells",  # (a cell handed to a comprehension, a lambda)
-                    "STORE_ATTR": "attributes"}.get(op.opname)
-            if kind is None or not isinstance(name, str):
-                continue
-            if kind in ("cells", "stored_cells") and name not in code.co_freevars:
-                continue
-            if name == "float" and not (op.opname == "LOAD_GLOBAL" and op.arg is not None
-                                        and op.arg & 1):  # (3.11 on: loaded to be called)
-                self.float_called = False
-            getattr(self, kind).add(name)
-            self.lines.setdefault((kind, name), line)
-
-
-_READS: dict[types.CodeType, Reads] = {}
-
-
-def reads_of(code: types.CodeType) -> Reads:
-    """What ``code`` reads and writes (``Reads``), once per code object."""
-    found = _READS.get(code)
-    if found is None:
-        found = _READS[code] = Reads(code)
-    return found
 
 
 # ----------------------------------------------------------------------------- places
@@ -198,6 +146,29 @@ class Place:
             return item(holder, step[1])
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             return MISSING
+
+    def lent(self) -> bool:
+        """Whether this is an attribute an instance does not hold itself (its class gives it,
+        a mixin, a ``__getattr__``: no ``__dict__`` item, slot or property's setter), where
+        a capture's number put (``write(own=True)``) is to be taken away again, not written
+        back (``take_back``): else the instance would keep it, shadowing the class's later
+        numbers, in the learner's own code too."""
+        step, holder = self.step, self.parent.read() if self.parent is not None else MISSING
+        if step[0] != "attr" or holder is MISSING or isinstance(holder, type) or \
+                not isinstance(getattr(holder, "__dict__", None), dict):
+            return False
+        try:
+            given = own(type(holder), step[1])
+        except AttributeError:
+            given = None
+        return step[1] not in vars(holder) and not hasattr(type(given), "__set__")
+
+    def take_back(self) -> None:
+        """The instance's own attribute a capture put here (``lent``) taken away: what its
+        class gives is what it reads again, as before the capture."""
+        holder = self.parent.read() if self.parent is not None else MISSING
+        if holder is not MISSING:
+            vars(holder).pop(self.step[1], None)
 
     def write(self, new: Any, own: bool = False) -> None:
         """Put ``new`` at the place (an attribute of an instance where it holds its own, else
