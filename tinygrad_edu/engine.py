@@ -122,6 +122,8 @@ class Value:
     _list: tuple[Value, ...] | None  # parents: Value(data, children, local_grads), dot, vsum
     _list_grads: Any  # (a tuple where _list is one, else None)
     _scope: str  # (in its __dict__, where it was made inside a named_scope)
+    _data_before: float  # (in its __dict__, once its number is set: the one it replaced)
+    _is_gradient: bool  # (in its __dict__: a gradient grown as a graph, by autograd)
 
     # The other operators, each applying its row (the rows follow the class).
     def __radd__(self, other: float) -> Value: return apply(ADD, other, self)

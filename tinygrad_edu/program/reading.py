@@ -10,8 +10,8 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.row import GivenOp, ListOp, Op
 
-__all__ = ["attributes_of", "children_of", "is_leaf", "made_without_graph", "number_of",
-           "operands_of", "row_of"]
+__all__ = ["ENGINES_OWN", "attributes_of", "children_of", "is_leaf", "made_without_graph",
+           "number_of", "operands_of", "row_of"]
 
 
 def row_of(node: Value) -> Op | None:
@@ -20,30 +20,43 @@ def row_of(node: Value) -> Op | None:
 
 
 def attributes_of(node: Value) -> dict[str, Any]:
-    """What code set on ``node`` besides its fields (its ``label``, ``x.weight = 2.0``, a
-    subclass's own), by name; not the engine's own marks (names with ``_``); and the data a
-    subclass of Value gives its instances (``class Param(Value): wd = 0.01``), as ``node``
-    reads it (its own, set on it after a capture, shadows the class's: a64b's f7)."""
+    """What code set on ``node`` besides the engine's own fields and marks (``ENGINES_OWN``):
+    its ``label``, ``x.weight = 2.0``, a subclass's own, a private name of the learner's
+    (``self._decay``, ``w._lr_mult``: a64c's f1), by name; and the data a subclass of Value
+    gives its instances (``class Param(Value): wd = 0.01``), as ``node`` reads it (its own,
+    set on it after a capture, shadows the class's: a64b's f7)."""
     own = {} if len(gc.get_referents(node)) <= _PLAIN else {  # (asking for __dict__ would
         k: v for k, v in vars(node).items()  # make one for every Value asked: most hold
-        if type(k) is str and not k.startswith("_")}  # nothing but their fields)
+        if type(k) is str and _learners_name(k)}  # nothing but their fields)
     for name, held in _class_data(type(node)).items():
         own.setdefault(name, held)
     return own
 
 
 def _class_data(cls: type) -> dict[str, Any]:
-    """The plain data (no function, class, property or other descriptor; no name with
-    ``_``) the subclasses of Value in ``cls``'s bases give their instances, by name."""
+    """The plain data (no function, class, property or other descriptor; no name of the
+    engine's or Python's) the subclasses of Value in ``cls``'s bases give their instances,
+    by name."""
     found: dict[str, Any] = {}
     for klass in cls.__mro__:
         if klass is Value or not issubclass(klass, Value):
             break
         for name, held in list(vars(klass).items()):
-            if type(name) is str and not name.startswith("_") and name not in found and \
+            if type(name) is str and _learners_name(name) and name not in found and \
                     not callable(held) and not hasattr(type(held), "__get__"):
                 found[name] = held
     return found
+
+
+ENGINES_OWN = frozenset(name for name in (*dir(Value), *getattr(Value, "__annotations__", {}))
+                        if name.startswith("_") and not name.startswith("__"))
+"""The names of the engine's own fields and marks on a Value (``_data``, ``_scope``,
+``_no_graph``, ``_data_before``...) and of its class's private methods: what the class
+declares, not the learner's (a name of its own, ``_decay``, is walked as any attribute)."""
+
+
+def _learners_name(name: str) -> bool:
+    return name not in ENGINES_OWN and not (name.startswith("__") and name.endswith("__"))
 
 
 _PLAIN = sum(1 for name in Value.__slots__ if name != "__dict__") + 1
