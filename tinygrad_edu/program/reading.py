@@ -21,16 +21,38 @@ def row_of(node: Value) -> Op | None:
 
 def attributes_of(node: Value) -> dict[str, Any]:
     """What code set on ``node`` besides the engine's own fields and marks (``ENGINES_OWN``):
-    its ``label``, ``x.weight = 2.0``, a subclass's own, a private name of the learner's
-    (``self._decay``, ``w._lr_mult``: a64c's f1), by name; and the data a subclass of Value
+    its ``label``, ``x.weight = 2.0``, a subclass's own (in a slot too: a64c's f2), a
+    private name of the learner's (``self._decay``, ``w._lr_mult``: a64c's f1), by name;
+    and the data a subclass of Value
     gives its instances (``class Param(Value): wd = 0.01``), as ``node`` reads it (its own,
     set on it after a capture, shadows the class's: a64b's f7)."""
     own = {} if len(gc.get_referents(node)) <= _PLAIN else {  # (asking for __dict__ would
         k: v for k, v in vars(node).items()  # make one for every Value asked: most hold
         if type(k) is str and _learners_name(k)}  # nothing but their fields)
+    for name, held in _slots_of(node).items():
+        own.setdefault(name, held)
     for name, held in _class_data(type(node)).items():
         own.setdefault(name, held)
     return own
+
+
+def _slots_of(node: Value) -> dict[str, Any]:
+    """What the slots a subclass of Value declares (``__slots__ = ("wd",)``) hold, by name
+    (one not set: not there; a64c's f2)."""
+    found: dict[str, Any] = {}
+    for klass in type(node).__mro__:
+        if klass is Value or not issubclass(klass, Value):
+            break
+        for name, slot in list(vars(klass).items()):
+            if type(slot) is _SLOT and _learners_name(name) and name not in found:
+                try:
+                    found[name] = slot.__get__(node, klass)
+                except AttributeError:
+                    continue
+    return found
+
+
+_SLOT = type(vars(Value)["grad"])  # (a slot's member descriptor)
 
 
 def _class_data(cls: type) -> dict[str, Any]:
