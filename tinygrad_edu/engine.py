@@ -488,7 +488,7 @@ def _in_place(symbol: str, v: Value, other: object) -> Value:
     combine, op = _IN_PLACE[symbol]
     if getattr(v, "_is_gradient", False):  # (set by autograd/gradients.py)
         grown: Value = op(v, other)
-        grown._is_gradient = True  # type: ignore[attr-defined]
+        grown._is_gradient = True
         return grown
     if not is_grad_enabled():
         if v._row is not None:
