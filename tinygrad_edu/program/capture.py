@@ -384,6 +384,9 @@ class Compiled:
         for v, line in record.default_labels.values():  # (``p.label`` of one with none: it
             if not any(v is given for given in values):  # stays so; an argument's picks
                 watcher.held(v, explaining._value(v), (("attr", "label"),), line)  # its own)
+        for v, name, line in record.names_missing.values():  # (a name a Value lacked, asked:
+            if not any(v is given for given in values):  # it stays missing; an argument's
+                watcher.held(v, explaining._value(v), (("attr", name),), line)  # its own)
         entry, result = build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
         entry.functions = functions

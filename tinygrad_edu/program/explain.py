@@ -23,7 +23,7 @@ from tinygrad_edu.program import randomness, reading
 from tinygrad_edu.program.answers import loss_number
 from tinygrad_edu.program.guards import names_of
 from tinygrad_edu.program.learners_code import user_code
-from tinygrad_edu.program.places import global_name
+from tinygrad_edu.program.places import MISSING, global_name
 from tinygrad_edu.program.program import failed_guard
 from tinygrad_edu.program.settings import read_by_c
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
@@ -309,6 +309,14 @@ def _changed(place: Any) -> str:
             base = f" (through its base class {owner.__name__})" if owner is not now else ""
             return f"{place.said()} was given the attribute {added[0]!r}{base}"
         return f"{place.said()} lost an attribute"
+    if place.step[0] == "attr" and place.value is MISSING and now is not MISSING and \
+            place.parent is not None:  # (a name found missing, given since)
+        return f"{place.parent.said()} was given the attribute {place.step[1]!r}"
+    if place.kind == "value" and now is place.value:  # (a name of the learner's given
+        added = [n for n in reading.own_names(now) if n not in place.held]  # it, or taken away)
+        return f"{place.said()} was given the attribute {added[0]!r}" if added else \
+            f"{place.said()} lost an attribute" if reading.own_names(now) != place.held else \
+            f"{place.said()} is not what it was"
     return f"{place.said()} is not what it was"
 
 

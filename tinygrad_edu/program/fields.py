@@ -47,7 +47,7 @@ from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
 
 __all__ = ["REFUSED", "ClassLabel", "DataField", "RefusedField", "ScopeField", "copies",
-           "label_read", "local_grads_refused"]
+           "label_read", "local_grads_refused", "missing"]
 
 REFUSED = ("_da", "_db", "_list_grads", "_data_before")
 """The engine's fields a capture refuses where the learner's code reads them."""
@@ -161,6 +161,20 @@ class ClassLabel:
                 user_code(_getframe(1).f_code):
             found.default_labels.setdefault(id(v), (v, learners_line()))
         return self.default
+
+
+def missing(v: Any, name: str) -> Any:
+    """Value's ``__getattr__`` while a capture runs (it has none: Python calls it where a
+    name is found nowhere): a name a Value of the caller's lacks, asked by the learner's
+    code (``hasattr(p, "frozen")``, ``getattr(p, "wd", 0.5)``, ``try: p.frozen``), noted
+    (``Recording.names_missing``: ``capture.py`` guards it to stay missing; a64c's f8), then
+    Python's own error."""
+    found = recording()
+    if found is not None and id(v) not in found.made and not name.startswith("__") and \
+            user_code(_getframe(1).f_code):
+        found.names_missing.setdefault((id(v), name), (v, name, learners_line()))
+    raise AttributeError(f"{type(v).__name__!r} object has no attribute {name!r}", name=name,
+                         obj=v)
 
 
 def label_read(v: Any) -> None:

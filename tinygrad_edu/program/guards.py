@@ -24,6 +24,7 @@ from tinygrad_edu.program.places import (
     tell,
     walked_key,
 )
+from tinygrad_edu.program.reading import has_dict, own_names
 from tinygrad_edu.program.seen import Standing
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Traced
@@ -152,6 +153,18 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             place.order = tuple(names_of(place.value))  # added, copying one: let be)
             names[f"N{place.index}"], names["names_held"] = place.held, names_held
             checks.append((place, "names", f"names_held(K{place.index}) != N{place.index}[0]"))
+    named: set[int] = set()
+    for place in places:  # (a Value: a name of the learner's given it, or taken away, seen:
+        if place.kind != "value" or id(place.value) in named or (  # ``hasattr(p, "frozen")``,
+                f"K{place.index}" not in names and not (  # ``B.wd`` over a mixin's default;
+                    place.parent is not None and id(place.parent) in needed and  # one in a
+                    (has_dict(place.value) or hasattr(type(place.value), "__getattr__")))):
+            continue  # list: where it has a ``__dict__``, as ``"frozen" in vars(p)`` makes,
+            # or its class a ``__getattr__``; a64c's f8, f6)
+        named.add(id(place.value))
+        names[f"K{place.index}"] = place.value
+        names[f"N{place.index}"], names["own_names"] = place.held, own_names
+        checks.append((place, "own names", f"own_names(K{place.index}) != N{place.index}"))
     for place in places:  # (an object a capture does not look into: what it holds, checked;
         if place.kind == "opaque" and place.held is not None and id(place) in needed and \
                 f"K{place.index}" in names:  # one the capture changed fails each time)

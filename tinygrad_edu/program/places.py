@@ -78,6 +78,8 @@ class Place:
                 self.order = tuple(value)
         elif kind == "set":
             self.held = tuple(value)
+        elif kind == "value":  # (the learner's names it holds itself: one given it since,
+            self.held = reading.own_names(value)  # seen, ``hasattr(p, "frozen")``)
         elif kind == "opaque":  # (what its attributes are: seen to change, by state_of)
             self.held = state_of(value)
         elif kind == "array":  # (its numbers as they were; a buffer's as its bytes)

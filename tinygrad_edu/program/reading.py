@@ -10,8 +10,8 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.row import GivenOp, ListOp, Op
 
-__all__ = ["ENGINES_OWN", "attributes_of", "children_of", "is_leaf", "made_without_graph",
-           "number_of", "operands_of", "row_of"]
+__all__ = ["ENGINES_OWN", "attributes_of", "children_of", "has_dict", "is_leaf",
+           "made_without_graph", "number_of", "operands_of", "own_names", "row_of"]
 
 
 def row_of(node: Value) -> Op | None:
@@ -23,9 +23,9 @@ def attributes_of(node: Value) -> dict[str, Any]:
     """What code set on ``node`` besides the engine's own fields and marks (``ENGINES_OWN``):
     its ``label``, ``x.weight = 2.0``, a subclass's own (in a slot too: a64c's f2), a
     private name of the learner's (``self._decay``, ``w._lr_mult``: a64c's f1), by name;
-    and the data a subclass of Value
-    gives its instances (``class Param(Value): wd = 0.01``), as ``node`` reads it (its own,
-    set on it after a capture, shadows the class's: a64b's f7)."""
+    and the data the bases of a subclass of Value give its instances (``class Param(Value):
+    wd = 0.01``), as ``node`` reads it (its own, set on it after a capture, shadows the
+    class's: a64b's f7)."""
     own = {} if len(gc.get_referents(node)) <= _PLAIN else {  # (asking for __dict__ would
         k: v for k, v in vars(node).items()  # make one for every Value asked: most hold
         if type(k) is str and _learners_name(k)}  # nothing but their fields)
@@ -34,6 +34,22 @@ def attributes_of(node: Value) -> dict[str, Any]:
     for name, held in _class_data(type(node)).items():
         own.setdefault(name, held)
     return own
+
+
+def own_names(node: Value) -> tuple[str, ...]:
+    """The names of the learner's a Value holds itself, in its ``__dict__`` (not the engine's
+    marks), in order: a name given to it since (``B.frozen = True`` tested by ``hasattr``,
+    ``B.wd`` over a mixin's or a ``__getattr__``'s default: a64c's f8, f6) is one more."""
+    if not has_dict(node):
+        return ()
+    return tuple(k for k in vars(node) if type(k) is str and _learners_name(k) and
+                 k not in _VALUES_DATA)
+
+
+def has_dict(node: Value) -> bool:
+    """Whether a Value has a ``__dict__`` (asking for it would make one: most hold nothing
+    but their fields)."""
+    return len(gc.get_referents(node)) > _PLAIN
 
 
 def _slots_of(node: Value) -> dict[str, Any]:
@@ -57,16 +73,21 @@ _SLOT = type(vars(Value)["grad"])  # (a slot's member descriptor)
 
 def _class_data(cls: type) -> dict[str, Any]:
     """The plain data (no function, class, property or other descriptor; no name of the
-    engine's or Python's) the subclasses of Value in ``cls``'s bases give their instances,
-    by name."""
+    engine's or Python's) the bases of a subclass of Value give its instances, by name: its
+    own classes', and a mixin's before or after Value (``class Param(Decay, Value)``; a64c's
+    f6), where Value gives none of that name."""
     found: dict[str, Any] = {}
+    taken: set[str] = set()
     for klass in cls.__mro__:
-        if klass is Value or not issubclass(klass, Value):
-            break
+        if klass is Value:
+            taken |= set(vars(Value))
+        if klass is Value or klass is object:
+            continue
         for name, held in list(vars(klass).items()):
-            if type(name) is str and _learners_name(name) and name not in found and \
+            if type(name) is str and _learners_name(name) and name not in taken and \
                     not callable(held) and not hasattr(type(held), "__get__"):
                 found[name] = held
+                taken.add(name)
     return found
 
 
@@ -75,6 +96,13 @@ ENGINES_OWN = frozenset(name for name in (*dir(Value), *getattr(Value, "__annota
 """The names of the engine's own fields and marks on a Value (``_data``, ``_scope``,
 ``_no_graph``, ``_data_before``...) and of its class's private methods: what the class
 declares, not the learner's (a name of its own, ``_decay``, is walked as any attribute)."""
+
+
+_VALUES_DATA = frozenset(name for name, held in vars(Value).items() if not name.startswith("_")
+                         and not callable(held) and not hasattr(type(held), "__get__"))
+"""The data Value's class gives every Value (its ``label``'s ``""``): one set on a Value is
+no name of its own to ``own_names`` (where code read the class's, a capture guards what the
+Value reads: ``fields.ClassLabel``)."""
 
 
 def _learners_name(name: str) -> bool:

@@ -29,6 +29,7 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.reading import own_names
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Recording, Traced
 
@@ -81,6 +82,8 @@ class Outside:
                 ok = state_of(now) == place.held
             elif what == "names":
                 ok = same_names(place, now)
+            elif what == "own names":  # (a Value's: ``reading.own_names``)
+                ok = own_names(now) == place.held
             elif what == "order":
                 ok = isinstance(now, (dict, MappingProxyType)) and \
                     exact_keys(now) == exact_keys(place.order)  # (a class's, a field's view)

@@ -115,6 +115,7 @@ class Recording:
         self.read_here: dict[Any, int] = {}  # (a frame testing ``is`` -> the Value it read)
         self.sets: list[Any] = []  # (the sets the learner's ``set()`` made: ``sets.py``)
         self.default_labels: dict[int, tuple[Any, str]] = {}  # (``fields.ClassLabel``)
+        self.names_missing: dict[Any, tuple[Any, str, str]] = {}  # (``fields.missing``)
         self.hashed_made = 0  # (Values made in the call hashed: ``addresses.by_address``)
         self.said: list[Any] | None = None  # (the warnings caught: ``warned.Warned``)
         self.said_by_steps: list[Any] = []  # (those a step computed gave: the program's own)

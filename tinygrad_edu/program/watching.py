@@ -68,6 +68,7 @@ from tinygrad_edu.program.fields import (
     copies,
     label_read,
     local_grads_refused,
+    missing,
 )
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
@@ -177,6 +178,8 @@ def _patch() -> None:
         _put(Value, name, new)
     if type(Value.__dict__.get("label")) is str:  # (``p.label`` of one with none: noted)
         _put(Value, "label", ClassLabel(Value.__dict__["label"]))
+    if "__getattr__" not in Value.__dict__:  # (a name a Value lacks, asked: noted)
+        _put(Value, "__getattr__", missing)
     for module, name in ((engine, "apply"), (sums, "many")):
         _put(module, name, _watched(getattr(module, name)))
     for name, new in (("max", largest_or_smallest(builtins.max, "max")),
