@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     AnyOp = TypeVar("AnyOp", bound=Registered)
     Rule = Callable[..., Any]
 
-__all__ = ["OPS", "Text", "check_name", "check_rule", "find_op", "note_op", "register",
-           "text_of", "user_function"]
+__all__ = ["OPS", "Text", "check_name", "check_rule", "edited", "find_op", "note_op",
+           "register", "text_of", "user_function"]
 
 OPS: dict[str, Any] = {}
 """Every registered operation of the scalar engine by name: the one registry tests, helpers
@@ -58,7 +58,27 @@ def register(op: AnyOp, function: Any = None, *, built_in: bool = False) -> AnyO
         op.apply = function
     if built_in:
         _BUILT_IN.add(op.name)
+        _AS_MADE[id(op)] = _as_made(op)
     return op
+
+
+_AS_MADE: dict[int, tuple[Any, Any, Any]] = {}
+"""id(a built-in row) -> the row, its forward and its rules as the engine made them."""
+
+
+def _as_made(op: Any) -> tuple[Any, Any, Any]:
+    return op, op.forward, op.rules
+
+
+def edited(op: Any) -> str:
+    """What of a built-in row was set since the engine made it (``"rules"``: a
+    straight-through ``RELU.rules``; ``"forward"``), else '': a program's C spelling of the
+    row is the engine's as made."""
+    made = _AS_MADE.get(id(op))
+    if made is None or made[0] is not op:
+        return ""
+    return "forward" if op.forward is not made[1] else "rules" if op.rules is not made[2] \
+        else ""
 
 
 def enter(registry: dict[str, Any], built_in: set[str], op: Row, users: str) -> Row:
@@ -80,6 +100,7 @@ def hide(op: AnyOp) -> AnyOp:
     taken)."""
     _HIDDEN[op.name] = op
     _BUILT_IN.add(op.name)
+    _AS_MADE[id(op)] = _as_made(op)
     return op
 
 

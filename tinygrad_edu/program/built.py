@@ -57,13 +57,14 @@ class Entry:
         self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
         self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
+        self.rows = ran.rows_of(program.tape)  # (the op table's rows, as they were)
         self.root_class: type[Value] = Value  # (the loss's class: its ``EMPTY_GRAD``, ``Run``)
 
 
     def stale(self) -> str | None:
         """Why this program no longer holds (a call would capture again), or None. (Not a
         class registered on an ABC: importing torch registers some, to_torch would refuse.)"""
-        replaced = ran.replaced(self.functions, self.caches)
+        replaced = ran.replaced(self.functions, self.caches, rows=self.rows)
         if replaced:
             return replaced
         failed = self.outside.check()[0] if self.outside is not None else -1

@@ -221,7 +221,8 @@ class Compiled:
     def _run(self, entry: Entry, numbers: list[Any], values: list[Value]) -> Any:
         program = entry.program
         replaced = ran.replaced(entry.functions, entry.caches,  # (autoreload, a cache
-                                entry.registered)  # cleared, a class registered on an ABC)
+                                entry.registered, entry.rows)  # cleared, a class registered
+        # on an ABC, a row of the op table edited)
         if replaced:
             self.last_capture = replaced
             return None

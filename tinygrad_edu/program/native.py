@@ -36,7 +36,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
-from tinygrad_edu.ops import find_op
+from tinygrad_edu.ops import edited, find_op
 from tinygrad_edu.program.c_build import IN_A_BROWSER, SOURCE, TEXT, library
 from tinygrad_edu.program.captured import copy
 from tinygrad_edu.program.number_steps import (
@@ -136,8 +136,8 @@ def c_code(row: Op) -> int | None:
     if isinstance(row, GivenOp):
         return CODES["GIVEN"]
     name = C_NAMES.get(row.name)
-    if name is None or find_op(row.name, missing_ok=True) is not row:
-        return None
+    if name is None or find_op(row.name, missing_ok=True) is not row or edited(row):
+        return None  # (its forward or rules set since: C spells the row as the engine made it)
     return CODES[name]
 
 
@@ -317,7 +317,9 @@ def why_not_native(tape: Tape) -> str:
             missing.append(f"the check that {step.where} raises again (a try/except)")
         elif isinstance(step, Step):
             if c_code(step.row) is None:
-                missing.append(repr(step.row.name))
+                what = edited(step.row)
+                missing.append(f"{step.row.name!r} (its row's {what} set)" if what else
+                               repr(step.row.name))
         elif _number_code(step, tape) is None:
             missing.append(f"{step.name!r} of plain numbers")
     if any(not isinstance(c, (float, int, bool)) for c in tape.constants.values()):

@@ -26,8 +26,10 @@ from typing import Any
 
 from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.places import own
+from tinygrad_edu.row import GivenOp, Op
 
-__all__ = ["cache_state", "computed", "functions", "guard_named", "registered", "replaced"]
+__all__ = ["cache_state", "computed", "functions", "guard_named", "registered", "replaced",
+           "rows_of"]
 
 
 Named = tuple[str, Any, str]
@@ -185,10 +187,16 @@ def computed(memoized: list[Any], codes: Any) -> str:
 
 
 def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
-             caches: list[tuple[Any, tuple[int, int, int]]], token: object = None) -> str:
+             caches: list[tuple[Any, tuple[int, int, int]]], token: object = None,
+             rows: tuple[tuple[Any, Any, Any], ...] = ()) -> str:
     """Why a program cannot run: the first function whose code was replaced, or whose cache
     changed, or a class registered on an ABC since the capture (``token``: ``registered()``
-    then) (else "")."""
+    then), or a row of the op table it computes with whose forward or rules were set since
+    (``rows``: ``rows_of`` then; a64c's f5) (else "")."""
+    for row, forward, rules in rows:
+        if row.forward is not forward or row.rules is not rules:
+            return (f"the op table's row {row.name!r} was edited since the capture (its "
+                    f"{'forward' if row.forward is not forward else 'rules'} set)")
     if token is not None and abc.get_cache_token() != token:
         return ("a class was registered on an abstract base class (ABC.register) since the "
                 "capture: isinstance() and issubclass() may answer otherwise")
@@ -201,3 +209,11 @@ def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
             return (f"the cache of {getattr(m, '__qualname__', '?')} (functools.lru_cache, "
                     "functools.cache) changed: cleared, or called outside")
     return ""
+
+
+def rows_of(tape: Any) -> tuple[tuple[Any, Any, Any], ...]:
+    """The rows of the op table a tape computes with, each with its forward and rules as
+    they are now (what ``replaced`` checks stay so)."""
+    rows = {id(step.row): step.row for step in tape.steps
+            if isinstance(getattr(step, "row", None), Op) and not isinstance(step.row, GivenOp)}
+    return tuple((row, row.forward, row.rules) for row in rows.values())
