@@ -114,8 +114,9 @@ def _kind_of(x: Any, kind: type) -> str:
         return "object"  # (what it holds in this context: its one place, ``get()``)
     if isinstance(x, (io.StringIO, io.BytesIO)):
         return "object"  # (what it holds: its one place, ``getvalue()``; its own attributes)
-    if kind.__module__ == "torch" and kind.__name__ in ("Tensor", "Parameter"):
-        return "array"  # (its numbers, held by a copy)
+    if any(k.__module__ == "torch" and k.__name__ == "Tensor" for k in kind.__mro__):
+        return "array"  # (its numbers, held by a copy: a ``torch.nn.Parameter`` too, in a
+        # module's ``_parameters``, trained in place; a64c's f7)
     if _tensor(kind):
         return "array"  # (this package's Tensor: its numbers, held by a copy, ``numbers_of``)
     if isinstance(x, threading.local):
