@@ -1,8 +1,12 @@
 """A compiled call against the engine's on the same numbers, bit for bit, as the tests of
 compile() compare them: ``same`` (the value and every gradient) and ``bits`` (a float's exact
-bits; any other object with its type)."""
+bits; any other object with its type); ``schedule_followed`` (a class default changed
+between calls)."""
 
 import struct
+import warnings
+
+from tinygrad_edu.program import compile
 
 
 def bits(x):
@@ -25,3 +29,26 @@ def same(step, f, leaves, *args):
     want = [bits(loss.data)] + [bits(leaf.grad) for leaf in leaves]
     assert got == want
     return ours
+
+
+def schedule_followed(holder, w):
+    """Set ``holder.wd`` (the class whose default ``w`` reads) to each number of a schedule
+    between calls of a program of ``(w * x - 1) ** 2 + w.wd * w * w``, native and Python:
+    each call the engine's numbers, and ``vars(w)`` as it was (a capture leaves nothing on
+    the Value); yields each number and the program; ``holder.wd`` put back after."""
+    def f(x):
+        return (w * x - 1.0) ** 2 + w.wd * w * w
+
+    own, first = dict(vars(w)), holder.wd
+    try:
+        for native in (True, False):
+            step = compile(f, native=native)
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                for k, wd in enumerate((0.01, 0.5, 0.0, 0.25)):
+                    holder.wd = wd
+                    same(step, f, [w], 1.0 + k)
+                    assert vars(w) == own
+                    yield wd, step
+    finally:
+        holder.wd = first
