@@ -498,7 +498,8 @@ EXERCISES_LONG = {exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict
                   exercises_memory_grown_at_the_top_level_is_a_verdict_at_its_line,
                   exercises_a_list_grown_in_the_function_gets_its_verdict_soon_after_the_stop,
                   exercises_a_refusal_stands_after_a_reload_and_a_stop_changes_nothing,
-                  exercises_a_verdict_of_earlier_code_says_so_after_a_reload}
+                  exercises_a_verdict_of_earlier_code_says_so_after_a_reload,
+                  exercises_three_stages_and_an_exercise_of_each_kind_pass_with_their_model_answers}
 """The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an
 answer: the stop that ends a loop in the file's own code, whose countdown the long tier
 watches). A worker ended and loaded again (``exercises_end_code_that_never_gives_control_
@@ -509,4 +510,8 @@ the main tier sees live.js end a worker and load another on the playground
 a Check leaves in the page's Python, a long chain freed after a verdict, and a flood before
 one (with the refusal of NumPy) are the long tier's here too: the main tier runs the same
 Python under CPython (tests/viz/test_page_python.py, test_printing.py) and the same worker's
-flood on the playground (``playground_a_flood_never_freezes_the_page_and_stop_interrupts_it``)."""
+flood on the playground (``playground_a_flood_never_freezes_the_page_and_stop_interrupts_it``).
+Three stages and an exercise of each kind passing with their model answers are the long
+tier's too (14 s): the main tier sees a right answer pass (d_tanh, as the command line
+grades it) and a stage pass with its next step shown; the command line's tests grade every
+model answer (tests/exercises/test_starters.py)."""

@@ -298,6 +298,7 @@ def svg_text(page):
     return base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
 
 
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_playground")
 def test_each_run_this_link_of_the_guide_shows_what_the_guide_says(watched, server, site):
     """Each link opens the playground with its block in the editor, and that block shows
     there what the text around it says: the verdicts it prints, the steps and the graph of
