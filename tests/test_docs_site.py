@@ -331,18 +331,31 @@ API_SAMPLE = 4
 """How many of the API reference's pages the main tier looks at in both widths: the
 longest (the most likely to overflow); the long tier looks at all of them."""
 
+NOTEBOOK_SAMPLE = 3
+"""How many of the notebooks' pages (one template, mkdocs-jupyter's; none holds a replay)
+the main tier looks at in both widths, the longest; the long tier looks at all of them."""
+
+
+def longest_of(pages: list[Path], folder: str, keep: int) -> list[Path]:
+    """The pages of ``folder`` but its index, the longest first, less the ``keep`` longest:
+    the ones the main tier parses rather than opens."""
+    found = sorted((p for p in pages if p.parent.name == folder and p.name != "index.html"),
+                   key=lambda p: p.stat().st_size, reverse=True)
+    assert len(found) > keep, f"{folder}: {len(found)} pages"
+    return found[keep:]
+
 
 @pytest.mark.slow
 def test_every_page_with_the_api_reference_sampled(site, tmp_path):
     """Every page's links, anchors, loads, formulas and API entries checked; every page
     opened, its scripts run and its layout looked at in both widths, but the API
-    reference's, of which the longest ``API_SAMPLE`` pages (they share one template): the
-    others are parsed, not opened."""
+    reference's and the notebooks', of which the longest ``API_SAMPLE`` and
+    ``NOTEBOOK_SAMPLE`` pages (each kind shares one template): the others are parsed, not
+    opened."""
     pages = pages_of(site)
-    api = sorted((p for p in pages if p.parent.name == "api" and p.name != "index.html"),
-                 key=lambda p: p.stat().st_size, reverse=True)
-    assert len(api) > API_SAMPLE
-    check_pages(site, tmp_path, pages, laid_out=set(pages) - set(api[API_SAMPLE:]))
+    parsed = longest_of(pages, "api", API_SAMPLE) + longest_of(pages, "notebooks",
+                                                                NOTEBOOK_SAMPLE)
+    check_pages(site, tmp_path, pages, laid_out=set(pages) - set(parsed))
 
 
 @pytest.mark.slow
