@@ -147,10 +147,13 @@ def flagged_in(path):
 
 
 def test_the_attackers_copy_is_flagged_for_the_teacher_and_scored_as_before(tmp_path, capsys):
+    """The attacker's file of every model answer copied: the two flagged (``backward`` by
+    its names as written) pass, graded as any answer is (test_starters.py grades every model
+    answer so), and the learner's check says nothing of the flag."""
     path = write(tmp_path, COPIED_FILE, "copied.py")
-    assert cli(["check", str(path)]) == 0  # (every answer passes: not zeroed)
+    assert cli(["check", str(path), "backward", "sum_over_paths"]) == 0  # (not zeroed)
     out = capsys.readouterr().out
-    assert "19 of 19 attempted exercises pass" in out
+    assert "2 of 2 attempted exercises pass" in out, out
     assert "⚑" not in out and COPIED not in out  # (a learner's check never shows it)
     assert FLAGGED == ["sum_over_paths"]  # (and backward by its names as written)
     assert flagged_in(path) == ["backward", "sum_over_paths"]
