@@ -243,11 +243,15 @@ def test_the_guides_try_it_runs_offline_and_without_sudo_as_root():
 
 @needs_plugin
 @pytest.mark.slow
+@pytest.mark.long(sibling="test_prairielearn_grades_with_tinygrad_edus_grader")
 def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
     """The teaching guide's "Try it before uploading" block, with this suite's Python in
     place of the image's venv (test_tool_images.py makes that venv, in the long tier): its
     paths are the question's, its sed answers d_tanh in the starter, and run.sh as it runs
-    it grades that: d_tanh's points, the rest not yet."""
+    it grades that: d_tanh's points, the rest not yet. In the long tier (5 s of CPU): the
+    main tier grades the same question's files with the same run.sh
+    (test_prairielearn_grades_with_tinygrad_edus_grader) and reads the block for what it
+    runs (test_the_guides_try_it_runs_offline_and_without_sudo_as_root)."""
     from tests.exercises.test_tool_images import try_it_block
 
     (tmp_path / "week3-prairielearn").symlink_to(question.parent)

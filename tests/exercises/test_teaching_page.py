@@ -130,12 +130,16 @@ AS_ROOT = '$([ "$(id -u)" = 0 ] || echo sudo) '
 
 
 @pytest.mark.slow
+@pytest.mark.long(sibling="tests/exercises/test_gradescope.py::"
+                          "test_gradescope_grades_right_and_wrong_answers")
 def test_the_gradescope_try_it_grades_as_gradescope_will(tmp_path, wheel, monkeypatch):
     """The page's "Try it before uploading" block for Gradescope, as printed, beside the zip
     its command makes (here carrying the suite's wheel, ``--wheels``, and its first line's
     venv given this suite's packages, so that setup.sh installs offline): d_tanh answered in
     the starter earns its point, backward and Value "not yet"; the protections in what
-    run_autograder prints (the staff's), not in results.json (the student's)."""
+    run_autograder prints (the staff's), not in results.json (the student's). In the long
+    tier (7 s of CPU): the main tier runs the same zip's setup.sh and run_autograder as
+    Gradescope does (test_gradescope.py) and the page's other blocks as printed."""
     import json
     import shlex
 
