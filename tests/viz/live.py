@@ -161,18 +161,35 @@ def load_serve():
     return module
 
 
+UNSEARCHED = r"""(() => {
+    const made = window.Worker;  // the theme's search worker, not started: a stand-in
+    window.Worker = function (url, options) {
+        if (!/\/workers\/search\.[0-9a-f]+\.min\.js$/.test(String(url)))
+            return new made(url, options);
+        window.unsearched = (window.unsearched || 0) + 1;
+        return Object.assign(new EventTarget(), {postMessage() {}, terminate() {}});
+    };
+})()"""
+"""The theme's search is a worker each page of the site starts, which indexes the whole site
+(1.9 MB of text) at every load: 1 to 1.5 s of CPU a page, none of it what these tests look
+at. Their pages run with a stand-in that never answers (the page shows and works the same;
+its search box finds nothing); tests/test_docs_site.py tries the search itself."""
+
+
 @contextlib.contextmanager
 def profile(folder):
     """Chromium with a profile in ``folder``, as a reader's browser has one: its cache keeps
     what a page compiled (Python's WebAssembly, about 2.5 s of CPU at each load without)
     for the next page, as a reader's does on a second visit. Every request that is not for
     this machine goes to a proxy that is not there, so nothing leaves it; ``Watched`` notes
-    each one asked for (watching by routing requests would turn the cache off)."""
+    each one asked for (watching by routing requests would turn the cache off). The site's
+    search is not started (``UNSEARCHED``)."""
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(folder), executable_path=CHROMIUM, headless=True, accept_downloads=True,
             args=[*FLAGS, f"--proxy-server=http://127.0.0.1:{closed_port()}"],
             viewport={"width": 1280, "height": 900})
+        context.add_init_script(UNSEARCHED)
         yield context
         context.close()
 

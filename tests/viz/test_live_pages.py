@@ -48,6 +48,7 @@ def playground_steps(watched, site, server, steps):
     href, code = run_link(site, "guides/stepping.html")
     page = watched.open(server + "guides/" + href)
     assert page.input_value("#code") == code  # the guide's block, ready to run
+    assert page.evaluate("window.unsearched") == 1  # (live.UNSEARCHED took the search's place)
     for step in steps:
         logged = len(watched.errors)
         if step(page) == "crashed":  # (Python died there, on purpose)
