@@ -56,9 +56,15 @@ def program(*args):
 
     run = wrap.__init__.__globals__["__builtins__"]["__import__"]("subprocess")  # (the hook
     run.sys = Silent()                                               # lets the stdlib load)
+    run._USE_POSIX_SPAWN = False  # (3.13's spawns through os.posix_spawn, audited in C)
     return run.run(list(args), timeout=20).returncode
 '''
-"""How a student's file starts a program that the audit hook does not see (3.10 to 3.13)."""
+"""How a student's file starts a program that the audit hook does not see (3.10 to 3.13):
+``subprocess``'s own ``sys.audit`` made silent, and its ``_posixsubprocess.fork_exec``
+path chosen. Python 3.13's ``subprocess`` starts a program with ``os.posix_spawn`` (now
+also with ``close_fds``), whose audit event C raises (``PySys_Audit``), past ``Silent``:
+the hook saw it ("ran a program (os.posix_spawn /bin/sh)") and the kernel was never
+reached; ``fork_exec`` raises none."""
 
 
 def by_program(command):
