@@ -316,10 +316,11 @@ class Compiled:
             watcher.held(holder, label, steps, line)
         warned = Warned()  # (its warnings: issued again at every call, ``warned.py``)
         fixed: set[tuple[Any, ...]] = set()
+        drawn = randomness.torch_draws()  # (PyTorch's draws: refused)
         with watching():  # (no garbage collection while it runs: ``watching``)
             set_recording(record)
             try:
-                with watcher, warned:
+                with watcher, warned, drawn:
                     record.said = warned.said()
                     answer = self.function(*traced_args[0], **traced_args[1])
                     decimals_held(p.value for p in watcher.walk.places)  # (its context)

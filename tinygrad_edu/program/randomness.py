@@ -24,7 +24,8 @@ the one saved at that call (``Draw.source``).
 A draw from any other generator (a ``random.Random(...)`` of the function's own, NumPy's
 ``default_rng()``) or the clock is refused, naming the line: draw those outside the compiled
 function and pass the numbers in. So is a draw from NumPy's global generator by a way the
-capture does not see (the object itself: ``unseen_draws``).
+capture does not see (the object itself: ``unseen_draws``), and any draw from PyTorch's
+generators (``torch_draws``: their state lives in C, where a program cannot draw again).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import random
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from tinygrad_edu.program.followed_arrays import drawn_array
@@ -41,7 +43,7 @@ from tinygrad_edu.program.own_ops import drawn_inside
 from tinygrad_edu.program.traced import Traced, recording
 
 __all__ = ["Draws", "generator_state", "generators_drawn", "numpy_state", "patches", "put_back",
-           "state", "unseen_draws"]
+           "state", "torch_draws", "unseen_draws"]
 
 RANDOM = ("random", "uniform", "gauss", "normalvariate", "lognormvariate", "expovariate",
           "vonmisesvariate", "gammavariate", "betavariate", "paretovariate", "weibullvariate",
@@ -410,3 +412,43 @@ def generators_drawn(record: Any, generators: Any, lines: dict[Any, str]) -> Non
                 f"({type(place.value).__name__}): a program cannot follow it; draw from "
                 "random's or numpy.random's global generator, or outside the compiled "
                 f"function and pass the numbers in, at {lines.get(root.key()) or '?'}")
+
+
+# ----------------------------------------------------------------------------- PyTorch's
+def torch_draws() -> AbstractContextManager[Any]:
+    """PyTorch's random generators as a capture sees them, while the block runs: a call of
+    PyTorch's (``torch.rand``, ``randn`` with a ``torch.Generator``, a ``Dropout`` in training
+    mode, ``uniform_``, ``torch.nn.init.normal_``) after which its default generator, or one
+    it was given, holds another state drew from it: refused, naming the line, as another
+    generator is (their state lives in C: a program would keep the capture's draw). Only
+    where PyTorch is imported already; its modes are the thread's, as a capture is. Made
+    before the capture: importing PyTorch's modes draws from ``random``."""
+    torch: Any = sys.modules.get("torch")
+    if torch is None:
+        return nullcontext()
+    if not _TORCH_MODE:
+        from torch.overrides import TorchFunctionMode
+
+        class Drawn(TorchFunctionMode):
+            def __torch_function__(self, func: Any, types: Any, args: Any = (),
+                                   kwargs: Any = None) -> Any:
+                kwargs = kwargs or {}
+                held = [torch.default_generator, *(g for g in (*args, *kwargs.values())
+                                                   if type(g) is torch.Generator)]
+                before = [g.get_state() for g in held]
+                out = func(*args, **kwargs)
+                found = recording()
+                if found is not None and any(not torch.equal(state, g.get_state())
+                                             for g, state in zip(held, before)):
+                    found.refuse(f"it draws from PyTorch's random generator "
+                                 f"({getattr(func, '__name__', 'torch')}), which a program "
+                                 "cannot draw again; draw from random's or numpy.random's "
+                                 "global generator, or outside the compiled function and "
+                                 "pass the numbers in")
+                return out
+
+        _TORCH_MODE.append(Drawn)
+    return _TORCH_MODE[0]()
+
+
+_TORCH_MODE: list[Any] = []
