@@ -2,7 +2,9 @@
 cell run again that rebinds a method, ``importlib.reload`` of an edited helper module, a
 monkeypatch): the program is captured again, never run with the old code. Before, each kept
 the first capture's code, silently (found by an independent attacker: 0.964, the old tanh,
-where the engine gives 2.0)."""
+where the engine gives 2.0); the engine's own methods and functions too (``Value.tanh =
+my_tanh``, ``Value.__mul__ = ...``, ``F.mse_loss = ...``: an attacker's a64d f2, grads 3.8084,
+1.9042 where the engine gives 2.3738, 1.1869; 1.05 where it gives 3.7)."""
 
 import importlib
 import math
@@ -13,8 +15,9 @@ from random import gauss
 
 import pytest
 
+import tinygrad_edu.nn.functional as F
 from tests.program.against_engine import same
-from tinygrad_edu import Value
+from tinygrad_edu import Value, engine
 from tinygrad_edu.program import compile
 from tinygrad_edu.program.capture import ProgramWarning
 
@@ -55,6 +58,11 @@ def _tanh_swish(self):
     return self * self.tanh()
 
 
+def _my_tanh(self):  # (micrograd's exercise, with a slip: 1 - t, not 1 - t * t)
+    t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)
+    return Value(t, (self,), (1 - t,))
+
+
 @pytest.fixture
 def helpers(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -75,7 +83,17 @@ def _cases(helpers):
 
     fwd, act, getattr_, tanh = (Layer.__dict__["fwd"], Static.__dict__["act"],
                                 Lazy.__dict__["__getattr__"], math.tanh)
+    engines = Value.__dict__["tanh"], Value.__dict__["__mul__"], F.mse_loss
     return {
+        "the engine's method rebound": (lambda x: (W * x).tanh() * 3.0, lambda: setattr(
+            Value, "tanh", _my_tanh), lambda: setattr(Value, "tanh", engines[0])),
+        "the engine's operator rebound": (lambda x: (W * x + W) * 3.0, lambda: setattr(
+            Value, "__mul__", lambda self, o: engine.apply(engine.ADD, self, o)),
+            lambda: setattr(Value, "__mul__", engines[1])),
+        "the engine's function rebound": (lambda x: F.mse_loss([W * x, W], [1.0, 0.5]),
+                                          lambda: setattr(F, "mse_loss", lambda p, t: (
+                                              p[0] - t[0]).abs() + (p[1] - t[1]).abs()),
+                                          lambda: setattr(F, "mse_loss", engines[2])),
         "a method rebound": (lambda x: LAYER.fwd(x), lambda: setattr(
             Layer, "fwd", lambda self, v: (W * v).relu()), lambda: setattr(
             Layer, "fwd", fwd)),
@@ -105,7 +123,9 @@ def _cases(helpers):
                                    "a static method rebound", "a __getattr__ rebound",
                                    "a method set on Value", "math.tanh rebound",
                                    "a module's function rebound",
-                                   "an edited module reloaded"])
+                                   "an edited module reloaded", "the engine's method rebound",
+                                   "the engine's operator rebound",
+                                   "the engine's function rebound"])
 def test_a_function_rebound_after_the_capture_is_captured_again(which, native, helpers):
     f, rebind, put_back = _cases(helpers)[which]
     Value.swish = _tanh_swish

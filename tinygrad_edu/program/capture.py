@@ -58,7 +58,7 @@ from tinygrad_edu.program.arguments import (
 from tinygrad_edu.program.built import EngineRun, Entry, Run, build
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.identity import tested_later
-from tinygrad_edu.program.learners_code import user_code
+from tinygrad_edu.program.learners_code import engines_code, user_code
 from tinygrad_edu.program.left import clean
 from tinygrad_edu.program.named import Named, held_deeper
 from tinygrad_edu.program.outside import Watcher, _slot
@@ -378,8 +378,9 @@ class Compiled:
             if isinstance(written, Traced) or (place.kind == "number" and
                                                type(before) in (int, float, bool)):
                 self.dynamic.add(place.key())
-        functions, memoized, named = ran.functions(  # (the learner's code that ran, where
-            ((c, g) for c, g in watcher.codes.items() if user_code(c)),  # it is held)
+        functions, memoized, named = ran.functions(  # (the learner's code that ran, and
+            ((c, g) for c, g in watcher.codes.items()  # the engine's, where it is held)
+             if user_code(c) or engines_code(c)),
             [self.function, *(cell.cell_contents for cells in watcher.cells.values()
                               for cell in cells or () if _filled(cell))])
         ran.guard_named(watcher, named, functions)  # (a method or a module's function rebound)

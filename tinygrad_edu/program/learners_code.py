@@ -13,7 +13,8 @@ import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-__all__ = ["called_by_the_engine", "learners_file", "learners_line", "tested_by_identity",
+__all__ = ["called_by_the_engine", "engines_code", "engines_file",
+           "learners_file", "learners_line", "tested_by_identity",
            "user_code"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,6 +53,17 @@ def user_code(code: types.CodeType) -> bool:
     """Whether ``code`` is the learner's (not this package's, nor the standard library's or an
     installed package's)."""
     return learners_file(code.co_filename)
+
+
+def engines_code(code: types.CodeType) -> bool:
+    """Whether ``code`` is the engine's (this package's, not the program layer's): its
+    methods and functions that ran are guarded by name, as the learner's are (``ran.py``)."""
+    return engines_file(code.co_filename)
+
+
+def engines_file(name: str) -> bool:
+    """Whether the file ``name`` is the engine's (see ``engines_code``)."""
+    return name.startswith(_PACKAGE) and not name.startswith(_HERE)
 
 
 @functools.lru_cache(maxsize=4096)

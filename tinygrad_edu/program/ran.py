@@ -4,7 +4,9 @@ code object: one whose ``__code__`` is replaced in place afterwards (as IPython'
 follows, so a program runs only while each still has the code that ran (``functions``,
 checked by ``capture.py`` at every call); where one is reached by name (a class's method, a
 module's function: ``M.fwd``, ``helpers.act``), that place is guarded to hold it
-(``guard_named``: rebound, or its module reloaded, the function is captured again). A
+(``guard_named``: rebound, or its module reloaded, the function is captured again). The
+engine's own code that ran is followed so too (``Value.tanh = my_tanh``, ``F.mse_loss =
+...`` after the capture: a64d f2), but not looked for where no name holds it. A
 function memoized (``functools.lru_cache``, ``functools.cache``) gives a number its capture
 cannot place: a program runs only while its cache is as it was (``cache_state``: a
 ``cache_clear()``, a call outside, captured again); one whose function ran in the capture
@@ -24,7 +26,7 @@ import os
 import types
 from typing import Any
 
-from tinygrad_edu.program.learners_code import learners_file
+from tinygrad_edu.program.learners_code import engines_file, learners_file, user_code
 from tinygrad_edu.program.places import own
 from tinygrad_edu.row import GivenOp, Op
 
@@ -96,7 +98,8 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any], 
                     classes.add(id(y))
                     look(y, True, False)
     left -= {code for _, code in found.values()}
-    if left:
+    left = {code for code in left if user_code(code)}  # (the engine's own, held in no name:
+    if left:  # a row's rule, checked with its row, ``rows_of``)
         for f in gc.get_referrers(*left):
             if isinstance(f, types.FunctionType) and f.__code__ in left:
                 found.setdefault(id(f), (f, f.__code__))
@@ -158,7 +161,7 @@ def _librarys(globals_: dict[str, Any]) -> bool:
     if type(name) is str and name.startswith("namedtuple_") and \
             globals_.get("_tuple_new") is tuple.__new__:
         return True
-    return type(file) is str and not learners_file(file)
+    return type(file) is str and not learners_file(file) and not engines_file(file)
 
 
 _MEMOIZED = functools._lru_cache_wrapper
