@@ -235,7 +235,8 @@ def _names_of(x: Any) -> list[str]:
     """The names of an object's plain data: of an instance, its own attributes (its
     ``__dict__``, a dict whose items are its attributes, and its slots) and its class (whose
     attributes it reads where it has none of its own); of a class, its own attributes and
-    its bases' that hold numbers or containers (not methods, properties or descriptors), and
+    its bases' that hold data (not methods, properties, descriptors or classes: a callable
+object is data, a model or a schedule with ``__call__``, a ``functools.partial``), and
     a dataclass's fields (``__dataclass_fields__``, read by ``dataclasses.fields``: of each
     field, what code can read of it, ``_FIELD_NAMES``)."""
     if type(x) is dataclasses.Field:
@@ -255,9 +256,9 @@ def _names_of(x: Any) -> list[str]:
             continue
         for k, v in list(klass.__dict__.items()):
             if (k.startswith("__") and k != "__dataclass_fields__") or k in names or ((
-                    hasattr(type(v), "__get__") or callable(v)) and not _holds_own(v)):
-                continue  # (methods, properties, slots; not a method holding its own)
-            names.append(k)
+                    hasattr(type(v), "__get__") or isinstance(v, type)) and not _holds_own(v)):
+                continue  # (methods, properties, slots, classes; not a method holding its
+            names.append(k)  # own; an object with a __call__ is data: a model, a partial)
     return names
 
 
