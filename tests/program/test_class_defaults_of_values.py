@@ -2,9 +2,13 @@
 which one of them overrides on itself after the capture (``B.wd = 0.0``, "no decay for the
 bias"): the program kept the class's number, and ``explain()`` said it came from
 ``Param.wd``, guarded (an attacker's, a64b f7: 0.1290 where the engine gave 0.1274). Each
-Value's own reading of it is guarded: captured again, said."""
+Value's own reading of it is guarded: captured again, said. What the class holds beyond
+plain data (a schedule object, a descriptor of the learner's, a name added later) is walked
+as a class's is: the class of a Value is a place of its own (an attacker's a64d f4)."""
 
 import warnings
+
+import pytest
 
 from tests.program.against_engine import same, schedule_followed
 from tinygrad_edu import Value
@@ -76,3 +80,66 @@ def test_a_class_default_read_at_every_call_is_not_left_on_the_value():
     w = Param(0.7, label="w")
     for wd, _ in schedule_followed(Param, w):
         assert ((w * 1.0 - 1.0) ** 2 + w.wd * w * w).data == (0.7 - 1.0) ** 2 + wd * 0.7 * 0.7
+
+
+class Schedule:  # (a schedule kept on a subclass of Value: p.decay())
+    def __init__(self):
+        self.wd = 0.01
+
+    def __call__(self):
+        return self.wd
+
+
+class Hyper:  # (a descriptor of the learner's: p.wd is its .wd)
+    def __init__(self, wd):
+        self.wd = wd
+
+    def __get__(self, obj, owner=None):
+        return self.wd
+
+
+class Scheduled(Value):
+    decay = Schedule()
+    wd = Hyper(0.01)
+
+
+class Asked(Value):
+    pass
+
+
+def test_a_descriptor_of_its_own_on_a_subclass_of_value_is_followed():
+    """A Value's class is walked as a class (an attacker's a64d f4 (b): ``p.wd`` of a
+    descriptor ``Hyper(0.1)`` whose number changed after the capture: 36.5 where the engine
+    gives 36.0)."""
+    for _ in schedule_followed(vars(Scheduled)["wd"], Scheduled(0.7)):
+        pass
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_schedule_object_and_a_name_added_to_a_subclass_of_value_are_followed(native):
+    """``p.decay()`` of a schedule object the class holds, its number set after the capture,
+    and ``getattr(type(p), "wd", 0.1)`` with the class given ``wd`` after it: the engine's
+    numbers (captured again, said). Before, the capture's 36.5 where the engine gives 36.0,
+    then 38.5 (an attacker's a64d f4 (a), (c))."""
+    w, b = Scheduled(0.7), Asked(-0.4)
+
+    def f(x):
+        return (w * x + b - 1.0) ** 2 + w.decay() * w * w + getattr(type(b), "wd", 0.1) * b * b
+
+    try:
+        step = compile(f, native=native)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            for k in range(4):
+                if k == 1:
+                    Scheduled.decay.wd = 0.5
+                if k == 2:
+                    Asked.wd = 0.0
+                same(step, f, [w, b], 0.5 + k)
+        assert step.captures == 3
+        assert any("Scheduled.decay.wd is not what it was" in str(s.message) for s in said)
+        assert "Asked was given the attribute 'wd'" in step.explain()
+    finally:
+        Scheduled.decay.wd = 0.01
+        if "wd" in vars(Asked):
+            del Asked.wd

@@ -31,6 +31,7 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+from tinygrad_edu.engine import Value
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.kinds import (
@@ -332,7 +333,8 @@ class Walk:
             x, kind = place.value, place.kind
             if kind == "function" and isinstance(x, types.FunctionType):
                 self.functions.append(x)
-            if kind == "value" and id(x) not in self.seen and reading.attributes_of(x):
+            if kind == "value" and id(x) not in self.seen and (
+                    reading.attributes_of(x) or self._class_of(x) is not None):
                 pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
             elif kind in ("number", "constant", "value", "array", "opaque", "generator",
                           "iterator", "held") or id(x) in self.seen or (
@@ -341,10 +343,8 @@ class Walk:
             if kind == "module" and not _learners(x) and not (
                     place.parent is None and place.step[1] is _MODULES):
                 continue  # (a module reached by its name is the learner's to read)
-            if kind == "class" and (pythons_own(x) or (
-                    x.__module__ in sys.modules and x.__module__ != "builtins" and
-                    not _learners(sys.modules[x.__module__]))):
-                continue  # (of ``builtins`` and not Python's own: exec'd, the learner's)
+            if kind == "class" and not _learners_class(x):
+                continue
             self.seen.add(id(x))
             if kind == "object" and isinstance(x, Module) and "_children_named" not in vars(x):
                 x._name_children()  # (what its first call does: not a change the guards see)
@@ -361,6 +361,10 @@ class Walk:
         if kind == "value":
             for name, held in reading.attributes_of(x).items():
                 yield Place(place, ("attr", name), held, kind_of(held))
+            klass = self._class_of(x)
+            if klass is not None:  # (a subclass of Value, walked as a class: a schedule
+                yield Place(place, ("attr", "__class__"), klass, "class")  # object or a
+                # descriptor of its own, a name added later: ``getattr(type(p), "wd", 0.1)``)
         elif kind in ("sequence", "dict"):
             for k, item in enumerate(list(x)) if kind == "sequence" else list(x.items()):
                 if kind == "sequence" or walked_key(k):
@@ -401,6 +405,12 @@ class Walk:
                     yield Place(place, ("own", name), held, "object")
             yield from self._attributes(place, x, kind)
 
+    def _class_of(self, x: Any) -> type | None:
+        """A Value's class where it is a subclass of Value not walked yet (else None)."""
+        klass = type(x)
+        return None if klass is Value or id(klass) in self.seen or \
+            not _learners_class(klass) else klass
+
     def _attributes(self, place: Place, x: Any, kind: str) -> Iterator[Place]:
         names = _data_names(x) if kind != "module" else [
             n for n in list(vars(x)) if not n.startswith("__")]
@@ -417,6 +427,14 @@ class Walk:
             if kind == "module" and item_kind in ("module", "class", "function"):
                 continue
             yield Place(place, ("attr", name), item, item_kind)
+
+
+def _learners_class(x: type) -> bool:
+    """Whether a class is walked into: not Python's own, nor a module's but the learner's
+    (one of ``builtins`` and not Python's own: exec'd, the learner's)."""
+    return not pythons_own(x) and not (x.__module__ in sys.modules and
+                                       x.__module__ != "builtins" and
+                                       not _learners(sys.modules[x.__module__]))
 
 
 def _descriptors(cls: type) -> list[tuple[str, Any]]:
