@@ -62,23 +62,32 @@ def register(op: AnyOp, function: Any = None, *, built_in: bool = False) -> AnyO
     return op
 
 
-_AS_MADE: dict[int, tuple[Any, Any, Any]] = {}
-"""id(a built-in row) -> the row, its forward and its rules as the engine made them."""
+_AS_MADE: dict[int, tuple[Any, Any, Any, Any]] = {}
+"""id(a built-in row) -> the row, its forward, its rules and their code as the engine made
+them."""
 
 
-def _as_made(op: Any) -> tuple[Any, Any, Any]:
-    return op, op.forward, op.rules
+def _as_made(op: Any) -> tuple[Any, Any, Any, Any]:
+    return op, op.forward, op.rules, code_of(op)
+
+
+def code_of(op: Any) -> tuple[Any, ...]:
+    """The code of a row's forward and of each of its rules (None where one is no Python
+    function): replaced in place (``rule.__code__ = ...``, as autoreload does on an edited
+    file), the row computes otherwise."""
+    return tuple(getattr(f, "__code__", None) for f in (op.forward, *op.rules))
 
 
 def edited(op: Any) -> str:
     """What of a built-in row was set since the engine made it (``"rules"``: a
-    straight-through ``RELU.rules``; ``"forward"``), else '': a program's C spelling of the
+    straight-through ``RELU.rules``; ``"forward"``; ``"code"``: a rule's ``__code__``
+    replaced, as autoreload does), else '': a program's C spelling of the
     row is the engine's as made."""
     made = _AS_MADE.get(id(op))
     if made is None or made[0] is not op:
         return ""
     return "forward" if op.forward is not made[1] else "rules" if op.rules is not made[2] \
-        else ""
+        else "code" if code_of(op) != made[3] else ""
 
 
 def enter(registry: dict[str, Any], built_in: set[str], op: Row, users: str) -> Row:

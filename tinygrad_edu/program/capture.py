@@ -383,7 +383,8 @@ class Compiled:
              if user_code(c) or engines_code(c)),
             [self.function, *(cell.cell_contents for cells in watcher.cells.values()
                               for cell in cells or () if _filled(cell))])
-        ran.guard_named(watcher, named, functions)  # (a method or a module's function rebound)
+        within = ran.guard_named(watcher, named, functions)  # (a method or a module's
+        # function rebound; a partialmethod's keywords changed)
         for v, line in record.default_labels.values():  # (``p.label`` of one with none: it
             if not any(v is given for given in values):  # stays so; an argument's picks
                 watcher.held(v, explaining._value(v), (("attr", "label"),), line)  # its own)
@@ -399,7 +400,7 @@ class Compiled:
         if filled:  # call takes from it what this one computed; no program kept)
             self.last_capture = (f"{filled} (memoized: functools.lru_cache, functools.cache) "
                                  "computed in the capture before, and its cache holds it now")
-        for holder, label, steps, line in outside.held:
+        for holder, label, steps, line in [*outside.held, *within]:
             self.held.setdefault((id(holder), steps), (holder, label, steps, line))
         if record.own:  # (an op of one's own drew or wrote: ``own_ops.py``; as the engine)
             self.engine_keys.add(key)

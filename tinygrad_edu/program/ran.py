@@ -26,6 +26,7 @@ import os
 import types
 from typing import Any
 
+from tinygrad_edu.ops import code_of
 from tinygrad_edu.program.learners_code import engines_file, learners_file, user_code
 from tinygrad_edu.program.places import own
 from tinygrad_edu.row import GivenOp, Op
@@ -106,11 +107,15 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any], 
     return list(found.values()), list(memoized.values()), list(named.values())
 
 
-def guard_named(watcher: Any, named: list[Named], found: list[tuple[Any, Any]]) -> None:
+def guard_named(watcher: Any, named: list[Named],
+                found: list[tuple[Any, Any]]) -> list[tuple[Any, str, Any, str]]:
     """Each place a function that ran is reached by name (``functions``' ``Named``) is a
     place outside, guarded by identity as any other (``outside.Watcher``): a method of a
     class (whatever the class, or the first base that has it, holds by that name: a method
-    given to a subclass is seen too), a function of a module."""
+    given to a subclass is seen too), a function of a module. What a method holds besides
+    (``_HELD_WITHIN``) is returned too, as ``held.py``'s places are (held again at the next
+    capture: a number there that changed is an input of it)."""
+    within_held = []
     lines = {}
     for function, code in found:
         lines[id(function)] = f"{os.path.basename(code.co_filename)}:{code.co_firstlineno}: " \
@@ -126,10 +131,11 @@ def guard_named(watcher: Any, named: list[Named], found: list[tuple[Any, Any]]) 
                 continue
             label, line = getattr(holder, "__qualname__", "?"), lines.get(id(_inner(held)), "")
             watcher.held(holder, label, (("own", name),), line)
-            if isinstance(held, functools.singledispatchmethod):  # (what it dispatches to:
-                watcher.held(holder, label, (("own", name), ("attr", "dispatcher"),  # an
-                                             ("attr", "registry")), line)  # implementation
-                # registered later is another function)
+            for within in _HELD_WITHIN.get(type(held), ()):  # (what it dispatches to, what
+                steps = (("own", name), *within)  # it gives)
+                watcher.held(holder, label, steps, line)
+                within_held.append((holder, label, steps, line))
+    return within_held
 
 
 def _inner(x: Any) -> Any:
@@ -140,6 +146,12 @@ def _inner(x: Any) -> Any:
     return x
 
 
+_HELD_WITHIN: dict[type, tuple[tuple[tuple[str, str], ...], ...]] = {
+    functools.singledispatchmethod: ((("attr", "dispatcher"), ("attr", "registry")),),
+    functools.partialmethod: ((("attr", "args"),), (("attr", "keywords"),))}
+"""What a method of a class's held besides itself is guarded to hold: a
+``singledispatchmethod``'s implementations (one registered later is another function), a
+``partialmethod``'s arguments (its keywords changed in place: a64d f5)."""
 _FUNC = (functools.partial, functools.partialmethod, functools.singledispatchmethod)
 _HOLDS = (types.MethodType, staticmethod, classmethod, property, *_FUNC)
 
@@ -191,15 +203,16 @@ def computed(memoized: list[Any], codes: Any) -> str:
 
 def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
              caches: list[tuple[Any, tuple[int, int, int]]], token: object = None,
-             rows: tuple[tuple[Any, Any, Any], ...] = ()) -> str:
+             rows: tuple[tuple[Any, Any, Any, Any], ...] = ()) -> str:
     """Why a program cannot run: the first function whose code was replaced, or whose cache
     changed, or a class registered on an ABC since the capture (``token``: ``registered()``
     then), or a row of the op table it computes with whose forward or rules were set since
     (``rows``: ``rows_of`` then; a64c's f5) (else "")."""
-    for row, forward, rules in rows:
-        if row.forward is not forward or row.rules is not rules:
-            return (f"the op table's row {row.name!r} was edited since the capture (its "
-                    f"{'forward' if row.forward is not forward else 'rules'} set)")
+    for row, forward, rules, code in rows:
+        what = "forward" if row.forward is not forward else "rules" if row.rules is not \
+            rules else "code" if code_of(row) != code else ""
+        if what:
+            return f"the op table's row {row.name!r} was edited since the capture (its {what} set)"
     if token is not None and abc.get_cache_token() != token:
         return ("a class was registered on an abstract base class (ABC.register) since the "
                 "capture: isinstance() and issubclass() may answer otherwise")
@@ -214,9 +227,10 @@ def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
     return ""
 
 
-def rows_of(tape: Any) -> tuple[tuple[Any, Any, Any], ...]:
-    """The rows of the op table a tape computes with, each with its forward and rules as
-    they are now (what ``replaced`` checks stay so)."""
+def rows_of(tape: Any) -> tuple[tuple[Any, Any, Any, Any], ...]:
+    """The rows of the op table a tape computes with, each with its forward, rules and their
+    code as they are now (what ``replaced`` checks stay so: a rule's ``__code__`` replaced,
+    a64d f5)."""
     rows = {id(step.row): step.row for step in tape.steps
             if isinstance(getattr(step, "row", None), Op) and not isinstance(step.row, GivenOp)}
-    return tuple((row, row.forward, row.rules) for row in rows.values())
+    return tuple((row, row.forward, row.rules, code_of(row)) for row in rows.values())

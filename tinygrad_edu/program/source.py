@@ -376,15 +376,21 @@ def inlined(rule: Any, args: list[str], names: dict[str, Any]) -> str | None:
     return text if isinstance(body, (ast.Name, ast.Constant)) else f"({text})"
 
 
-@functools.cache
 def _lambda(rule: Any) -> tuple[ast.Lambda, frozenset[str]] | None:
     """The lambda expression ``rule`` was made from, found in its file by its line and
     checked by compiling it again; and the names it uses."""
     code = getattr(rule, "__code__", None)
     if code is None or code.co_name != "<lambda>" or rule.__closure__:
         return None
+    return _lambda_of(code, inspect.getmodule(rule))
+
+
+@functools.cache
+def _lambda_of(code: Any, module: Any) -> tuple[ast.Lambda, frozenset[str]] | None:
+    """``_lambda`` of the code a rule has now (its ``__code__`` replaced in place, as
+    autoreload does, it is another lambda: a64d f5)."""
     try:
-        tree = ast.parse(inspect.getsource(inspect.getmodule(rule)))  # type: ignore[arg-type]
+        tree = ast.parse(inspect.getsource(module))
     except (OSError, TypeError, SyntaxError):
         return None
     for node in ast.walk(tree):
