@@ -253,7 +253,7 @@ def try_it_block():
 
 
 @pytest.mark.long(sibling="tests/exercises/test_prairielearn.py::"
-                          "test_the_guides_try_it_grades_the_questions_own_files")
+                          "test_prairielearn_grades_with_tinygrad_edus_grader")
 def test_the_guides_try_it_grades_as_the_image_does(image, tmp_path):
     """The guide's commands, as printed, in a folder beside a question made with its
     wheels (its ``pip install uv``: the fixture's uv; run as root, so without sudo): d_tanh
