@@ -185,6 +185,57 @@ def test_a_watched_number_has_only_a_floats_attributes(tmp_path):
         assert not verdict.passed and "computes with complex numbers" in str(verdict), verdict
 
 
+IN_FIXED_POINT = """\
+import math
+
+
+def d_tanh(x, y):
+    m, e = math.frexp(float(x))  # (made plain: the watch no longer follows it)
+    M = int(m * 9007199254740992.0)
+    P = 0
+    for _ in range(40):  # (400, made at run time: no constant for the reading)
+        P += 10
+    S = 1 << P
+    X = M << (P - 53 + e) if P - 53 + e >= 0 else M >> (53 - e - P)
+    H = 1 << (P - 120)
+    vals = []
+    for X1 in (X + H, X - H):  # (inline: no function of the file called at two points)
+        Z = (2 * X1) >> 30
+        term = acc = S
+        for n in range(1, 40):
+            term = term * Z // (S * n)
+            acc += term
+        for _ in range(30):
+            acc = acc * acc // S
+        vals.append((acc - S) * S // (acc + S))
+    return (vals[0] - vals[1]) / (2 * H)
+
+
+def d_pow(a, b, y):  # (a rule that makes a small int of its exponent: left alone)
+    n = int(b) if b == int(b) else b
+    return n * a ** (n - 1), y * math.log(a) if a > 0 else 0.0
+"""
+"""A finite difference in 400-bit fixed point, inline, on a number made plain by
+``float(x)`` and ``math.frexp`` and scaled by a shift of a run-time amount (a65c's e1: 1/1 on
+d_tanh, d_exp and d_sigmoid on every route, unflagged, before): exact to the last bit of a
+float, with no function called at two points and nothing the reading flags."""
+
+
+def test_a_finite_difference_in_fixed_point_earns_nothing(tmp_path):
+    """The integers of more bits than a float has that its code holds are seen as it runs
+    (``stepped.long_held``), the name and the line said; a rule's small ints are not."""
+    path = tmp_path / "solutions.py"
+    path.write_text(IN_FIXED_POINT)
+    found = load_solutions(path)
+    said = shortcut(EXERCISES["d_tanh"], found["d_tanh"],
+                    draw_exact(EXERCISES["d_tanh"], random.Random(3)))
+    assert "computes in integers of far more digits than a float has (an integer of 121 " \
+           "digits, held in S, on line 22, at x = " in said, said
+    assert "that is a numerical derivative" in said and "earns no points" in said, said
+    assert shortcut(EXERCISES["d_pow"], found["d_pow"],
+                    draw_exact(EXERCISES["d_pow"], random.Random(3))) == ""
+
+
 # ----------------------------------------------------------------------------- a class Value
 # whose local derivatives are finite differences (Richardson's in backward(), uneven
 # points in the forward pass: 1/1 on every route before), tried on the expressions where

@@ -5,15 +5,19 @@ with their line, in a file and in a notebook's cell (the routes around the check
 ``test_shortcuts.py``, the last of them)."""
 
 import json
+import random
 
 import pytest
 
 from tests.exercises.shortcut_answers import HONEST
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.loading import load_solutions
 from tinygrad_edu.exercises.rule_reading import RuleReading
+from tinygrad_edu.exercises.shortcuts import shortcut
 from tinygrad_edu.exercises.text_blocks import at_lines
 
 PLAIN_COMPLEX_STEP = """\
@@ -258,8 +262,17 @@ def test_a_finite_difference_in_integers_fails_naming_the_line(tmp_path):
     assert not any(v.passed for v in graded.verdicts.values()), said
     assert "takes its input's exact form (as_integer_ratio() of the input" in said["d_tanh"]
     assert "on line 26" in said["d_tanh"]
+    for name in ("d_exp", "d_sigmoid"):  # (at x = 0 first, where the scaled input is 0 and
+        assert "(an integer of 71 digits, held in a, on line 7, at x = 0.0" in said[name]  # the
+    # two points no step apart: the integers its helper holds, ``stepped.long_held``); at the
+    # points where it is tried for exactness, away from 0, the input scaled up, and the
+    # helper called at two points a step apart, are seen first
+    found = load_solutions(path)
+    said["d_exp"], said["d_sigmoid"] = (
+        shortcut(EXERCISES[n], found[n], draw_exact(EXERCISES[n], random.Random(3)))
+        for n in ("d_exp", "d_sigmoid"))
     assert "(int() of an input scaled up to" in said["d_exp"] and "on line 32" in said["d_exp"]
-    assert "(<lambda>, a function of your own, at two numbers 2e-50 apart relative to their " \
+    assert "(<lambda>, a function of your own, at two numbers 1e-50 apart relative to their " \
            "size, called on line 40" in said["d_sigmoid"]
     for text in said.values():
         assert "earns no points" in text, text

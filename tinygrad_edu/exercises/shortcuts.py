@@ -31,7 +31,9 @@ finite difference of any order; on a product or a quotient's numerator, of any s
 step of 1 is exact there), or that calls a function of its own at two numbers a tiny step
 apart (``STEP``: a finite difference in integers, fractions or floats), or that takes an
 input's exact form (``ExactForm``: ``x.as_integer_ratio()``, ``int(x * 10**30)``, where a
-finite difference made exact in integers starts) fails with the line named
+finite difference made exact in integers starts), or whose code holds an integer of more
+bits than a float has (``LongIntegers``: the scale of fixed point, on a number made plain
+first: ``learner/stepped.py``'s ``long_held``) fails with the line named
 (``complex_step`` says it). A complex number held by the learner's own code (in a name of
 a function of its file, given to one or given back, or in a name of its module:
 ``learner/held.py``; under Python 3.12 and later, given to any call: ``getattr(w, "imag")``)
@@ -71,7 +73,12 @@ from tinygrad_edu.exercises.exact_graphs import GRADS, off_by
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.expression_cases import Expression
 from tinygrad_edu.exercises.learner.parts import AnswerError
-from tinygrad_edu.exercises.learner.watched import ComplexUsed, ExactForm, ShiftedPoint
+from tinygrad_edu.exercises.learner.watched import (
+    ComplexUsed,
+    ExactForm,
+    LongIntegers,
+    ShiftedPoint,
+)
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.exercises.remote import Remote
@@ -114,6 +121,15 @@ EXACT_FORM = ("your answer takes its input's exact form ({what}{at}{line}): that
               "the function's values. No rule needs an input's exact digits: write dy/dx as "
               "an expression of the inputs (and y), as the statement asks, as the engine's "
               "own rules are written. A numerical derivative earns no points here.")
+LONG_INTEGERS = ("your answer computes in integers of far more digits than a float has "
+                 "({what}{at}{line}): that is a numerical derivative, a finite difference, "
+                 "(f(x + h) - f(x - h)) / 2h, computed in fixed point, exact enough to come "
+                 "as close as a rule, which gets the slope from the function's values. No rule "
+                 "needs more digits than a float has: write dy/dx as an expression of the "
+                 "inputs (and y), as the statement asks, as the engine's own rules are written. "
+                 "A numerical derivative earns no points here.")
+"""What a rule whose code held an integer of more bits than a float has is told
+(``learner/stepped.py``: ``long_held``)."""
 NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers it was given "
               "at {case} it {what}: a rule works on every number of its domain, and these "
               "are in it. The exercise is the rule: write dy/dx as an expression of the "
@@ -185,6 +201,7 @@ DUAL_MATRIX = ("your answer computes with {what}{at}{line}: that is automatic "
 """What a rule that computes with dual numbers as matrices is told (``learner/given.py``:
 ``DualMatrices``)."""
 WORDS = {"ShiftedPoint": SHIFTED, "DualMatrix": DUAL_MATRIX, "ExactForm": EXACT_FORM,
+         "LongIntegers": LONG_INTEGERS,
          "ForwardAgain": FORWARD_AGAIN,
          "ForwardDifferences": FORWARD_DIFFERENCES, "OwnNumbers": OWN_NUMBERS}
 """The verdict of each way of getting the slope from the function's values that the watch
@@ -239,7 +256,7 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
                 got = call_with_time_limit(5.0, run_solution, solution, exercise, case)[0]
         except ComplexUsed as used:
             return COMPLEX.format(what=_said(used), at=f", at {at}")
-        except (ShiftedPoint, ExactForm) as shifted:
+        except (ShiftedPoint, ExactForm, LongIntegers) as shifted:
             return _words(exercise, type(shifted).__name__).format(
                 what=_said(shifted, 300), at=f", at {at}", line="")
         except TimeLimit:

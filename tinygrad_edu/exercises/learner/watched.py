@@ -16,7 +16,8 @@ A finite difference made exact in Python's own integers (``x.as_integer_ratio()`
 by 10^120) is told by what it does too: taking an input's exact form raises ``ExactForm``,
 and a function of the learner's own called at two numbers a tiny step apart (recorded by a
 profile function while the rule runs, in integers, fractions, decimals or floats) raises
-``ShiftedPoint``.
+``ShiftedPoint``; on a number made plain first (``float(x)``, ``math.frexp``), inline, the
+integers of more bits than a float has that the rule's code holds raise ``LongIntegers``.
 
 Every call of a rule is watched (``inputs.Call``'s kinds ``"rule"`` and ``"rule arrays"``),
 the points where the grader tries it for exactness as every other input: the call does not
@@ -68,7 +69,7 @@ from tinygrad_edu.exercises.learner.watched_numbers import (
 )
 
 __all__ = ["ComplexUsed", "DualMatrix", "ExactForm", "ForwardAgain", "ForwardDifferences",
-           "OwnNumbers",
+           "LongIntegers", "OwnNumbers",
            "ShiftedPoint", "call", "forward_of", "numbers_at"]
 
 
@@ -86,6 +87,12 @@ class ExactForm(Exception):
     """A rule's answer that took an input's exact form (``x.as_integer_ratio()``, or ``x``
     scaled up and made an integer): how a finite difference is made exact, in integers with
     far more digits than a float has."""
+
+
+class LongIntegers(Exception):
+    """A rule's answer whose code held an integer of more bits than a float has
+    (``stepped.long_held``): the scale and values of a finite difference computed in fixed
+    point, exact enough to pass, on a number made plain first (``float(x)``)."""
 
 
 class OwnNumbers(Exception):
@@ -132,6 +139,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     own: list[tuple[str, int]] = []
     given: list[tuple[str, Any, int, Any]] = []
     bound: list[tuple[str, int]] = []
+    long: list[tuple[str, int]] = []
     ran: set[Any] = set()  # (the code that ran: a complex constant of it, 1e-20j, is seen
     before = sys.getprofile()  # on 3.10 too)
     room = sys.getrecursionlimit()  # (code that set the limit just above its depth: the
@@ -147,10 +155,10 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         seeing = CallsSeen.of(solution, solution, {file} if file else set(), module, given)
         seeing.__enter__()
         try:
-            sys.setprofile(recording(file, calls, Watched, held, own, bound, ran))
+            sys.setprofile(recording(file, calls, Watched, held, own, bound, ran, long))
             answer = solution(*watched)
         except Exception:
-            if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or
+            if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or long or
                     given_to.NEAR.said or given_to.MATRICES.said or given_to.GIVEN or
                     complex_constant(list(ran))):
                 raise
@@ -198,6 +206,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         raise DualMatrix(matrix)
     if own:
         raise OwnNumbers(f"{own[0][0]} {lines_said(file or '', [own[0][1]])}")
+    if long:
+        raise LongIntegers(f"{long[0][0]}, {lines_said(file or '', [long[0][1]])}")
     return parts_of(unwatched(answer), parts, scalar=scalar)
 
 
