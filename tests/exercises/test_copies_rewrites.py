@@ -69,6 +69,18 @@ SAME = [
     ("while xs:\n    v = xs.pop()", "while True:\n    if not xs:\n        break\n"
      "    v = xs.pop()"),
     ("for e in xs[::-1]:\n    v = e", "xs.reverse()\nfor e in xs:\n    v = e"),
+    ("for e in xs:\n    v = e", "for i in range(len(xs)):\n    e = xs[i]\n    v = e"),
+    ("for e in xs:\n    v = e", "for i in range(0, len(xs)):\n    e = xs[i]\n    v = e"),
+    ("for e, w in zip(xs, d):\n    v = e * w",
+     "for i in range(len(xs)):\n    e, w = xs[i], d[i]\n    v = e * w"),
+    ("for e in xs[::-1]:\n    v = e",
+     "for i in range(len(xs) - 1, -1, -1):\n    e = xs[i]\n    v = e"),
+    ("for e in reversed(xs):\n    v = e",
+     "for i in reversed(range(len(xs))):\n    e = xs[i]\n    v = e"),
+    ("e, w = xs.pop()", "t = xs.pop()\ne, w = t[0], t[1]"),
+    ("e, w = xs.pop()", "t = xs.pop()\ne = t[0]\nw = t[1]"),
+    ("v = d.get(k, 0) + e", "v = d[k] + e"),
+    ("v = d.get(k, 0.0) * e", "v = d[k] * e"),
 ]
 """Pairs of forms that do the same (for a dict ``d``, a list ``xs``, a bool ``flag``)."""
 
@@ -92,6 +104,12 @@ APART = [
     ("while xs:\n    v = xs.pop()", "while True:\n    v = xs.pop()\n    if not xs:\n"
      "        break"),  # (the test after the step)
     ("xs.reverse()\nfor e in d:\n    v = e", "for e in d[::-1]:\n    v = e"),  # (another list)
+    ("for e in xs:\n    v = e", "for i in range(len(xs) - 1):\n    e = xs[i]\n    v = e"),
+    ("for e in xs:\n    v = e", "for i in range(len(xs)):\n    e = xs[i + 1]\n    v = e"),
+    ("for e in xs:\n    v = e", "for i in range(len(xs)):\n    e = xs[i]\n    v = i"),
+    ("e, w = xs.pop()", "t = xs.pop()\ne, w = t[0], t[1]\nv = t"),  # (t read after)
+    ("e, w = xs.pop()", "t = xs.pop()\ne, w = t[1], t[0]"),  # (the other way round)
+    ("v = d.get(k, 0)", "v = d.get(k, e)"),  # (a default of a name's)
 ]
 """Pairs of forms that differ in what they do: read apart."""
 
@@ -188,3 +206,63 @@ def test_a_copy_with_its_methods_called_unbound_is_the_same_copy(tmp_path):
         path.write_text((ATTACKS / f"{name}.py.txt").read_text(), encoding="utf-8")
         assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
             "model_answers.py's sum_over_paths", name
+
+
+RESTRUCTURED = """\
+def backward(root):
+    out, done, todo = [], set(), [(root, 0)]
+    while todo:
+        item = todo.pop()
+        n, finished = item[0], item[1]
+        if finished:
+            out.append(n)
+        elif n not in done:
+            done.add(n)
+            todo.append((n, 1))
+            todo.extend((p, 0) for p in n.parents)
+    root.grad = 1.0
+    for k in range(len(out) - 1, -1, -1):
+        n = out[k]
+        for i in range(len(n.parents)):
+            n.parents[i].grad += n.grad * n.local_grads[i]
+
+
+def sum_over_paths(root, x):
+    out, done, todo = [], set(), [(root, 0)]
+    while todo:
+        item = todo.pop()
+        n, finished = item[0], item[1]
+        if finished:
+            out.append(n)
+        elif n not in done:
+            done.add(n)
+            todo.append((n, 1))
+            todo.extend((p, 0) for p in n.parents)
+    ways, acc = {root: 1}, {root: 1.0}
+    for k in range(len(out) - 1, -1, -1):
+        n = out[k]
+        for i in range(len(n.parents)):
+            p, d = n.parents[i], n.local_grads[i]
+            acc[p] = d * acc[n] + acc.get(p, 0.0)
+            ways[p] = ways[n] + ways.get(p, 0)
+    return ways.get(x, 0), acc.get(x, 0.0)
+"""
+"""The model answers of backward and sum_over_paths restructured by hand (a65c's c5): renamed,
+index loops for ``zip`` and ``reversed``, ``item[0], item[1]`` for unpacking, 0/1 for
+False/True, ``d[k]`` for ``d.get(k, 0)``, operands swapped. sum_over_paths kept 46% of the
+answer's fingerprints, under ``SHARE``: 2/2 unflagged on every route."""
+
+
+def test_a_copy_restructured_by_hand_is_the_same_copy(tmp_path):
+    """With index loops, subscripted unpacking and ``d[k]`` read as what they stand for,
+    the restructured sum_over_paths holds 81% of the answer's fingerprints and is flagged;
+    its backward, every name renamed, is the note's sort and micrograd's loop, which is
+    never flagged on its own (``copies.py``)."""
+    reading = CopyReading(write(tmp_path, RESTRUCTURED))
+    assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
+    assert reading.same(EXERCISES["backward"]) == ""
+    copy = ast.parse(RESTRUCTURED).body[0]
+    model = ast.parse(inspect.getsource(M.backward)).body[0]
+    assert isinstance(copy, ast.FunctionDef) and isinstance(model, ast.FunctionDef)
+    assert "range" not in tokens(copy, {}) and "zip" in tokens(copy, {})
+    assert tokens(copy, {})[:40] == tokens(model, {})[:40]  # (the sort, token for token)

@@ -25,10 +25,12 @@ copies reads it, in the manner of MOSS:
   one comprehension; ``not`` and ``not in`` as ``in``; ``len(xs) > 0`` as ``xs``; ``a, b =
   c, d`` two assignments; ``d[k] if k in d else e`` (or an ``if``/``else`` of two
   assignments or returns so) is ``d.get(k, e)``, and ``d.get(k, None)`` ``d.get(k)``; ``k
-  in d.keys()`` is ``k in d``; a test's ``len(xs)`` or ``bool(x)``, and ``x == True``, are
-  ``xs`` and ``x``; and edits made by rote (``copy_forms.py``): a list or a set for a tuple,
-  ``d.get(k) or e`` for ``d.get(k, e)``, a ``continue`` for an ``else``, ``while True:`` with
-  a ``break``, ``xs.reverse()`` before a loop, an ``if``/``else``'s branches either way round;
+  in d.keys()`` is ``k in d``; ``d.get(k, 0)`` (a number the default) is ``d[k]``; a test's
+  ``len(xs)`` or ``bool(x)``, and ``x == True``, are ``xs`` and ``x``; and edits made by rote
+  (``copy_forms.py``): a list or a set for a tuple, ``d.get(k) or e`` for ``d.get(k, e)``, a
+  ``continue`` for an ``else``, ``while True:`` with a ``break``, ``xs.reverse()`` before a
+  loop, a loop over indices for one over what they index (``zip``, ``[::-1]``), ``t[0],
+  t[1]`` for unpacking ``t``, an ``if``/``else``'s branches either way round;
 - then written out as tokens: the learner's own names all one token (renaming changes
   nothing), numbers one token, strings one; keywords, operators, attributes (``.grad``,
   ``.parents``: what the exercise reads), builtins and the modules' names kept;

@@ -10,6 +10,12 @@ as the code it copies:
   iteration is left out;
 - ``while True:`` that begins ``if t: break`` is ``while not t:``;
 - ``xs.reverse()`` then ``for x in xs:`` is ``for x in xs[::-1]:``;
+- a loop over indices is a loop over what they index: ``for i in range(len(xs)):`` whose
+  body reads ``i`` only as ``xs[i]``, ``ys[i]`` is ``for x, y in zip(xs, ys):`` (its first
+  statement's names for them, ``x, y = xs[i], ys[i]``, kept), and one over
+  ``range(len(xs) - 1, -1, -1)`` (or ``reversed(range(len(xs)))``) runs over ``[::-1]``;
+- ``t = e`` then ``a, b = t[0], t[1]`` (or ``a = t[0]`` then ``b = t[1]``), with ``t`` read
+  nowhere after, is ``a, b = e``;
 - the two branches of an ``if``/``else`` (and of ``a if t else b``) in one order, whichever
   way the test is written (``not`` is already read as nothing: ``if not t: a else: b`` and
   ``if t: b else: a`` are one), by their shape, names left aside (``after``).
@@ -120,7 +126,9 @@ class _Before(ast.NodeTransformer):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                setattr(node, field, _reversed_loops(block))
+                setattr(node, field, _unpacked(_reversed_loops(block)))
+        if isinstance(node, ast.For):
+            node = _indexed(node)
         if isinstance(node, ast.While) and isinstance(node.test, ast.Constant) and \
                 node.test.value and not node.orelse and node.body and isinstance(
                 node.body[0], ast.If) and not node.body[0].orelse and len(
@@ -190,3 +198,163 @@ def _reversed_loops(block: list[ast.stmt]) -> list[ast.stmt]:
         else:
             kept.append(statement)
     return kept
+
+
+def _indexed(loop: ast.For) -> ast.For:
+    """``for i in range(len(xs)):`` whose body reads ``i`` only as ``xs[i]``, ``ys[i]`` (each
+    a name or an attribute) as ``for x, y in zip(xs, ys):`` (``xs`` first), its first
+    statement's names for them kept (``x = xs[i]``, ``x, y = xs[i], ys[i]``), else names of
+    its own; over ``range(len(xs) - 1, -1, -1)`` or ``reversed(range(len(xs)))``, over
+    ``[::-1]`` of that; else ``loop`` as it is."""
+    index, counted, backwards = _over_indices(loop)
+    if index is None or counted is None:
+        return loop
+    read = [n for n in _in_order(loop.body) if isinstance(n, ast.Name) and n.id == index]
+    at = [n for n in _in_order(loop.body) if isinstance(n, ast.Subscript) and isinstance(
+        n.slice, ast.Name) and n.slice.id == index and isinstance(n.ctx, ast.Load)
+        and _plain(n.value)]
+    if not at or len(at) != len(read) or any(not isinstance(n.ctx, ast.Load) for n in read):
+        return loop
+    order = list(dict.fromkeys([ast.dump(counted), *(ast.dump(n.value) for n in at)]))
+    if order[0] not in {ast.dump(n.value) for n in at}:
+        return loop
+    sequences = {ast.dump(n.value): n.value for n in at}
+    names: dict[str, str] = {}
+    first, body = loop.body[0], loop.body
+    if isinstance(first, ast.Assign) and len(first.targets) == 1:
+        target, value = first.targets[0], first.value
+        pairs = list(zip(target.elts, value.elts)) if isinstance(target, ast.Tuple) and \
+            isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts) else \
+            [(target, value)]
+        named = {ast.dump(v.value): t.id for t, v in pairs if isinstance(t, ast.Name) and
+                 isinstance(v, ast.Subscript) and any(v is n for n in at)}
+        if len(named) == len(pairs):
+            names, body = named, body[1:] or [ast.Pass()]
+    for k, key in enumerate(order):
+        names.setdefault(key, f"_{index}_{k}")
+    body = [_Indexed(index, names).visit(statement) for statement in body]
+    targets: list[ast.expr] = [ast.Name(names[key], ast.Store()) for key in order]
+    items = [sequences[key] for key in order]
+    over: ast.expr = items[0] if len(items) == 1 else ast.Call(ast.Name("zip", ast.Load()),
+                                                               items, [])
+    if backwards:
+        over = ast.Subscript(over, ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+    return ast.For(targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store()),
+                   over, body, [], lineno=0)
+
+
+def _over_indices(loop: ast.For) -> tuple[str | None, ast.expr | None, bool]:
+    """A loop's index, the sequence it counts (``range(len(xs))``, ``range(0, len(xs))``,
+    ``range(len(xs) - 1, -1, -1)``, ``reversed(range(len(xs)))``) and whether backwards."""
+    it, backwards = loop.iter, False
+    if isinstance(it, ast.Call) and _called(it, "reversed", 1):
+        it, backwards = it.args[0], True
+    if loop.orelse or not isinstance(loop.target, ast.Name) or not isinstance(it, ast.Call) \
+            or not it.args or not _called(it, "range", len(it.args)):
+        return None, None, False
+    args = [ast.unparse(a) for a in it.args]
+    start = it.args[0]
+    if args[1:] == ["-1", "-1"] and not backwards and isinstance(start, ast.BinOp) and \
+            isinstance(start.op, ast.Sub) and ast.unparse(start.right) == "1":
+        counted, backwards = start.left, True
+    elif len(args) == 1 or (len(args) == 2 and args[0] == "0"):
+        counted = it.args[-1]
+    else:
+        return None, None, False
+    if not (isinstance(counted, ast.Call) and _called(counted, "len", 1)):
+        return None, None, False
+    return loop.target.id, counted.args[0], backwards
+
+
+def _called(node: ast.Call, name: str, count: int) -> bool:
+    """Whether ``node`` calls the builtin ``name`` with ``count`` plain arguments."""
+    return isinstance(node.func, ast.Name) and \
+        node.func.id == name and len(node.args) == count and not node.keywords and \
+        not any(isinstance(a, ast.Starred) for a in node.args)
+
+
+def _plain(node: ast.AST) -> bool:
+    """A name, or attributes of one (``node.parents``): what an index loop reads."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _in_order(nodes: list[ast.stmt]) -> list[ast.AST]:
+    """Every node of ``nodes``, in the order they are written."""
+    found: list[ast.AST] = []
+    todo: list[ast.AST] = list(reversed(nodes))
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        todo += reversed(list(ast.iter_child_nodes(node)))
+    return found
+
+
+class _Indexed(ast.NodeTransformer):
+    """``xs[i]`` as the name ``names`` gives ``xs``."""
+
+    def __init__(self, index: str, names: dict[str, str]) -> None:
+        self.index, self.names = index, names
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if isinstance(node.slice, ast.Name) and node.slice.id == self.index and \
+                ast.dump(node.value) in self.names:
+            return ast.Name(self.names[ast.dump(node.value)], ast.Load())
+        return self.generic_visit(node)
+
+
+def _unpacked(block: list[ast.stmt]) -> list[ast.stmt]:
+    """``t = e`` then ``a, b = t[0], t[1]`` (or ``a = t[0]``, ``b = t[1]``), ``t`` read
+    nowhere after, as ``a, b = e``."""
+    kept: list[ast.stmt] = []
+    i = 0
+    while i < len(block):
+        statement = block[i]
+        taken = _taken(statement, block[i + 1:])
+        if taken and isinstance(statement, ast.Assign):
+            count, names = taken
+            kept.append(ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in names],
+                                              ast.Store())], statement.value, lineno=0))
+            i += 1 + count
+        else:
+            kept.append(statement)
+            i += 1
+    return kept
+
+
+def _taken(statement: ast.stmt, rest: list[ast.stmt]) -> tuple[int, list[str]] | None:
+    """How many statements of ``rest`` take ``statement``'s one name apart by its indices
+    0, 1, ... into names, and those names, if it is read nowhere after; else None."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and
+            isinstance(statement.targets[0], ast.Name)) or not rest:
+        return None
+    name, first = statement.targets[0].id, rest[0]
+    parts: list[tuple[ast.expr, ast.expr]] = []
+    if isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(
+            first.targets[0], ast.Tuple) and isinstance(first.value, ast.Tuple):
+        parts, used = list(zip(first.targets[0].elts, first.value.elts)), 1
+        if len(first.targets[0].elts) != len(first.value.elts):
+            return None
+    else:
+        for step in rest:
+            if not (isinstance(step, ast.Assign) and len(step.targets) == 1 and
+                    _item(step.value, name) == len(parts)):
+                break
+            parts.append((step.targets[0], step.value))
+        used = len(parts)
+    if len(parts) < 2 or not all(isinstance(t, ast.Name) and t.id != name and
+                                 _item(v, name) == k for k, (t, v) in enumerate(parts)):
+        return None
+    if any(isinstance(n, ast.Name) and n.id == name for s in rest[used:] for n in ast.walk(s)):
+        return None
+    return used, [t.id for t, _ in parts if isinstance(t, ast.Name)]
+
+
+def _item(node: ast.expr, name: str) -> int | None:
+    """``k`` if ``node`` is ``name[k]``, ``k`` a whole number; else None."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
+            node.value.id == name and isinstance(node.slice, ast.Constant) and \
+            type(node.slice.value) is int:
+        return node.slice.value
+    return None

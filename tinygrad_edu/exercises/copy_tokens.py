@@ -400,6 +400,10 @@ class _Plain(ast.NodeTransformer):
                 node.args) == 2 and isinstance(node.args[1], ast.Constant) and \
                 node.args[1].value is None:
             del node.args[1:]  # (d.get(k, None): d.get(k))
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "get" and len(
+                node.args) == 2 and isinstance(node.args[1], ast.Constant) and type(
+                node.args[1].value) in (int, float) and not node.keywords:
+            return ast.Subscript(node.func.value, node.args[0], ast.Load())  # (d.get(k, 0))
         name = node.func.id if isinstance(node.func, ast.Name) else ""
         if node.keywords or len(node.args) > 1:
             return node
