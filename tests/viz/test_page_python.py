@@ -220,7 +220,18 @@ print("ran on to", n)
 """
 
 
-def test_a_stop_that_lands_in_a_del_is_sent_again_and_stops_the_loop(monkeypatch, capsys):
+@pytest.fixture
+def pages_sigint():
+    """SIGINT handled as the page's Python handles it, by Python's own handler: a test run
+    started in the background by a shell, as .ci/run starts one, inherits it ignored (and
+    passed here only where a test before it in the same process had set it)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_a_stop_that_lands_in_a_del_is_sent_again_and_stops_the_loop(monkeypatch, capsys,
+                                                                     pages_sigint):
     """The page's Stop that Python handles as it runs a ``__del__`` (or a weakref's
     callback, or a garbage collection's) raises there, where Python drops the exception
     ("Exception ignored in ..."): the loop went on, and the page ended its worker 2 s later,
@@ -268,7 +279,8 @@ kept = Kept()  # (a learner's own test keeps, say, a chain of Values to the end 
 """
 
 
-def test_what_the_code_keeps_is_let_go_of_at_the_end_of_its_check_or_run(monkeypatch, capsys):
+def test_what_the_code_keeps_is_let_go_of_at_the_end_of_its_check_or_run(monkeypatch, capsys,
+                                                                         pages_sigint):
     """What the code keeps to its end (a chain of 100,000 Values, say) is freed before its
     Check or Run is over, within the stack the learner's code ran in (``page_python.let_go``):
     freed later, by the garbage collector wherever it runs (a function's namespace holds
