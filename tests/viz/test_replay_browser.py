@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.tiers import sampled
 from tests.viz.test_drawing import DOT, PURE, hide_renderers
 from tests.viz.test_replay import requires_renderer
 from tinygrad_edu import Value, viz, walk
@@ -467,7 +468,9 @@ LEGIBILITY = """() => {
 }"""
 
 
-@pytest.mark.parametrize("width", [1000, 400])
+@pytest.mark.parametrize("width", sampled(
+    [1000, 400], [400], "test_the_graph_is_never_shown_with_text_under_11_px_and_the_page_"
+    "keeps_its_height"))  # (the main tier: the narrow window, where the picture is scaled)
 def test_the_graph_is_never_shown_with_text_under_11_px_and_the_page_keeps_its_height(
         open_page, width):
     """Where the window is narrower than the picture, it is scaled down only as far as its
@@ -526,7 +529,9 @@ def wide_scalar_graph():
     return loss, model.parameters()
 
 
-@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["1280px", "390px"])
+@pytest.mark.parametrize("size", sampled(
+    [pytest.param((1280, 800), id="1280px"), pytest.param((390, 844), id="390px")],
+    [(390, 844)], "test_every_step_keeps_the_value_it_works_on_in_view_with_the_buttons"))
 def test_every_step_keeps_the_value_it_works_on_in_view_with_the_buttons(open_page, size):
     """Forward and backward, every step: the value being computed (or passing its gradient
     back) is on screen, inside the graph's box, and so are Next and the chain-rule line."""
