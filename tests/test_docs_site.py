@@ -38,6 +38,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
+from tests.viz.live import UNSEARCHED
 from tests.viz.test_replay_browser import CHROMIUM, FLAGS, sync_playwright
 
 from .test_docs import exported, load_hook, modules
@@ -393,6 +394,10 @@ def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Pat
                 route.abort()
 
         context.route("**/*", route)
+        # the theme's search worker indexes the whole site at each page's load (1 to 1.5 s of
+        # CPU a page): the pages run with a stand-in for it (UNSEARCHED), and the search
+        # itself is tried at the end, in a window of its own
+        context.add_init_script(UNSEARCHED)
         # the pages only surveyed (their links, anchors and API entries): their HTML parsed
         # here, as a page without scripts is, and what it would load looked at, without
         # opening it (a tenth of the time; every page opened runs in the long tier)
@@ -414,6 +419,9 @@ def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Pat
             page.set_viewport_size({"width": WIDE, "height": 900})
             page.goto(path.as_uri(), wait_until="load")
             surveys[path] = survey = page.evaluate(SURVEY)
+            if page.evaluate("window.unsearched") != 1:
+                problems.append(f"{current[0]}: the stand-in for the search worker was not "
+                                "used: the theme starts its worker otherwise (UNSEARCHED)")
             for frame in page.frames[1:]:  # each replay page embedded: drawn and ready
                 if "/replays/" in frame.url and not (
                         frame.query_selector("#graph svg") and frame.text_content("#status")):
@@ -432,7 +440,13 @@ def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Pat
 
         # Search, from file://: the offline plugin's index and the worker in a frame
         current[0] = "search"
-        page.set_viewport_size({"width": WIDE, "height": 900})
+        context.close()
+        context = browser.new_context(viewport={"width": WIDE, "height": 900})
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("pageerror", lambda e: problems.append(f"search: script error: {e}"))
+        page.on("console", lambda m: m.type == "error" and problems.append(
+            f"search: console error: {m.text}"))
         page.goto((site / "index.html").as_uri())
         page.click(".md-search__input")
         page.keyboard.type("backward_steps")  # (the theme searches on key strokes)

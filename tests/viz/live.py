@@ -162,13 +162,17 @@ def load_serve():
 
 
 UNSEARCHED = r"""(() => {
-    const made = window.Worker;  // the theme's search worker, not started: a stand-in
-    window.Worker = function (url, options) {
+    // the theme's search worker, not started: a stand-in, also in place of the worker that
+    // the site's shim for pages opened from disk (file://) assigns to window.Worker
+    const standIn = made => function (url, options) {
         if (!/\/workers\/search\.[0-9a-f]+\.min\.js$/.test(String(url)))
             return new made(url, options);
         window.unsearched = (window.unsearched || 0) + 1;
         return Object.assign(new EventTarget(), {postMessage() {}, terminate() {}});
     };
+    let current = standIn(window.Worker);
+    Object.defineProperty(window, "Worker", {configurable: true, get: () => current,
+                                             set: made => { current = standIn(made); }});
 })()"""
 """The theme's search is a worker each page of the site starts, which indexes the whole site
 (1.9 MB of text) at every load: 1 to 1.5 s of CPU a page, none of it what these tests look
