@@ -7,12 +7,12 @@ Python, run), ``capture.py`` (``compile``; ``built.py``, a capture built as the 
 keeps), with ``arguments.py`` (a call's arguments as a capture reads them; ``named.py``, the
 lists it also names from outside, given as themselves), ``traced.py`` (the plain numbers a
 capture follows; ``number_steps.py``, the functions its steps compute; ``learners_code.py``,
-whose code runs and the learner's line), ``places.py``,
+whose code runs and the learner's line), ``places.py``, ``walk.py``,
 ``kinds.py``, ``outside.py``, ``returned.py``, ``held.py``, ``states.py`` and ``guards.py``
-(numbers from outside the arguments: where they are, what a capture takes each thing it finds
-for, what a capture does with them while it runs and once the function returned, where a
-number found nowhere else is held, what an object it does not look into holds, the guards at
-every call),
+(numbers from outside the arguments: where they are, how they are found, what a capture
+takes each thing it finds for, what a capture does with them while it runs and once the
+function returned, where a number found nowhere else is held, what an object it does not
+look into holds, the guards at every call),
 ``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws;
 ``followed_arrays.py``, an array drawn or given, followed item by item),
 ``identity.py`` (what the code tests with ``is``; ``nans.py``, a NaN found by identity;

@@ -1,6 +1,6 @@
 """What a code object's bytecode names (``Reads``): the globals it loads and stores, the
 closure cells it uses, the attributes it stores, and the first line of each; read once per
-code object (``reads_of``). ``places.py`` walks from what it names."""
+code object (``reads_of``). ``walk.py`` walks from what it names."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Where a number or a Value of unknown origin is held: a capture that used a number it did
-not find among the places it walked (``places.py``), nor in the code that ran, looks for
+not find among the places it walked (``walk.py``), nor in the code that ran, looks for
 that very object (by identity) in every module's globals and one step further: a module's
 global read by a name built at run time (``sys.modules[name]``, ``importlib.import_module``,
 ``__import__``), an installed package's module or the standard library's, ``builtins``; an

@@ -1,5 +1,5 @@
 """What a capture takes each thing it finds outside a function's arguments for (``kind_of``),
-which says how ``places.py`` walks it: a ``"number"`` (a float, an int, a bool, a followed
+which says how ``walk.py`` walks it: a ``"number"`` (a float, an int, a bool, a followed
 number, a NumPy scalar), a ``"constant"`` (a text, bytes, None), a ``"sequence"``, a
 ``"dict"`` or a ``"set"`` (walked by their items), a ``"value"``, an ``"array"`` (numbers held
 as bytes: an ``array.array``, a buffer, a ctypes object, a NumPy array, a PyTorch tensor), a

@@ -9,8 +9,9 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from tinygrad_edu.program.places import Place, Walk
+from tinygrad_edu.program.places import Place
 from tinygrad_edu.program.traced import Traced
+from tinygrad_edu.program.walk import Walk
 
 __all__ = ["clean", "plain_at", "unleak"]
 

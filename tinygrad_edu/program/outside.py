@@ -10,7 +10,7 @@ walk reached, wherever its code was written: ``fit(compile=True)``'s step holds 
 learner's model).
 Each is a root (and so are the compiled function's own default arguments, a module its code
 reads from ``sys.modules`` by a name it holds, and a variable of ``os.environ`` it read, seen
-by ``watching.py``), walked as it was when first read (``places.Walk``); once the function
+by ``watching.py``), walked as it was when first read (``walk.Walk``); once the function
 returns (``Outside``, in ``returned.py``):
 
 - a **number** at a place is checked at every call to be the very same one (then the same
@@ -63,7 +63,7 @@ from tinygrad_edu.program.held_calls import engines_own, reads_data, type_held, 
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
 from tinygrad_edu.program.learners_code import _PACKAGE, learners_line, user_code
-from tinygrad_edu.program.places import MISSING, Place, Walk, function_and_self, has_given
+from tinygrad_edu.program.places import MISSING, Place, function_and_self
 from tinygrad_edu.program.randomness import (
     generator_state,
     generators_drawn,
@@ -75,6 +75,7 @@ from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.settings import read_by_c
 from tinygrad_edu.program.traced import Recording, Traced
 from tinygrad_edu.program.unfollowed import Calls
+from tinygrad_edu.program.walk import Walk, has_given
 from tinygrad_edu.program.watching import FOLLOWED, follow_data, put_over
 from tinygrad_edu.program.world import followed_at, reached, streams_read, swapped_in_modules
 

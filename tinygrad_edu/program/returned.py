@@ -23,7 +23,6 @@ from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
-    Walk,
     length,
     same_bits,
     same_number,
@@ -32,6 +31,7 @@ from tinygrad_edu.program.places import (
 from tinygrad_edu.program.reading import own_names
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Recording, Traced
+from tinygrad_edu.program.walk import Walk
 
 __all__ = ["Outside"]
 
