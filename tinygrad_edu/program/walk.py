@@ -58,8 +58,9 @@ def _names_of(x: Any) -> list[str]:
     """The names of an object's plain data: of an instance, its own attributes (its
     ``__dict__``, a dict whose items are its attributes, and its slots) and its class (whose
     attributes it reads where it has none of its own); of a class, its own attributes and
-    its bases' that hold data (not methods, properties, descriptors or classes: a callable
-object is data, a model or a schedule with ``__call__``, a ``functools.partial``), and
+    its bases' that hold data (not methods, properties or other descriptors: a callable
+    object is data, a model or a schedule with ``__call__``, a ``functools.partial``; so is a
+    class, ``act = Tanh``, guarded by identity: rebound, captured again), and
     a dataclass's fields (``__dataclass_fields__``, read by ``dataclasses.fields``: of each
     field, what code can read of it, ``_FIELD_NAMES``)."""
     if type(x) is dataclasses.Field:
@@ -78,10 +79,10 @@ object is data, a model or a schedule with ``__call__``, a ``functools.partial``
         if klass is object or pythons_own(klass):
             continue
         for k, v in list(klass.__dict__.items()):
-            if (k.startswith("__") and k != "__dataclass_fields__") or k in names or ((
-                    hasattr(type(v), "__get__") or isinstance(v, type)) and not _holds_own(v)):
-                continue  # (methods, properties, slots, classes; not a method holding its
-            names.append(k)  # own; an object with a __call__ is data: a model, a partial)
+            if (k.startswith("__") and k != "__dataclass_fields__") or k in names or v is \
+                    type or (hasattr(type(v), "__get__") and not _holds_own(v)):
+                continue  # (methods, properties, slots, type; not a method holding its own;
+            names.append(k)  # an object with a __call__ is data, a model, a partial; a class)
     return names
 
 
@@ -246,8 +247,11 @@ class Walk:
             except Exception:  # (a lazy attribute)
                 continue
             item_kind = kind_of(item)
-            if kind == "module" and item_kind in ("module", "class", "function"):
-                continue
+            if kind == "module" and (item_kind == "module" or item is type or (  # (a
+                    item_kind == "function" and type(item) is not types.FunctionType)):
+                continue  # class, a function of Python's held by name, guarded by identity:
+                # ``cfg.act = Relu``; not ``type``, which ``held_calls.type_held`` refuses
+                # where the code holds it, not where a module it reads does)
             yield Place(place, ("attr", name), item, item_kind)
 
 
