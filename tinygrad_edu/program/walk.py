@@ -226,6 +226,10 @@ class Walk:
             if kind == "class":  # (a descriptor of the learner's holding its own numbers:
                 for name, held in _descriptors(x):  # ``opt.lr`` from a ``__get__``)
                     yield Place(place, ("own", name), held, "object")
+                meta = type(x)  # (its metaclass where it is the learner's, walked as a class:
+                if meta is not type and id(meta) not in self.seen and _learners_class(meta):
+                    yield Place(place, ("attr", "__class__"), meta, "class")  # what it
+                    # gives, ``type(p).wd``, its property's or ``__getattr__``'s numbers)
             yield from self._attributes(place, x, kind)
 
     def _class_of(self, x: Any) -> type | None:
