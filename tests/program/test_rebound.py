@@ -159,3 +159,26 @@ def test_a_global_generators_function_imported_by_name_is_followed(native):
         seed(3)
         assert got == [f(Value(x)).data for x in (1.0, -0.5, 0.25)]
         assert step.captures == 1
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("which, said", [("the engine's method rebound", "def tanh"),
+                                         ("the engine's operator rebound", "def __mul__")])
+def test_the_warning_names_the_method_that_was_rebound(which, said, native, helpers):
+    """Of the engine's methods that ran (``Value.__mul__``, ``__add__``, ``tanh``: each guarded
+    on Value by its name), the warning names the line of the one rebound. Before, every name
+    of a class guarded took its first one's line: "Value.tanh is not what it was, read at
+    engine.py:70: def __add__"."""
+    f, rebind, put_back = _cases(helpers)[which]
+    step = compile(f, native=native)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            step(Value(1.0))
+            rebind()
+            step(Value(0.5))
+    finally:
+        put_back()
+    words = [str(m.message) for m in caught if m.category is ProgramWarning]
+    assert any("is not what it was, read at engine.py:" in w and
+               w.split("; said once")[0].endswith(f": {said}") for w in words), words

@@ -281,10 +281,7 @@ def why_outside(entry: Any, failed: int) -> str:
     place = failed_place(entry, failed)
     if place is None or entry.outside is None:
         return "a place outside the function is not there any more"
-    root = place
-    while root.parent is not None:
-        root = root.parent
-    line = entry.outside.watcher.lines.get(root.key()) or ""
+    line = entry.outside.watcher.line_of(place)
     shown = f", read at {line}" if ": " in line else ""  # (where its code is known)
     return f"{entry.outside.by_identity or _changed(place)}{shown}"
 

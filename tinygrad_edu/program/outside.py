@@ -149,7 +149,7 @@ class Watcher:
             self._discover(self._function.__code__, self._function.__globals__, None)
         self.thread = _ident()
         self.installed += followed_at(self.record, list(self.walk.places), FOLLOWED,
-                                      self._line_of)
+                                      self.line_of)
         if any(p.kind == "opaque" and reads_data(p.value) for p in self.walk.places):
             follow_data()  # (``attrgetter("_data")`` in a default: held_calls.reads_data)
         self.numpy_start = numpy_state()  # (``randomness.unseen_draws``)
@@ -227,10 +227,16 @@ class Watcher:
         streams_read(self.record, self.streams)
         unseen_draws(self.record, self.numpy_start)
 
-    def _line_of(self, place: Place) -> str:
-        while place.parent is not None:
-            place = place.parent
-        return self.lines.get(place.key(), "")
+    def line_of(self, place: Place) -> str:
+        """The line that read ``place``: its own where one is known (a name a function that
+        ran is reached by, ``Value.tanh``), else its root's."""
+        at: Place | None = place
+        while at is not None:
+            line = self.lines.get(at.key())
+            if line or at.parent is None:
+                return line or ""
+            at = at.parent
+        return ""
 
     def _handled(self, code: types.CodeType, offset: int, error: BaseException) -> None:
         """An exception the learner's code caught (3.12 on; before, one raised there):
@@ -492,7 +498,8 @@ class Watcher:
             if is_number(p):
                 self.number_ids[id(p.value)] = self.number_ids.get(id(p.value), 0) + 1
         self.lines.setdefault(walk.holders[id(holder)].key(), line)
-        if self.dynamic:
+        self.lines.setdefault(place.key(), line)  # (its own: a holder guarded at many names,
+        if self.dynamic:  # ``Value.tanh`` and ``Value.__add__``, says the one that changed)
             self._install(new)
         return place
 
