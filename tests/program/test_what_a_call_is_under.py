@@ -1,14 +1,17 @@
 """What a compiled call runs under, as the engine's call does (issue 64):
 under ``no_grad()`` its answer has no graph, so ``backward()`` refuses as the engine's;
 the capture's own warnings filter is not among ``warnings.filters`` as the function sees
-them."""
+them. ``no_grad()`` inside the function around ``dot``, ``vsum`` or a model (a target
+network, a frozen teacher): the engine's numbers (a64e's L1: every call raised an internal
+error, ``sums.many``'s arguments read in an old order)."""
 
 import warnings
 
 import pytest
 
 from tests.program.against_engine import same
-from tinygrad_edu import Value, no_grad
+from tinygrad_edu import Value, dot, no_grad, vsum
+from tinygrad_edu.nn import MLP
 from tinygrad_edu.program import compile
 
 W = Value(1.5)
@@ -45,3 +48,24 @@ def test_the_captures_warnings_filter_is_not_seen_by_the_function():
         g = compile(f)
         for x in (1.0, 2.0):
             same(g, f, [W], x)
+
+
+T = [Value(0.5), Value(-1.0)]
+NET, TARGET = MLP(1, [4, 1], seed=0), MLP(1, [4, 1], seed=1)
+
+
+def _under_no_grad(k):
+    with no_grad():
+        y = dot(T, [k, 3.0]) + vsum([T[1], k, *T]) + TARGET([k])
+    return (NET([k]) + W * 3.0 - y) ** 2
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_dot_vsum_and_a_model_under_no_grad_inside_give_the_engines_numbers(native):
+    step = compile(_under_no_grad, native=native)
+    leaves = [W, *T, *NET.parameters(), *TARGET.parameters()]
+    for k in (0.5, 2.0, -1.25):
+        same(step, _under_no_grad, leaves, k)
+        T[0].data += 0.25  # (the target's numbers change between calls: read at each)
+        TARGET.parameters()[0].data -= 0.5
+    assert step.runs >= 2

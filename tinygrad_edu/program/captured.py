@@ -65,9 +65,10 @@ class _Builder:
             if kind == "step":
                 return [a for a in item.source[3] if isinstance(a, Traced)]
             return []
-        if id(item) in record.no_graph:
-            return [a for a in _recipe(record.no_graph[id(item)])[1]
-                    if isinstance(a, (Traced, Value))]
+        if id(item) in record.no_graph:  # (a number handed in, as a made node's below)
+            return [a if isinstance(a, (Traced, Value)) else record.given[id(a)][1]
+                    for a in _recipe(record.no_graph[id(item)])[1]
+                    if isinstance(a, (Traced, Value)) or id(a) in record.given]
         made_from = [record.leaves[id(item)]] if id(item) in record.leaves else []
         if reading.is_leaf(item) or id(item) in record.copied:  # (a node copied: its
             return made_from  # original's number, followed)
@@ -238,11 +239,9 @@ def _recipe(made: tuple[str, tuple[Any, ...]]) -> tuple[Any, tuple[Any, ...]]:
     was given (a plain number as the engine keeps it: a NumPy float, an int, as a float)."""
     builder, args = made
     row = args[0]
-    if builder == "many":
-        _, _, children, _, given = args
-        if given[0] is not None:
-            return row, tuple(map(_kept, (*given[0], *(given[1] or ()))))
-        return row, tuple(children)
+    if builder == "many":  # (sums.many(row, y, parents, local_grads, a, b=None): its
+        a, b = args[4], (args[5] if len(args) > 5 else None)  # operands as given, a and b)
+        return row, tuple(map(_kept, (*a, *(b or ()))))
     return row, tuple(map(_kept, args[1:]))
 
 
