@@ -4,13 +4,14 @@ named each of them "a leaf it does not know" and raised ``ProgramMismatch`` at t
 (micrograd's demo step with verify=1: "Value(1.356...) gets the gradient -0.0058... from the
 engine, and none from the program ... (and 163 more)"), though the program's numbers are the
 engine's. It compares the leaves from outside now; one the program does not know is still
-named."""
+named. A Value made under ``no_grad()`` in the call (a target network's output) is such a leaf
+too (a64e's L2: verify= named it "a leaf it does not know" at the first nonzero gradient)."""
 
 import contextvars
 
 import pytest
 
-from tinygrad_edu import Value
+from tinygrad_edu import Value, no_grad
 from tinygrad_edu.program import compile
 from tinygrad_edu.program.explain import ProgramMismatch
 
@@ -51,3 +52,23 @@ def test_a_leaf_from_outside_the_program_does_not_know_is_named():
     with pytest.raises(ProgramMismatch, match=r"Value\(2\.0\) gets the gradient 0\.5 from the "
                        r"engine, and none from the program: a leaf it does not know"):
         step()
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_leaf_made_under_no_grad_in_the_call_is_not_compared(native):
+    w, t = Value(2.0), Value(1.5)
+
+    def td():
+        with no_grad():
+            target = t * 2.0 + 1.0  # (a leaf made in the call, with no graph)
+        return (w * 3.0 - target) ** 2
+
+    step = compile(td, native=native, verify=1)
+    for k in range(4):
+        t.data = 1.5 + k
+        w.grad = t.grad = 0.0
+        loss = step()
+        loss.backward()
+        assert (loss.data, w.grad, t.grad) == ((6.0 - 4.0 - 2.0 * k) ** 2,
+                                               6.0 * (2.0 - 2.0 * k), 0.0)
+    assert step.checked == 3  # (the first call is the capture, the engine itself)

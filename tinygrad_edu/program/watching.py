@@ -525,15 +525,22 @@ def _printed(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def leaves_made(function: Any, args: Any, kwargs: Any) -> tuple[Any, set[int]]:
     """``function``'s answer and the ids of the leaves made while it ran, for ``verify=``:
-    ``Value.__init__`` noted (and the engine's copies: ``copy.copy``, ``copy.deepcopy``), then
-    put back (not while a capture has Value's methods in place)."""
+    ``Value.__init__`` noted, and every node the engine makes with no ``__init__``
+    (``bare(Value)``: one made under ``no_grad()`` is a leaf made in the call), and the
+    engine's copies (``copy.copy``, ``copy.deepcopy``), then put back (not while a capture
+    has Value's methods in place)."""
     made: set[int] = set()
-    shallow, deep = copying.shallow_copy, copying.deep_copy
+    shallow, deep, bare = copying.shallow_copy, copying.deep_copy, engine.bare
     with _patch_lock:
         if (init := None if _patched else Value.__dict__["__init__"]) is not None:
             def noted(v: Value, *more: Any, **named: Any) -> None:
                 init(v, *more, **named)
                 made.add(id(v))
+
+            def made_bare(kind: Any) -> Any:
+                node = bare(kind)
+                made.add(id(node))
+                return node
 
             def copied(value: Any, memo: Any = None) -> Any:
                 new = shallow(value) if memo is None else deep(value, memo)
@@ -542,6 +549,8 @@ def leaves_made(function: Any, args: Any, kwargs: Any) -> tuple[Any, set[int]]:
                 return new
             Value.__init__ = noted  # type: ignore[method-assign, assignment]
             copying.shallow_copy = copying.deep_copy = copied
+            for module in (engine, sums):  # (the engine's bare(Value), where it is read)
+                module.bare = made_bare  # type: ignore[attr-defined]
     try:
         return function(*args, **kwargs), made
     finally:
@@ -549,3 +558,5 @@ def leaves_made(function: Any, args: Any, kwargs: Any) -> tuple[Any, set[int]]:
             with _patch_lock:
                 Value.__init__ = init  # type: ignore[method-assign]
                 copying.shallow_copy, copying.deep_copy = shallow, deep
+                for module in (engine, sums):
+                    module.bare = bare  # type: ignore[attr-defined]
