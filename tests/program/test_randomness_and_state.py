@@ -5,6 +5,7 @@ system, an iterator from outside, a queue taken from, a file read or written. Fo
 program can follow them; refused, naming the line, where it cannot."""
 
 import gc
+import math
 import os
 import pathlib
 import random
@@ -16,9 +17,9 @@ import warnings
 
 import pytest
 
-from tests.program.against_engine import bits
+from tests.program.against_engine import bits, same
 from tests.program.parameters import PARAMS, W
-from tinygrad_edu import Value
+from tinygrad_edu import Value, unary_op
 from tinygrad_edu.program import compile
 from tinygrad_edu.program.capture import ProgramWarning
 
@@ -243,3 +244,37 @@ def test_an_op_of_ones_own_that_draws_or_counts_is_called_as_the_engine_calls_it
     assert "the op 'noisy' (an op of your own) draws random numbers (random.gauss)" in warned
     assert "runs as the engine for these arguments" in warned and f"{g!r}".startswith(
         "<compiled f: 0 program(s)")
+
+
+TEMP = 2.0  # (a setting an op of one's own reads, annealed between calls)
+soft = unary_op("soft_t", lambda x: math.log1p(math.exp(x * TEMP)) / TEMP,
+                lambda x, y: 1 / (1 + math.exp(-x * TEMP)), register_op=False)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_an_op_of_ones_own_reading_a_global_changed_between_calls_stays_a_program(native):
+    """a64e's L3: once the global changed, the capture followed it (a stand-in at ``TEMP``),
+    the op's functions computed with the stand-in, and the op was said to write ``TEMP``
+    ("the op 'soft_t' ... writes TEMP"): the function ran as the engine for good. Now the op
+    computes with the number (a program calls its functions at every run, reading it then):
+    captured again once, said, then a program with the engine's numbers."""
+    global TEMP
+    b = Value(0.1)
+
+    def f():
+        return soft(W * 3.0 + b) ** 2
+
+    TEMP = 2.0
+    try:
+        step = compile(f, native=native)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            for temp in (2.0, 2.0, 1.0, 1.0, 0.5, 3.0):
+                TEMP = temp
+                same(step, f, [W, b])
+        warned = [str(w.message) for w in said if w.category is ProgramWarning]
+        assert len(warned) == 1 and "captured again because TEMP is not what it was" in \
+            warned[0], warned
+        assert "writes" not in step.explain() and step.captures == 2 and step.runs == 4
+    finally:
+        TEMP = 2.0

@@ -507,7 +507,10 @@ class Watcher:
         """The places that are inputs (``dynamic``) hold a traced number while the capture
         runs; one whose number another place found outside holds too (the very object:
         ``cfg[0] is DEFAULT`` would see a stand-in) is guarded in this capture
-        (``aliases.py``)."""
+        (``aliases.py``); after an op of one's own that runs (``own_ops.built``)."""
+        if self.record.in_op:  # (its functions read the number themselves, at every run)
+            self.record.after_op += places
+            return
         for place in places:
             if place.kind == "number" and type(place.value) not in (Traced, bool) and \
                     place.key() in self.dynamic:  # (a bool stays guarded: ``FLAG is True``)

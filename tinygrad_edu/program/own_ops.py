@@ -37,16 +37,39 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
     watcher = found.outside
     before = {id(p): p.read() for p in watcher.walk.places if p.kind == "number"} \
         if watcher is not None else {}
+    lent = _lent(watcher)
     try:
         return builder(*args)
     finally:
         found.in_op = outer
+        for place, number, traced in lent:  # (unchanged: the capture's stand-in again)
+            if place.read() is number:
+                place.write(traced, own=True)
         if watcher is not None:
             for place in watcher.walk.places:
                 if place.kind == "number" and place.read() is not before.get(
                         id(place), place.value):
                     _noted(found, row.name, f"writes {place.said()}")
                     break
+            if not outer:
+                found_late, found.after_op = found.after_op, []
+                watcher._install(found_late)
+
+
+def _lent(watcher: Any) -> list[tuple[Any, Any, Any]]:
+    """The numbers read at every call (a global setting, changed once: the capture follows
+    it) put back at their places while an op of one's own runs, the capture's stand-ins
+    after it: the op's functions are called by a program itself at every run, reading the
+    number then, as the engine's call does (a64e's L3: computing with the stand-in, the op
+    seemed to write the global it reads, and ran as the engine for good). One found first
+    while it runs is not put there till after it (``outside.OutsideWatcher._install``)."""
+    if watcher is None:
+        return []
+    lent = [(place, number, traced) for place, number, traced in watcher.installed
+            if place.read() is traced]
+    for place, number, _ in lent:
+        place.write(number, own=True)
+    return lent
 
 
 def drawn_inside(found: Any, where: str, name: str) -> None:

@@ -120,6 +120,7 @@ class Recording:
         self.said: list[Any] | None = None  # (the warnings caught: ``warned.Warned``)
         self.said_by_steps: list[Any] = []  # (those a step computed gave: the program's own)
         self.in_op = ""  # (an op of one's own whose functions run: ``own_ops.built``)
+        self.after_op: list[Any] = []  # (places found while it ran, installed after it)
         self.own: list[str] = []  # (what ops of one's own drew or wrote: run as the engine)
         self.views = 0  # (memoryviews of arrays given made: ``seen.MemoryviewSeen``)
         self.identities = False  # (``operator.is_`` called by the learner: ``aliases.py``)
