@@ -199,6 +199,40 @@ def test_a_database_or_a_stream_read_from_outside_is_refused(tmp_path):
     assert step().data == step().data == 2.0
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_a_shelf_or_a_managers_proxy_read_from_outside_is_refused(tmp_path, native):
+    """a64e's F1: a ``shelve`` (a C dbm file: its items unpickled afresh at each read), a
+    ``multiprocessing.Manager``'s dict or Namespace (the object in the manager's process): a
+    number read from one was a constant of unknown origin, the first call's at every call
+    ([1.2, 0.1, 1.0] where the engine gave [1.4, 0.2, 1.0] once another process set it)."""
+    import multiprocessing
+    import shelve
+
+    shelf = shelve.open(str(tmp_path / "hp"))
+    shelf["lr"] = 0.1
+    in_memory = shelve.Shelf({})
+    in_memory["lr"] = 0.1
+    manager = multiprocessing.Manager()
+    try:
+        shared, space = manager.dict({"lr": 0.1}), manager.Namespace(lr=0.1)
+        for f, what in ((lambda: W * shelf["lr"], r"shelf \(a closure cell\), a connection"
+                         r".* \(shelve\.DbfilenameShelf\)|reads the file"),
+                        (lambda: W * in_memory["lr"], r"in_memory \(a closure cell\), a "
+                         r"connection to something outside the process \(shelve\.Shelf\)"),
+                        (lambda: W * shared["lr"], r"shared \(a closure cell\), a connection"
+                         r" to something outside the process \(multiprocessing\.managers\."
+                         r"DictProxy\)"),
+                        (lambda: W * space.lr, r"space \(a closure cell\), a connection to "
+                         r"something outside the process \(multiprocessing\.managers\."
+                         r"NamespaceProxy\)")):
+            with pytest.raises(RuntimeError, match=r"cannot be captured as a program: it "
+                               r"reads .*(" + what + r").*at test_outside_world\.py:\d+"):
+                compile(f, native=native)()
+    finally:
+        manager.shutdown()
+        shelf.close()
+
+
 def test_a_file_reached_and_not_read_is_no_read(tmp_path):
     """A trainer keeping its data file open, the function reading only its ``lr``: refused
     as "it reads TR.data_file, a stream" before; the same

@@ -38,8 +38,12 @@ from tinygrad_edu.program.places import MISSING
 
 __all__ = ["followed_at", "iterator_state", "reached", "streams_read", "swapped_in_modules"]
 
-_CONNECTIONS = ("sqlite3", "_sqlite3", "socket", "_socket", "ssl", "_ssl")
-"""The modules whose objects are connections to something outside the process."""
+_CONNECTIONS = ("sqlite3", "_sqlite3", "socket", "_socket", "ssl", "_ssl", "_dbm", "_gdbm",
+                "dbm.sqlite3", "shelve", "multiprocessing.managers")
+"""The modules whose objects are connections to something outside the process (or outside
+Python's objects): a database, a socket, a C dbm file, a ``shelve.Shelf`` (its items
+unpickled afresh from its store at each read), a ``multiprocessing.Manager``'s proxies (the
+object in the manager's process; a64e's F1)."""
 
 
 def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, str]]:
@@ -49,7 +53,7 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
     streams = []
     for place in places:
         x = place.value
-        module = getattr(type(x), "__module__", "")
+        module = _connection(type(x))
         if module in _CONNECTIONS:
             record.refused = record.refused or (
                 f"it reads {place.said()}, a connection to something outside the process "
@@ -73,6 +77,15 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
         elif place.kind == "iterator":
             streams.append((place, iterator_state(x), line or learners_line()))
     return streams
+
+
+def _connection(kind: type) -> str:
+    """The module of ``kind``, or of the class among its bases that is a connection's
+    (a ``shelve.DbfilenameShelf``'s ``Shelf``, a ``DictProxy``'s ``BaseProxy``)."""
+    for k in getattr(kind, "__mro__", (kind,)):
+        if getattr(k, "__module__", "") in _CONNECTIONS:
+            return str(k.__module__)
+    return str(getattr(kind, "__module__", ""))
 
 
 def _standard(place: Any) -> bool:
