@@ -22,6 +22,7 @@ import functools
 import io
 import itertools
 import mmap
+import pickle
 import sys
 import threading
 import types
@@ -119,6 +120,8 @@ def _kind_of(x: Any, kind: type) -> str:
         # module's ``_parameters``, trained in place; a64c's f7)
     if _tensor(kind):
         return "array"  # (this package's Tensor: its numbers, held by a copy, ``numbers_of``)
+    if _held_in_c(kind):
+        return "array"  # (a pandas object, a Pillow image: by what it holds, ``numbers_of``)
     if isinstance(x, threading.local):
         return "object"  # (its attributes: the calling thread's, walked and guarded there)
     if kind is types.SimpleNamespace:
@@ -168,8 +171,36 @@ def _tensor(kind: type) -> bool:
 
 def numbers_of(x: Any) -> Any:
     """What holds an array place's numbers: a Tensor of this package's, its NumPy array
-    (``_data``, not ``data``, which may copy it); anything else, itself."""
-    return x._data if _tensor(type(x)) else x
+    (``_data``, not ``data``, which may copy it); a pandas object, a Pillow image, the
+    bytes of what it holds (``_held_in_c``); anything else, itself."""
+    if _tensor(type(x)):
+        return x._data
+    found = _held_in_c(type(x))
+    if found == "pandas":  # (its blocks, axes, dtypes and flags, as pickle keeps them)
+        return pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)
+    if found == "PIL":  # (its mode, size, palette and pixels)
+        head = repr((x.mode, x.size, x.getpalette() if x.palette is not None else None))
+        return head.encode() + b"\0" + x.tobytes()
+    return x
+
+
+def _held_in_c(kind: type) -> str:
+    """Whether ``kind`` keeps its numbers where a walk of its attributes does not reach them,
+    and is guarded by what it holds: a pandas ``DataFrame``, ``Series`` or ``Index`` (its
+    blocks' arrays are a Cython attribute of its manager: ``df.at[2, "y"] = 7.5`` changes one
+    in place), a Pillow image (its pixels in C, drawn on in place); a64e's F2, F3."""
+    found = _HELD_IN_C.get(kind)  # (asked at every call a guard checks an array)
+    if found is None:
+        found = next(("pandas" if str(k.__module__).startswith("pandas.core.") else "PIL"
+                      for k in kind.__mro__ if (k.__module__, k.__name__) in _IN_C or (
+                          str(k.__module__).startswith("pandas.core.") and
+                          k.__name__ in ("NDFrame", "Index"))), "")
+        _HELD_IN_C[kind] = found
+    return found
+
+
+_IN_C = {("PIL.Image", "Image")}
+_HELD_IN_C: dict[type, str] = {}
 
 
 def pythons_own(cls: type) -> bool:

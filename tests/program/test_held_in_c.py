@@ -1,0 +1,78 @@
+"""Objects of installed packages whose numbers are held where a walk of their attributes does
+not reach them, read inside a compiled function and changed in place between calls: a pandas
+``DataFrame`` or ``Series`` (its blocks' arrays are a Cython attribute of its manager;
+``df.at[...] = ...`` changes one in place), a Pillow image (its pixels in C, drawn on in
+place). Each is guarded by what it holds (``kinds.numbers_of``): captured again, said, the
+engine's numbers. Before (a64e's F2, F3), the program kept the first capture's numbers,
+silently."""
+
+import warnings
+
+import pytest
+
+from tests.program.against_engine import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+from tinygrad_edu.program.capture import ProgramWarning
+
+np = pytest.importorskip("numpy")
+W, B = Value(2.0), Value(1.0)
+
+
+def _each_call(f, leaves, changes, native):
+    """``f`` compiled, called once per change (made before the call): the engine's numbers
+    at each; the warnings said."""
+    step = compile(f, native=native)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        for change in changes:
+            change()
+            same(step, f, leaves)
+    return step, [str(w.message) for w in said if w.category is ProgramWarning]
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("how", ["to_numpy", "values"])
+def test_a_dataframe_changed_in_place_is_read_again(how, native):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 6.5]})
+    rows = {"to_numpy": lambda: df.to_numpy(), "values": lambda: df.values,
+}[how]
+
+    def loss():
+        return sum((W * x + B - y) ** 2 for x, y in rows())
+
+    def at(y):
+        return lambda: df.at.__setitem__((2, "y"), y)
+
+    def iat(y):
+        return lambda: df.iat.__setitem__((2, 1), y)
+
+    step, said = _each_call(loss, [W, B], [at(6.5), at(6.5), at(7.5), iat(8.5), iat(8.5)],
+                            native)
+    assert step.captures == 3 and step.runs == 2, said
+    assert all("captured again because df" in s for s in said) and said, said
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("how", ["asarray", "getpixel", "getdata"])
+def test_a_pillow_image_drawn_on_in_place_is_read_again(how, native):
+    image_module = pytest.importorskip("PIL.Image")
+    draw_module = pytest.importorskip("PIL.ImageDraw")
+    canvas = image_module.new("L", (2, 2), 0)
+    read = {"asarray": lambda: list(np.asarray(canvas, dtype=float).ravel() / 255.0),
+            "getpixel": lambda: [canvas.getpixel((1, 1)) / 255.0],
+            "getdata": lambda: [x / 255.0 for x in canvas.getdata()]}[how]
+
+    def loss():
+        return sum((W * p + B) ** 2 for p in read())
+
+    def point(fill):
+        return lambda: draw_module.Draw(canvas).point((1, 1), fill=fill)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (Pillow's, of getdata)
+        step, said = _each_call(loss, [W, B], [point(0), point(0), point(80),
+                                               lambda: canvas.putpixel((0, 0), 200)], native)
+    assert step.captures == 3 and step.runs == 1, said
+    assert all("captured again because canvas" in s for s in said) and said, said
