@@ -4,7 +4,9 @@ not reach them, read inside a compiled function and changed in place between cal
 ``df.at[...] = ...`` changes one in place), a Pillow image (its pixels in C, drawn on in
 place). Each is guarded by what it holds (``kinds.numbers_of``): captured again, said, the
 engine's numbers. Before (a64e's F2, F3), the program kept the first capture's numbers,
-silently."""
+silently; and a ``DataFrame`` read with ``.loc`` or a ``Series`` read by its label raised
+``AttributeError: readonly attribute`` at the second call (a64c's L1: a Cython function's
+``__vectorcalloffset__`` taken for a number it wrote)."""
 
 import warnings
 
@@ -32,12 +34,13 @@ def _each_call(f, leaves, changes, native):
 
 
 @pytest.mark.parametrize("native", [True, False])
-@pytest.mark.parametrize("how", ["to_numpy", "values"])
+@pytest.mark.parametrize("how", ["to_numpy", "values", "loc", "at"])
 def test_a_dataframe_changed_in_place_is_read_again(how, native):
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 6.5]})
     rows = {"to_numpy": lambda: df.to_numpy(), "values": lambda: df.values,
-}[how]
+            "loc": lambda: [(df.loc[i, "x"], df.loc[i, "y"]) for i in range(len(df))],
+            "at": lambda: [(df.at[i, "x"], df.at[i, "y"]) for i in range(len(df))]}[how]
 
     def loss():
         return sum((W * x + B - y) ** 2 for x, y in rows())
@@ -52,6 +55,22 @@ def test_a_dataframe_changed_in_place_is_read_again(how, native):
                             native)
     assert step.captures == 3 and step.runs == 2, said
     assert all("captured again because df" in s for s in said) and said, said
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_series_read_by_its_label_is_read_again_when_it_or_its_index_changes(native):
+    pd = pytest.importorskip("pandas")
+    hp = pd.Series([0.1, 0.2], index=["lr", "wd"])
+
+    def loss():
+        return W * hp["lr"] + W * W * hp["wd"]
+
+    def relabel():
+        hp.index = ["wd", "lr"]  # (the same numbers, other labels: the same bytes of values)
+
+    step, said = _each_call(loss, [W], [lambda: None, lambda: None, relabel,
+                                        lambda: hp.iat.__setitem__(0, 0.5)], native)
+    assert step.captures == 3 and step.runs == 1, said
 
 
 @pytest.mark.parametrize("native", [True, False])

@@ -122,6 +122,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "array"  # (this package's Tensor: its numbers, held by a copy, ``numbers_of``)
     if _held_in_c(kind):
         return "array"  # (a pandas object, a Pillow image: by what it holds, ``numbers_of``)
+    if str(kind.__module__).startswith("_cython_") and callable(x):
+        return "function"  # (a Cython function of an installed package: pandas' is_float)
     if isinstance(x, threading.local):
         return "object"  # (its attributes: the calling thread's, walked and guarded there)
     if kind is types.SimpleNamespace:
