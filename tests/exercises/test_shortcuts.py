@@ -9,7 +9,10 @@ and exact arithmetic anywhere in its file (a complex step on numbers made plain 
 ``test_shortcuts_in_code.py``; a backward that runs the forward pass again:
 ``test_forward_again.py``)."""
 
+import csv
+import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +21,7 @@ from tests.exercises.shortcut_answers import COMPLEX_STEP, FINITE, HONEST, solut
 from tinygrad_edu.exercises import EXERCISES, cases, check
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.cases import draw_exact
+from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.learner import wire
 from tinygrad_edu.exercises.loading import load_solutions
 from tinygrad_edu.exercises.remote import LearnerProcess
@@ -223,17 +227,88 @@ float, with no function called at two points and nothing the reading flags."""
 
 def test_a_finite_difference_in_fixed_point_earns_nothing(tmp_path):
     """The integers of more bits than a float has that its code holds are seen as it runs
-    (``stepped.long_held``), the name and the line said; a rule's small ints are not."""
+    (``fixed_point.long_held``), the name and the first line they are seen on said (the one
+    after ``S = 1 << P``); a rule's small ints are not."""
     path = tmp_path / "solutions.py"
     path.write_text(IN_FIXED_POINT)
     found = load_solutions(path)
     said = shortcut(EXERCISES["d_tanh"], found["d_tanh"],
                     draw_exact(EXERCISES["d_tanh"], random.Random(3)))
     assert "computes in integers of far more digits than a float has (an integer of 121 " \
-           "digits, held in S, on line 22, at x = " in said, said
+           "digits, held in S, on line 11, at x = " in said, said
     assert "that is a numerical derivative" in said and "earns no points" in said, said
     assert shortcut(EXERCISES["d_pow"], found["d_pow"],
                     draw_exact(EXERCISES["d_pow"], random.Random(3))) == ""
+
+
+FIXED_POINT = {"fixed_point_wiped.py.txt": "held in S, on line 16"}
+"""The same difference in fixed point, its long integers in plain names cleared before the
+return with no builtin called while they are held (3/3 on every route, unflagged, before):
+seen at each line of the rule's own code, the name and the first line it is seen on
+said."""
+FIXED_POINT_WORDS = "computes in integers of far more digits than a float has (an integer of " \
+    "121 digits, "
+
+
+def _attack(name):
+    return (Path(__file__).parent / "attacks" / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("attack", sorted(FIXED_POINT))
+def test_long_integers_cleared_before_the_return_are_seen(attack, tmp_path):
+    path = tmp_path / "solutions.py"
+    path.write_text(_attack(attack), encoding="utf-8")
+    found = load_solutions(path)
+    for name in ("d_tanh", "d_exp", "d_sigmoid"):
+        said = shortcut(EXERCISES[name], found[name],
+                        draw_exact(EXERCISES[name], random.Random(5)))
+        assert FIXED_POINT_WORDS + FIXED_POINT[attack] + ", at x = " in said, (name, said)
+
+
+@pytest.mark.slow
+def test_long_integers_in_cleared_names_earn_nothing_on_check_and_report(tmp_path, capsys):
+    """Graded as a learner checks a file and as a teacher grades a class: 0 of 3, the line
+    said; an honest file beside them passes."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    students = {"wade": "fixed_point_wiped.py.txt"}
+    for student, attack in students.items():
+        (folder / f"{student}.py").write_text(_attack(attack), encoding="utf-8")
+    (folder / "hana.py").write_text(HONEST_RULES, encoding="utf-8")
+    rules = ["d_tanh", "d_exp", "d_sigmoid"]
+    for student, attack in students.items():
+        capsys.readouterr()
+        cli(["check", str(folder / f"{student}.py"), *rules, "--json", "--allow-unsandboxed"])
+        data = json.loads(capsys.readouterr().out)
+        assert data["score"] == 0, data
+        for graded in data["exercises"]:
+            assert FIXED_POINT_WORDS + FIXED_POINT[attack] in graded["verdict"], graded
+    report = tmp_path / "report.csv"
+    assert cli(["report", str(folder), *rules, "-o", str(report), "--allow-unsandboxed"]) == 0
+    rows = {r["student"]: r for r in csv.DictReader(report.read_text("utf-8").splitlines())}
+    assert {s: r["score"] for s, r in rows.items()} == {"wade": "0", "hana": "3"}, rows
+    for student, attack in students.items():
+        for name in rules:
+            assert rows[student][name] == "failed", rows[student]
+            assert FIXED_POINT_WORDS + FIXED_POINT[attack] in rows[student][f"{name} mistakes"]
+
+
+HONEST_RULES = """\
+import math
+
+
+def d_tanh(x, y):
+    return 1 - y * y
+
+
+def d_exp(x, y):
+    return y
+
+
+def d_sigmoid(x, y):
+    s = 1 / (1 + math.exp(-x))
+    return s * (1 - s)
+"""
 
 
 # ----------------------------------------------------------------------------- a class Value

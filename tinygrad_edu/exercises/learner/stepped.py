@@ -1,11 +1,9 @@
 """A function of the learner's own called at two numbers a tiny step apart, while a rule
 runs: the points of a finite difference, in integers, fractions, decimals or floats
-(``watched.call`` raises ``ShiftedPoint``); and an integer of more bits than a float's 53
-held by a function of the learner's own, or given back by one (``long_held``): the scale
-and the values of a finite difference made exact in fixed point, computed inline on a
-number made plain first (``float(x)``, ``math.frexp``), with no function called at two
-points (``watched.call`` raises ``LongIntegers``). ``recording`` is the profile function
-that sees each call of a function of the learner's file; ``stepped`` says what it saw.
+(``watched.call`` raises ``ShiftedPoint``). ``recording`` is the profile function that sees
+each call of a function of the learner's file (and at each builtin one calls and each
+return, the integers of more bits than a float's it holds: ``fixed_point.long_held``);
+``stepped`` says what it saw.
 """
 
 from __future__ import annotations
@@ -21,22 +19,19 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.duals import DUAL_PAIRS, dual_product, own_number, pair
+from tinygrad_edu.exercises.learner.fixed_point import long_held
 from tinygrad_edu.exercises.learner.given import MATRICES, NEAR
 from tinygrad_edu.exercises.learner.held import PLAIN, LearnerFrames
 from tinygrad_edu.exercises.learner.held_code import PASSED, complex_receiver
 from tinygrad_edu.exercises.learner.watched_numbers import lines_said
 from tinygrad_edu.exercises.text_blocks import at_lines
 
-__all__ = ["LONG", "STEP", "long_held", "recording", "stepped"]
+__all__ = ["STEP", "recording", "stepped"]
 
 STEP = 1e-6
 """Two numbers a function of the learner's own is called at, this close relative to their
 size (and not equal), are the points of a finite difference: no rule calls a function at
 two numbers that close, as the inputs are never drawn that close."""
-LONG = 53
-"""An integer of more bits than this (a float's digits) held by a rule's code: the scale of
-fixed-point arithmetic (``S = 1 << 400``), with which a finite difference comes as close as
-a rule. No rule holds one (an exponent made an int, ``int(b)``, is small)."""
 
 
 def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: Any,
@@ -174,35 +169,6 @@ NUMBERS = (int, float, Fraction, Decimal)
 
 
 limit.stops_by_lines(recording(None, {}, float, [], [], [], set(), []).__code__)
-
-
-def long_held(frame: Any, returned: Any = None) -> str:
-    """An integer of more than ``LONG`` bits in a name of ``frame``'s function (or among the
-    first items of a list or tuple one holds), or ``returned`` by it: what and where (``an
-    integer of 121 digits, held in S``), or nothing."""
-    for name, value in frame.f_locals.items():
-        found = _long(value)
-        if found:
-            return f"{found}, held in {name}"
-    found = _long(returned)
-    return f"{found}, given back by {frame.f_code.co_name}" if found else ""
-
-
-def _long(value: Any) -> str:
-    """``value`` said, if it is an integer of more than ``LONG`` bits or a list or tuple
-    with one among its first items; else nothing. (Read by ``int``'s own method: a subclass's
-    code is not run.)"""
-    kind = type(value)
-    if kind is list or kind is tuple:
-        value = next((item for item in itertools.islice(value, 8) if _bits(item) > LONG), 0)
-    bits = _bits(value)
-    return f"an integer of {int(bits * 0.30103) + 1} digits" \
-        if bits > LONG else ""
-
-
-def _bits(value: Any) -> int:
-    kind = type(value)
-    return int.bit_length(value) if kind is not bool and issubclass(kind, int) else 0
 
 
 def exact_number(x: Any) -> Fraction | None:

@@ -17,7 +17,8 @@ by 10^120) is told by what it does too: taking an input's exact form raises ``Ex
 and a function of the learner's own called at two numbers a tiny step apart (recorded by a
 profile function while the rule runs, in integers, fractions, decimals or floats) raises
 ``ShiftedPoint``; on a number made plain first (``float(x)``, ``math.frexp``), inline, the
-integers of more bits than a float has that the rule's code holds raise ``LongIntegers``.
+integers of more bits than a float has that the rule's code holds, seen at each of its
+lines (``fixed_point.py``), raise ``LongIntegers``.
 
 Every call of a rule is watched (``inputs.Call``'s kinds ``"rule"`` and ``"rule arrays"``),
 the points where the grader tries it for exactness as every other input: the call does not
@@ -48,6 +49,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.exercises.learner import given as given_to
+from tinygrad_edu.exercises.learner.fixed_point import lines_watched
 from tinygrad_edu.exercises.learner.held import CallsSeen, complex_in_names, line_of
 from tinygrad_edu.exercises.learner.held_code import complex_constant
 from tinygrad_edu.exercises.learner.parts import parts_of
@@ -91,7 +93,7 @@ class ExactForm(Exception):
 
 class LongIntegers(Exception):
     """A rule's answer whose code held an integer of more bits than a float has
-    (``stepped.long_held``): the scale and values of a finite difference computed in fixed
+    (``fixed_point.long_held``): the scale and values of a finite difference computed in fixed
     point, exact enough to pass, on a number made plain first (``float(x)``)."""
 
 
@@ -141,7 +143,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     bound: list[tuple[str, int]] = []
     long: list[tuple[str, int]] = []
     ran: set[Any] = set()  # (the code that ran: a complex constant of it, 1e-20j, is seen
-    before = sys.getprofile()  # on 3.10 too)
+    before, tracing = sys.getprofile(), sys.gettrace()  # on 3.10 too; tracing: the time
+    # limit's, on 3.10, put back after, as it would be once the time is up)
     room = sys.getrecursionlimit()  # (code that set the limit just above its depth: the
     sys.setrecursionlimit(room + 100)  # functions are put, and put back, all the same)
     try:
@@ -156,6 +159,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         seeing.__enter__()
         try:
             sys.setprofile(recording(file, calls, Watched, held, own, bound, ran, long))
+            if file is not None:  # (each line of the file's functions: ``lines_watched``)
+                sys.settrace(lines_watched(file, long))
             answer = solution(*watched)
         except Exception:
             if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or long or
@@ -164,6 +169,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
                 raise
             answer = None
         finally:
+            if sys.gettrace() is not tracing:
+                sys.settrace(tracing)
             seeing.__exit__()
             sys.setprofile(before)
     finally:
