@@ -241,11 +241,12 @@ def test_a_finite_difference_in_fixed_point_earns_nothing(tmp_path):
                     draw_exact(EXERCISES["d_pow"], random.Random(3))) == ""
 
 
-FIXED_POINT = {"fixed_point_wiped.py.txt": "held in S, on line 16"}
-"""The same difference in fixed point, its long integers in plain names cleared before the
-return with no builtin called while they are held (3/3 on every route, unflagged, before):
-seen at each line of the rule's own code, the name and the first line it is seen on
-said."""
+FIXED_POINT = {"fixed_point_dict.py.txt": "held in R, on line 12",
+               "fixed_point_wiped.py.txt": "held in S, on line 16"}
+"""The same difference in fixed point, its long integers kept as a dict's values (R["S"]), or
+in plain names cleared before the return with no builtin called while they are held (3/3
+on every route, unflagged, before): seen at each line of the rule's own code, in what its
+names hold, the name and the first line it is seen on said."""
 FIXED_POINT_WORDS = "computes in integers of far more digits than a float has (an integer of " \
     "121 digits, "
 
@@ -255,7 +256,7 @@ def _attack(name):
 
 
 @pytest.mark.parametrize("attack", sorted(FIXED_POINT))
-def test_long_integers_cleared_before_the_return_are_seen(attack, tmp_path):
+def test_long_integers_held_in_a_dict_or_cleared_before_the_return_are_seen(attack, tmp_path):
     path = tmp_path / "solutions.py"
     path.write_text(_attack(attack), encoding="utf-8")
     found = load_solutions(path)
@@ -266,12 +267,13 @@ def test_long_integers_cleared_before_the_return_are_seen(attack, tmp_path):
 
 
 @pytest.mark.slow
-def test_long_integers_in_cleared_names_earn_nothing_on_check_and_report(tmp_path, capsys):
+def test_long_integers_held_in_a_dict_or_cleared_names_earn_nothing_on_check_and_report(
+        tmp_path, capsys):
     """Graded as a learner checks a file and as a teacher grades a class: 0 of 3, the line
     said; an honest file beside them passes."""
     folder = tmp_path / "class"
     folder.mkdir()
-    students = {"wade": "fixed_point_wiped.py.txt"}
+    students = {"dora": "fixed_point_dict.py.txt", "wade": "fixed_point_wiped.py.txt"}
     for student, attack in students.items():
         (folder / f"{student}.py").write_text(_attack(attack), encoding="utf-8")
     (folder / "hana.py").write_text(HONEST_RULES, encoding="utf-8")
@@ -286,7 +288,8 @@ def test_long_integers_in_cleared_names_earn_nothing_on_check_and_report(tmp_pat
     report = tmp_path / "report.csv"
     assert cli(["report", str(folder), *rules, "-o", str(report), "--allow-unsandboxed"]) == 0
     rows = {r["student"]: r for r in csv.DictReader(report.read_text("utf-8").splitlines())}
-    assert {s: r["score"] for s, r in rows.items()} == {"wade": "0", "hana": "3"}, rows
+    assert {s: r["score"] for s, r in rows.items()} == {"dora": "0", "wade": "0",
+                                                        "hana": "3"}, rows
     for student, attack in students.items():
         for name in rules:
             assert rows[student][name] == "failed", rows[student]

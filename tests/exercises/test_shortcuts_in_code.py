@@ -79,12 +79,14 @@ def test_a_complex_step_on_plain_floats_is_read_in_the_code(tmp_path, capsys):
             name in ("d_tanh", "d_exp") and "your answer computes with complex numbers (it "
             f"met {name[2:]}(1e-30j) on line {line}" in said) or (
             name == "d_sigmoid" and "(<lambda>, a function of your own, at two numbers 2e-25 "
-            "apart relative to their size, called on line 25" in said), said
+            "apart relative to their size, called on line 25" in said) or (
+            name == "d_div" and "computes in integers of far more digits than a float has (an "
+            "integer of 21 digits, held in h, on line 30" in said), said  # (its Fraction's)
         kind = "more digits than a float has" if name in ("d_sigmoid", "d_div") else \
             "complex numbers"
         assert (f"your {name} computes with {kind}" in said or f"(it met {name[2:]}(1e-30j)"
-                in said or "a function of your own, at two numbers" in said) and \
-            "earns no points" in said
+                in said or "a function of your own, at two numbers" in said or
+                "computes in integers of far more digits" in said) and "earns no points" in said
     said = next(block for block in out.split("\n\n") if block.startswith("✗ d_mul:"))
     assert said.startswith("✗ d_mul: your file computes with complex numbers (at solutions.py, "
                            "line 1, it uses cmath: `import cmath as cm`), and d_mul is graded "
@@ -262,11 +264,12 @@ def test_a_finite_difference_in_integers_fails_naming_the_line(tmp_path):
     assert not any(v.passed for v in graded.verdicts.values()), said
     assert "takes its input's exact form (as_integer_ratio() of the input" in said["d_tanh"]
     assert "on line 26" in said["d_tanh"]
-    for name in ("d_exp", "d_sigmoid"):  # (at x = 0 first, where the scaled input is 0 and
-        assert "(an integer of 71 digits, held in a, on line 7, at x = 0.0" in said[name]  # the
-    # two points no step apart: the integers its helper holds, ``stepped.long_held``); at the
-    # points where it is tried for exactness, away from 0, the input scaled up, and the
-    # helper called at two points a step apart, are seen first
+    for name, line in (("d_exp", 32), ("d_sigmoid", 37)):  # (at x = 0 first, where the
+        assert f"(an integer of 121 digits, held in S, on line {line}, at x = 0.0" in \
+            said[name]  # scaled input is 0 and the two points no step apart: the global
+    # scale its code reads, at its first line, ``fixed_point.long_held``); at the points
+    # where it is tried for exactness, away from 0, the input scaled up, and the helper
+    # called at two points a step apart, are seen first
     found = load_solutions(path)
     said["d_exp"], said["d_sigmoid"] = (
         shortcut(EXERCISES[n], found[n], draw_exact(EXERCISES[n], random.Random(3)))

@@ -4,16 +4,25 @@ rule runs: the scale and the values of a finite difference made exact in fixed p
 ``math.frexp``), with no function called at two points (``watched.call`` raises
 ``LongIntegers``). No rule holds one (an exponent made an int, ``int(b)``, is small).
 
-Where: in a name of the function (or among the first items of a list or tuple one holds),
-or given back. When: at each line of the file's functions (``lines_watched``, a trace
-function on their frames alone, while the rule runs), at each builtin they call and at each
-return (``stepped.recording``, the profile function), so that names cleared before the
-return have been seen.
+Where: in a name of the function (or a global name its code reads), or in what such a name
+holds, a few levels deep (``DEPTH``): the items of a list, a tuple, a set, the keys and values
+of a dict, the attributes of an object of a class of Python's (``__dict__`` or
+``__slots__``); of a large container, its first items and a window that moves on at each
+look (``SAMPLE``); or given back. When: at each line of the file's functions
+(``lines_watched``, a trace function on their frames alone, while the rule runs), at each
+builtin they call and at each return (``stepped.recording``, the profile function), so
+that names cleared before the return have been seen. Not seen: a long integer used within
+one expression and never held; one kept deeper, or in a large container where no look
+falls, or as an attribute of a function, a class or a module; long arithmetic written by
+hand on small digits (lists of them, bytes, strings).
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
+import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +34,19 @@ LONG = 53
 """An integer of more bits than this (a float's digits) held by a rule's code: the scale of
 fixed-point arithmetic (``S = 1 << 400``), with which a finite difference comes as close as
 a rule. No rule holds one (an exponent made an int, ``int(b)``, is small)."""
+DEPTH = 3
+"""How many containers deep a name's value is looked into (R["S"], R["v"][0], obj.s[1])."""
+SAMPLE = 8
+"""Of a container, its first ``2 * SAMPLE`` items are looked at, and ``SAMPLE`` more from an
+offset that moves on at each look (within its first ``REACH``, for a dict or a set)."""
+REACH = 4096
+BUDGET = 256
+"""The most values looked at under one name, at one look."""
+_HEAP_TYPE = 1 << 9  # (Py_TPFLAGS_HEAPTYPE: a class made by a class statement)
+_FLAGS = type.__dict__["__flags__"].__get__  # (read without a metaclass's code)
+_TURN = [0]
+
+
 def lines_watched(file: str | None, long: list[tuple[str, int]]) -> Callable[..., Any]:
     """A trace function (``sys.settrace``) that follows the frames of the learner's file
     (``file``) alone, and at each of their lines notes in ``long`` the first integer of more
@@ -50,11 +72,17 @@ def lines_watched(file: str | None, long: list[tuple[str, int]]) -> Callable[...
 
 
 def long_held(frame: Any, returned: Any = None) -> str:
-    """An integer of more than ``LONG`` bits in a name of ``frame``'s function (or among the
-    first items of a list or tuple one holds), or ``returned`` by it: what and where (``an
-    integer of 121 digits, held in S``), or nothing."""
+    """An integer of more than ``LONG`` bits in a name of ``frame``'s function, or in a
+    global name its code reads, or in what one holds (``DEPTH`` deep), or ``returned`` by
+    it: what and where (``an integer of 121 digits, held in S``), or nothing."""
+    _TURN[0] += 1
     for name, value in frame.f_locals.items():
         found = _long(value)
+        if found:
+            return f"{found}, held in {name}"
+    space = frame.f_globals
+    for name in frame.f_code.co_names:  # (the names it reads: attributes' too, none held)
+        found = _long(dict.get(space, name))
         if found:
             return f"{found}, held in {name}"
     found = _long(returned)
@@ -62,17 +90,117 @@ def long_held(frame: Any, returned: Any = None) -> str:
 
 
 def _long(value: Any) -> str:
-    """``value`` said, if it is an integer of more than ``LONG`` bits or a list or tuple
-    with one among its first items; else nothing. (Read by ``int``'s own method: a subclass's
-    code is not run.)"""
+    """``value`` said, if it is an integer of more than ``LONG`` bits or holds one (looked
+    into as ``_items`` says, ``DEPTH`` deep, ``BUDGET`` values at most); else nothing. Read
+    by the built-in types' own methods, NumPy's and ``gc.get_referents``: no code of a
+    subclass's or of the learner's classes is run."""
     kind = type(value)
-    if kind is list or kind is tuple:
-        value = next((item for item in itertools.islice(value, 8) if _bits(item) > LONG), 0)
-    bits = _bits(value)
-    return f"an integer of {int(bits * 0.30103) + 1} digits" \
-        if bits > LONG else ""
+    if kind is float or kind in _FLAT:
+        return ""
+    bits = _bits(value, kind)
+    stack = [(value, DEPTH)]
+    budget = BUDGET
+    while not bits and stack:
+        value, depth = stack.pop()
+        kind = type(value)
+        items = value if (kind is tuple or kind is list) and len(value) <= 2 * SAMPLE \
+            else _items(value, kind)
+        for item in items:
+            kind = type(item)
+            if kind is float or kind in _FLAT:
+                continue
+            budget -= 1
+            bits = _bits(item, kind)
+            if bits or budget <= 0:
+                return _said(bits)
+            if depth > 1 and _way(kind):
+                stack.append((item, depth - 1))
+    return _said(bits)
 
 
-def _bits(value: Any) -> int:
-    kind = type(value)
-    return int.bit_length(value) if kind is not bool and issubclass(kind, int) else 0
+def _said(bits: int) -> str:
+    return f"an integer of {int(bits * 0.30103) + 1} digits" if bits else ""
+
+
+_FLAT = frozenset({float, str, bytes, bool, complex, type(None), type, types.ModuleType,
+                   types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                   types.CodeType, types.FrameType, range})
+"""What holds no integer to look for (passed over at once)."""
+
+
+def _bits(value: Any, kind: type) -> int:
+    """The bits of ``value``, an integer of more than ``LONG`` of them; else 0."""
+    if kind is not int and (kind is bool or not issubclass(kind, int)):
+        return 0
+    bits = int.bit_length(value)
+    return bits if bits > LONG else 0
+
+
+def _way(kind: type) -> str:
+    """How a value of ``kind`` is looked into (``_items``): as a list, a tuple, a dict, a
+    set, a frozenset, an array, by its referents (an instance of a class of Python's), or
+    not at all (""). Kept for each class met, up to ``KINDS`` of them."""
+    way = _WAYS.get(kind)
+    if way is None:
+        way = next((name for base, name in _BASES if issubclass(kind, base)), "")
+        if not way and "numpy" in sys.modules and issubclass(
+                kind, sys.modules["numpy"].ndarray):
+            way = "array"
+        if not way and _FLAGS(kind) & _HEAP_TYPE and not issubclass(kind, type):
+            way = "referents"
+        if len(_WAYS) < KINDS:
+            _WAYS[kind] = way
+    return way
+
+
+_BASES = ((list, "list"), (tuple, "tuple"), (dict, "dict"), (set, "set"),
+          (frozenset, "frozenset"))
+_WAYS: dict[type, str] = {}
+KINDS = 512
+
+
+def _items(value: Any, kind: type) -> Any:
+    """What ``value`` holds that is looked into: of a list or a tuple, its first items and a
+    window that moves on; of a dict, its keys and values so; of a set, its items so; of a
+    NumPy array of Python objects, its items so; of an instance of a class of Python's, what
+    it refers to (its ``__dict__`` or its ``__slots__``' values; not its class). Else
+    nothing."""
+    way, turn = _way(kind), _TURN[0]
+    if way == "list" or way == "tuple":
+        base: Any = list if way == "list" else tuple
+        return _window(base.__getitem__, value, base.__len__(value), turn)
+    if way == "dict":
+        return [part for pair in _sampled(dict.items, value, dict.__len__(value), turn)
+                for part in pair]
+    if way == "set" or way == "frozenset":
+        kept: Any = set if way == "set" else frozenset
+        return _sampled(kept.__iter__, value, kept.__len__(value), turn)
+    if way == "array":
+        array = sys.modules["numpy"].ndarray
+        if array.dtype.__get__(value).hasobject:  # (Python's objects: ints of any size)
+            return _window(array.item, value, array.size.__get__(value), turn)
+        return ()
+    if way == "referents":
+        return [item for item in gc.get_referents(value) if item is not kind]
+    return ()
+
+
+def _window(get: Callable[[Any, int], Any], value: Any, size: int, turn: int) -> list[Any]:
+    """Of a sequence (``get(value, i)``, ``size`` items), the first ``2 * SAMPLE`` and
+    ``SAMPLE`` more from an offset that moves on at each look."""
+    head = [get(value, i) for i in range(min(size, 2 * SAMPLE))]
+    if size <= 2 * SAMPLE:
+        return head
+    start = 2 * SAMPLE + turn * SAMPLE % (size - 2 * SAMPLE)
+    return head + [get(value, i) for i in range(start, min(start + SAMPLE, size))]
+
+
+def _sampled(items: Callable[[Any], Any], value: Any, size: int, turn: int) -> list[Any]:
+    """Of a dict's items or a set's (``items(value)``, iterated afresh), the first
+    ``2 * SAMPLE`` and ``SAMPLE`` more from an offset that moves on at each look, within the
+    first ``REACH``."""
+    head = list(itertools.islice(items(value), 2 * SAMPLE))
+    if size <= 2 * SAMPLE:
+        return head
+    start = 2 * SAMPLE + turn * SAMPLE % max(min(size, REACH) - 2 * SAMPLE, 1)
+    return head + list(itertools.islice(items(value), start, start + SAMPLE))
