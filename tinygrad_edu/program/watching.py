@@ -58,7 +58,7 @@ from typing import Any
 
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program import outside_calls, reading, settings, written_out
+from tinygrad_edu.program import outside_calls, reading, settings, torch_seeds, written_out
 from tinygrad_edu.program.fields import (
     REFUSED,
     ClassLabel,
@@ -212,7 +212,7 @@ def _patch() -> None:
         _put(accessor, "open", staticmethod(opened))
     for owner, name, new in [*randomness.patches(), *clocks(), *seen(),
                              *outside_calls.files(), *settings.patches(),
-                             *written_out.patches()]:
+                             *written_out.patches(), *torch_seeds.patches()]:
         held = getattr(owner, name)
         if isinstance(new, type) and isinstance(owner, types.ModuleType):
             FOLLOWED[id(held)] = new
