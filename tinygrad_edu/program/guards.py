@@ -166,7 +166,8 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         names[f"N{place.index}"], names["own_names"] = place.held, own_names
         checks.append((place, "own names", f"own_names(K{place.index}) != N{place.index}"))
     for place in places:  # (an object a capture does not look into: what it holds, checked;
-        if place.kind == "opaque" and place.held is not None and id(place) in needed and \
+        if place.kind in ("opaque", "generator") and place.held is not None and \
+                id(place) in needed and \
                 f"K{place.index}" in names:  # one the capture changed fails each time)
             names[f"S{place.index}"], names["state_of"] = place.held, state_of
             checks.append((place, "state", f"state_of(K{place.index}) != S{place.index}"))

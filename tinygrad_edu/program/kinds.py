@@ -33,7 +33,7 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_scalar
-from tinygrad_edu.program.states import CTYPES
+from tinygrad_edu.program.states import CTYPES, torch_generator
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["immutable", "kind_of", "numbers_of", "pythons_own"]
@@ -152,7 +152,7 @@ def _kind_of(x: Any, kind: type) -> str:
             not _own_next(kind)):  # slot; the learner's
         return "iterator"
     if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
-                           "numpy.random._generator"):
+                           "numpy.random._generator") or torch_generator(x):
         return "generator"
     if isinstance(x, BaseException) and kind.__getattribute__ is BaseException.__getattribute__:
         return "object"  # (an error kept: its attributes and ``args``, walked)

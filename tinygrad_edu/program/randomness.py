@@ -40,6 +40,7 @@ from typing import Any
 from tinygrad_edu.program.followed_arrays import drawn_array
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.own_ops import drawn_inside
+from tinygrad_edu.program.states import state_of, torch_generator
 from tinygrad_edu.program.traced import Traced, recording
 
 __all__ = ["Draws", "generator_state", "generators_drawn", "numpy_state", "patches", "put_back",
@@ -388,6 +389,8 @@ def generator_state(generator: Any) -> Any:
     """A random generator's state (to see whether a capture drew from it)."""
     import pickle
 
+    if torch_generator(generator):  # (its seed and state, as bytes: a tensor pickles anew)
+        return state_of(generator)
     for how in ("getstate", "get_state"):
         if hasattr(generator, how):
             try:

@@ -29,7 +29,7 @@ import weakref
 from collections import deque
 from typing import Any
 
-__all__ = ["BUDGET", "CTYPES", "exact_key", "exact_keys", "state_of"]
+__all__ = ["BUDGET", "CTYPES", "exact_key", "exact_keys", "state_of", "torch_generator"]
 
 CTYPES = (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)
 """ctypes' objects held by their bytes (a number, a structure's fields, an array's items)."""
@@ -43,6 +43,8 @@ def state_of(x: Any) -> Any:
     """What ``x`` holds (see the module's docstring), to compare with what it held; None
     where it holds nothing a capture can read again (no ``__dict__``, not an element)."""
     left = [BUDGET]
+    if torch_generator(x):  # (its seed and state, in C: set outside between calls, seen)
+        return x.initial_seed(), x.get_state().numpy().tobytes()
     if (_SORTS.get(type(x)) or _sort(x, type(x))) in ("element", "lock", "count", "bytes",
                                                        "rlock", "view"):
         return _state(x, _DEPTH, left)  # (no ``__dict__``: what it holds, itself)
@@ -61,6 +63,13 @@ def state_of(x: Any) -> Any:
         return _items(pairs, _DEPTH, left)
     except RuntimeError:  # (changed by another thread as it was read: not as it was)
         return object()
+
+
+def torch_generator(x: Any) -> bool:
+    """Whether ``x`` is a ``torch.Generator`` (``torch_seeds.py``: a random generator whose
+    state, in C, a capture checks at every call)."""
+    kind = type(x)
+    return kind.__module__ == "torch._C" and kind.__name__ == "Generator"
 
 
 def _items(pairs: list[tuple[Any, Any]], depth: int, left: list[int]) -> Any:

@@ -8,7 +8,13 @@ program can neither follow what a seed read gives (``torch.manual_seed(k)`` call
 between calls: the program would keep the capture's number) nor set it again (``seed()``
 draws a new one from the system's random bytes at every call). Read the seed, or seed, outside
 the compiled function and pass the numbers in.
-"""
+
+A ``torch.Generator`` of the learner's (``g.seed()``, ``g.initial_seed()``, ``g.get_state()``:
+methods of a C type, which a capture cannot put its own in place of) is a generator the
+capture reaches outside (``kinds.py``): one whose state the function changes is refused, naming
+the line that read it (``randomness.generators_drawn``), and its state (its seed and
+``get_state()``) is kept and checked at every call (``states.torch_generator``): set outside
+between calls, the function is captured again."""
 
 from __future__ import annotations
 
