@@ -4,13 +4,19 @@ they hold a few levels deep (a dict's keys and values, a set's items, a list's o
 an object's attributes), with no code of the learner's classes run to read them; a right
 rule's values hold none."""
 
+import array
+import collections
+import dataclasses
+import functools
+import itertools
 import math
 import sys
+import types
 
 import numpy
 import pytest
 
-from tinygrad_edu.exercises.learner.fixed_point import DEPTH, SAMPLE, long_held
+from tinygrad_edu.exercises.learner.fixed_point import _FLAT, DEPTH, SAMPLE, long_held
 from tinygrad_edu.exercises.learner.watched_numbers import Watched
 
 BIG = 1 << 400
@@ -52,6 +58,68 @@ class Guarded(list):
         raise AssertionError("ran __len__")
 
 
+class Refusing:
+    """An object whose attribute reads, properties and iteration refuse to be run."""
+
+    def __getattribute__(self, name):
+        raise AssertionError("ran __getattribute__")
+
+    def __getattr__(self, name):
+        raise AssertionError("ran __getattr__")
+
+    def __iter__(self):
+        raise AssertionError("ran __iter__")
+
+    @property
+    def s(self):
+        raise AssertionError("ran a property")
+
+
+def _refusing_with(value):
+    thing = Refusing()
+    object.__setattr__(thing, "t", value)
+    return thing
+
+
+class RefusingDeque(collections.deque):
+    def __iter__(self):
+        raise AssertionError("ran __iter__")
+
+    def __getitem__(self, index):
+        raise AssertionError("ran __getitem__")
+
+    def __len__(self):
+        raise AssertionError("ran __len__")
+
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    s: object
+
+
+def _closed_over(value):
+    def rule(x):
+        return value * x
+    return rule
+
+
+def _with_attribute(value):
+    def rule(x):
+        return x
+    rule.s = value
+    return rule
+
+
+def _suspended(value):
+    def steps():
+        held = value
+        yield 1
+        yield held
+    gen = steps()
+    next(gen)
+    return gen
+
+
 def _plain_with(value):
     thing = Plain()
     thing.s = value
@@ -64,9 +132,21 @@ def _plain_with(value):
     lambda n: {"R": [{"S": n}]}, _plain_with, lambda n: Slotted(1.0, n),
     lambda n: [Slotted(0.5, (n,))], lambda n: Guarded([0.0, n]),
     lambda n: numpy.array([1, n, 2], dtype=object),
+    lambda n: range(n), lambda n: range(n, n + 3), lambda n: range(0, 1, n),
+    lambda n: slice(0, n), lambda n: collections.deque([0] * 16 + [n]),
+    lambda n: RefusingDeque([0.5, n]), lambda n: collections.OrderedDict(S=n),
+    lambda n: collections.defaultdict(int, S=n), lambda n: collections.Counter({"S": n}),
+    lambda n: functools.partial(math.ldexp, n), lambda n: Frozen(n),
+    lambda n: types.SimpleNamespace(S=n), _closed_over, lambda n: _closed_over(n).__closure__,
+    _with_attribute, lambda n: n.bit_length, lambda n: Slotted(n, 0).__init__,
+    lambda n: itertools.repeat(n), lambda n: iter([0.5, n]), _suspended, _refusing_with,
 ], ids=["dict value", "dict key", "set", "frozenset", "list's 9th", "tuple's 10th",
         "nested", "__dict__", "__slots__", "a list of objects", "a list subclass",
-        "an array of objects"])
+        "an array of objects", "range stop", "range start", "range step", "slice", "deque",
+        "a deque subclass", "OrderedDict", "defaultdict", "Counter", "partial",
+        "frozen dataclass", "SimpleNamespace", "closure", "cells", "function attribute",
+        "builtin method's self", "method's self", "repeat", "list iterator", "generator",
+        "an object refusing to be read"])
 def test_a_long_integer_in_what_a_name_holds_is_seen(make):
     assert _looked_at(make(BIG)) == "an integer of 121 digits, held in value"
 
@@ -105,6 +185,58 @@ def test_deeper_than_the_bound_is_not_looked_into():
         value = [value]
     assert _looked_at(value) == ""
     assert _looked_at(value[0])
+
+
+@pytest.mark.parametrize("make", [
+    _plain_with, _suspended, Frozen, lambda n: types.SimpleNamespace(S=n),
+], ids=["__dict__", "generator", "frozen dataclass", "SimpleNamespace"])
+def test_an_objects_attributes_are_one_level_down_on_every_python(make):
+    """An object's attributes, and a generator's locals, count as one level below it whether
+    the Python holds them in a ``__dict__`` or a frame (3.10) or not (3.11 on): the same
+    verdict on each."""
+    value = make(BIG)
+    for _ in range(DEPTH - 1):
+        value = [value]
+    assert _looked_at(value) == "an integer of 121 digits, held in value"
+    assert _looked_at([value]) == ""
+
+
+FLAT = {float: 1.5, str: "9" * 200, bytes: b"\xff" * 60, bytearray: bytearray(b"\xff" * 60),
+        memoryview: memoryview(array.array("Q", [2 ** 64 - 1])), bool: True, complex: 1j,
+        type(None): None, type(Ellipsis): ..., type(NotImplemented): NotImplemented}
+"""What is passed over at once, each with a value: numbers of a float's size or a bool's,
+text, bytes (a memoryview's items are C numbers: 64 bits at most)."""
+
+
+@pytest.mark.parametrize("kind", sorted(FLAT, key=repr), ids=repr)
+def test_what_is_passed_over_holds_no_long_integer_and_its_subclasses_are_read(kind):
+    assert kind in _FLAT and len(_FLAT) == len(FLAT)
+    assert _looked_at(FLAT[kind]) == ""
+    try:
+        sub = type("Sub", (kind,), {})
+    except TypeError:  # (bool, memoryview, None...: no subclass can be made)
+        return
+    value = sub(FLAT[kind])
+    value.s = BIG  # (a subclass's instance has attributes: read)
+    assert _looked_at(value) == "an integer of 121 digits, held in value"
+
+
+@pytest.mark.parametrize("value", [
+    range(10), range(0, 2 ** 53 - 1, 7), collections.deque([0.5] * 40),
+    array.array("Q", [2 ** 64 - 1]),
+    sys, functools.partial(math.ldexp, 2.0), _closed_over(3), iter(range(5)),
+    _with_attribute(2 ** 52),
+], ids=repr)
+def test_other_values_of_a_rule_hold_no_long_integer(value):
+    """Nor are a module's names read (``sys.maxsize`` is of 63 bits), nor a function's
+    module: they are read where the rule's code reads them."""
+    assert _looked_at(value) == ""
+
+
+def test_a_functions_module_is_not_read_through_it():
+    space = {"long_held": long_held, "SCALE": BIG}
+    exec(compile(RULES, "<rules>", "exec"), space)
+    assert _looked_at(space["does_not"]) == ""
 
 
 @pytest.mark.parametrize("value", [

@@ -6,15 +6,17 @@ rule runs: the scale and the values of a finite difference made exact in fixed p
 
 Where: in a name of the function (or a global name its code reads), or in what such a name
 holds, a few levels deep (``DEPTH``): the items of a list, a tuple, a set, the keys and values
-of a dict, the attributes of an object of a class of Python's (``__dict__`` or
-``__slots__``); of a large container, its first items and a window that moves on at each
-look (``SAMPLE``); or given back. When: at each line of the file's functions
+of a dict, a range's start, stop and step, and of any other object, whatever its type, what
+``gc.get_referents`` says it holds (an object's attributes, a deque's items, a closure's
+cells, a function's defaults); of a large container, its first items and a window that
+moves on at each look (``SAMPLE``); or given back. When: at each line of the file's functions
 (``lines_watched``, a trace function on their frames alone, while the rule runs), at each
 builtin they call and at each return (``stepped.recording``, the profile function), so
 that names cleared before the return have been seen. Not seen: a long integer used within
 one expression and never held; one kept deeper, or in a large container where no look
-falls, or as an attribute of a function, a class or a module; long arithmetic written by
-hand on small digits (lists of them, bytes, strings).
+falls, or as an attribute of a class or a module (``_NAMESPACES``); in an object whose
+type's C code does not say what it holds; long arithmetic written by hand on small digits
+(lists of them, bytes, strings, arrays of C numbers).
 """
 
 from __future__ import annotations
@@ -42,8 +44,6 @@ offset that moves on at each look (within its first ``REACH``, for a dict or a s
 REACH = 4096
 BUDGET = 256
 """The most values looked at under one name, at one look."""
-_HEAP_TYPE = 1 << 9  # (Py_TPFLAGS_HEAPTYPE: a class made by a class statement)
-_FLAGS = type.__dict__["__flags__"].__get__  # (read without a metaclass's code)
 _TURN = [0]
 
 
@@ -102,9 +102,10 @@ def _long(value: Any) -> str:
     budget = BUDGET
     while not bits and stack:
         value, depth = stack.pop()
-        kind = type(value)
-        items = value if (kind is tuple or kind is list) and len(value) <= 2 * SAMPLE \
-            else _items(value, kind)
+        held = type(value)
+        items = value if (held is tuple or held is list) and len(value) <= 2 * SAMPLE \
+            else _items(value, held)
+        inner = _way(held) == "referents" and held not in _INNER
         for item in items:
             kind = type(item)
             if kind is float or kind in _FLAT:
@@ -113,7 +114,9 @@ def _long(value: Any) -> str:
             bits = _bits(item, kind)
             if bits or budget <= 0:
                 return _said(bits)
-            if depth > 1 and _way(kind):
+            if inner and kind in _INNER:  # (an object's own __dict__, a generator's frame:
+                stack.append((item, depth))  # no level, as on the Pythons that hold none)
+            elif depth > 1 and _way(kind):
                 stack.append((item, depth - 1))
     return _said(bits)
 
@@ -122,10 +125,21 @@ def _said(bits: int) -> str:
     return f"an integer of {int(bits * 0.30103) + 1} digits" if bits else ""
 
 
-_FLAT = frozenset({float, str, bytes, bool, complex, type(None), type, types.ModuleType,
-                   types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                   types.CodeType, types.FrameType, range})
-"""What holds no integer to look for (passed over at once)."""
+_FLAT = frozenset({float, str, bytes, bytearray, memoryview, bool, complex, type(None),
+                   type(Ellipsis), type(NotImplemented)})
+"""What cannot hold an integer of more than ``LONG`` bits (passed over at once): numbers of
+a float's or a bool's size, text, and bytes (a bytearray's items, a memoryview's of bytes or
+of C numbers, are of 64 bits at most: digits, said in the guide)."""
+_INNER = frozenset({dict, types.FrameType})
+"""What an object's referents may hold on one Python and not on another (3.10: an object's
+attributes in a ``__dict__``, a generator's locals in a frame; 3.11 on: most often the
+values themselves): looked into at the object's own level, so the verdict is the same."""
+_NAMESPACES = (type, types.ModuleType)
+_GLOBALS = types.FunctionType.__dict__["__globals__"].__get__
+_BUILTINS = types.FunctionType.__dict__["__builtins__"].__get__
+"""Not looked into: a class and a module, whose names are a library's too (``sys.maxsize``,
+63 bits; ``decimal.MAX_PREC``) and are looked at where the learner's code reads them, in
+its own module (said in the guide)."""
 
 
 def _bits(value: Any, kind: type) -> int:
@@ -138,16 +152,17 @@ def _bits(value: Any, kind: type) -> int:
 
 def _way(kind: type) -> str:
     """How a value of ``kind`` is looked into (``_items``): as a list, a tuple, a dict, a
-    set, a frozenset, an array, by its referents (an instance of a class of Python's), or
-    not at all (""). Kept for each class met, up to ``KINDS`` of them."""
+    set, a frozenset, an array, a range, not at all (a class, a module: "") or else by its
+    referents (``gc.get_referents``: what its type's C code says it holds, with no code of
+    the learner's run), whatever its type. Kept for each class met, up to ``KINDS``."""
     way = _WAYS.get(kind)
     if way is None:
         way = next((name for base, name in _BASES if issubclass(kind, base)), "")
         if not way and "numpy" in sys.modules and issubclass(
                 kind, sys.modules["numpy"].ndarray):
             way = "array"
-        if not way and _FLAGS(kind) & _HEAP_TYPE and not issubclass(kind, type):
-            way = "referents"
+        if not way and not issubclass(kind, _NAMESPACES):
+            way = "range" if kind is range else "referents"
         if len(_WAYS) < KINDS:
             _WAYS[kind] = way
     return way
@@ -180,8 +195,19 @@ def _items(value: Any, kind: type) -> Any:
         if array.dtype.__get__(value).hasobject:  # (Python's objects: ints of any size)
             return _window(array.item, value, array.size.__get__(value), turn)
         return ()
+    if way == "range":  # (not tracked by the collector: it has no referents)
+        return [range.start.__get__(value), range.stop.__get__(value),
+                range.step.__get__(value)]
     if way == "referents":
-        return [item for item in gc.get_referents(value) if item is not kind]
+        held = [item for item in gc.get_referents(value) if item is not kind]
+        space: tuple[Any, ...] = ()
+        if kind is types.FunctionType:  # (its module's names and the builtins: looked
+            space = (_GLOBALS(value), _BUILTINS(value))  # at where read)
+        elif kind is types.FrameType:  # (the same, and the frames below it)
+            space = (value.f_globals, value.f_builtins, value.f_back)
+        if space:
+            held = [item for item in held if all(item is not part for part in space)]
+        return _window(list.__getitem__, held, len(held), turn)
     return ()
 
 
