@@ -242,11 +242,15 @@ def test_a_finite_difference_in_fixed_point_earns_nothing(tmp_path):
 
 
 FIXED_POINT = {"fixed_point_dict.py.txt": "held in R, on line 12",
-               "fixed_point_wiped.py.txt": "held in S, on line 16"}
-"""The same difference in fixed point, its long integers kept as a dict's values (R["S"]), or
-in plain names cleared before the return with no builtin called while they are held (3/3
-on every route, unflagged, before): seen at each line of the rule's own code, in what its
-names hold, the name and the first line it is seen on said."""
+               "fixed_point_wiped.py.txt": "held in S, on line 16",
+               "fixed_point_range.py.txt": "held in S, on line 16",
+               "fixed_point_deque.py.txt": "held in R, on line 26"}
+"""The same difference in fixed point, its long integers kept as a dict's values (R["S"]), in
+plain names cleared before the return with no builtin called while they are held, as a
+range's stop (``S = range(1 << P)``, read back as ``S.stop``: a65e's e5) or as a deque's
+items (``R[_S] = 1 << R[_P]``: a65e's e6, a type of C's under 3.10 and 3.11) (3/3 on every
+route, unflagged, before): seen at each line of the rule's own code, in what its names hold,
+the name and the first line it is seen on said."""
 FIXED_POINT_WORDS = "computes in integers of far more digits than a float has (an integer of " \
     "121 digits, "
 
@@ -256,7 +260,7 @@ def _attack(name):
 
 
 @pytest.mark.parametrize("attack", sorted(FIXED_POINT))
-def test_long_integers_held_in_a_dict_or_cleared_before_the_return_are_seen(attack, tmp_path):
+def test_long_integers_held_in_a_dict_a_range_a_deque_or_cleared_names_are_seen(attack, tmp_path):
     path = tmp_path / "solutions.py"
     path.write_text(_attack(attack), encoding="utf-8")
     found = load_solutions(path)
@@ -267,13 +271,14 @@ def test_long_integers_held_in_a_dict_or_cleared_before_the_return_are_seen(atta
 
 
 @pytest.mark.slow
-def test_long_integers_held_in_a_dict_or_cleared_names_earn_nothing_on_check_and_report(
+def test_long_integers_held_anywhere_looked_earn_nothing_on_check_and_report(
         tmp_path, capsys):
     """Graded as a learner checks a file and as a teacher grades a class: 0 of 3, the line
     said; an honest file beside them passes."""
     folder = tmp_path / "class"
     folder.mkdir()
-    students = {"dora": "fixed_point_dict.py.txt", "wade": "fixed_point_wiped.py.txt"}
+    students = {"dora": "fixed_point_dict.py.txt", "wade": "fixed_point_wiped.py.txt",
+                "rhea": "fixed_point_range.py.txt", "dean": "fixed_point_deque.py.txt"}
     for student, attack in students.items():
         (folder / f"{student}.py").write_text(_attack(attack), encoding="utf-8")
     (folder / "hana.py").write_text(HONEST_RULES, encoding="utf-8")
@@ -288,8 +293,8 @@ def test_long_integers_held_in_a_dict_or_cleared_names_earn_nothing_on_check_and
     report = tmp_path / "report.csv"
     assert cli(["report", str(folder), *rules, "-o", str(report), "--allow-unsandboxed"]) == 0
     rows = {r["student"]: r for r in csv.DictReader(report.read_text("utf-8").splitlines())}
-    assert {s: r["score"] for s, r in rows.items()} == {"dora": "0", "wade": "0",
-                                                        "hana": "3"}, rows
+    assert {s: r["score"] for s, r in rows.items()} == {"dora": "0", "wade": "0", "rhea": "0",
+                                                        "dean": "0", "hana": "3"}, rows
     for student, attack in students.items():
         for name in rules:
             assert rows[student][name] == "failed", rows[student]
