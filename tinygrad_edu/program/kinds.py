@@ -36,7 +36,7 @@ from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_sc
 from tinygrad_edu.program.states import CTYPES, torch_generator
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["immutable", "kind_of", "numbers_of", "pythons_own"]
+__all__ = ["gradient_held", "immutable", "kind_of", "numbers_of", "pythons_own"]
 
 _MODULES = sys.modules
 NUMBER_TYPES = (float, int, bool)
@@ -169,6 +169,18 @@ def _tensor(kind: type) -> bool:
     ``_data`` (a NumPy array), changed in place by ``t.data[0] = 5.0``."""
     return any(c.__name__ == "Tensor" and c.__module__ == "tinygrad_edu.tensor.engine"
                for c in kind.__mro__)
+
+
+def gradient_held(x: Any) -> bool:
+    """Whether ``x`` is a tensor whose ``.grad`` a ``backward()`` sets: this package's Tensor,
+    a PyTorch tensor that keeps one (a leaf, or one told ``retain_grad()``; another's ``.grad``
+    is None, and asking for it warns). A place of its own, guarded as its numbers are
+    (a64f's F3: ``float(T.grad[1])`` inside, backward run again between calls)."""
+    kind = type(x)
+    if _tensor(kind):
+        return True
+    return any(k.__module__ == "torch" and k.__name__ == "Tensor" for k in kind.__mro__) and \
+        bool(x.is_leaf or x.retains_grad)
 
 
 def numbers_of(x: Any) -> Any:

@@ -23,7 +23,14 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.kinds import _MODULES, Asked, _learners, kind_of, pythons_own
+from tinygrad_edu.program.kinds import (
+    _MODULES,
+    Asked,
+    _learners,
+    gradient_held,
+    kind_of,
+    pythons_own,
+)
 from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.places import (
     MISSING,
@@ -159,8 +166,9 @@ class Walk:
             if kind == "value" and id(x) not in self.seen and (
                     reading.attributes_of(x) or self._class_of(x) is not None):
                 pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
-            elif kind in ("number", "constant", "value", "array", "opaque", "generator",
-                          "iterator", "held") or id(x) in self.seen or (
+            elif kind in ("number", "constant", "value", "opaque", "generator", "iterator",
+                          "held") or (kind == "array" and not gradient_held(x)) or \
+                    id(x) in self.seen or (
                     kind == "function" and not has_given(x) and not _own(x)):
                 continue
             if kind == "module" and not _learners(x) and not (
@@ -188,6 +196,9 @@ class Walk:
             if klass is not None:  # (a subclass of Value, walked as a class: a schedule
                 yield Place(place, ("attr", "__class__"), klass, "class")  # object or a
                 # descriptor of its own, a name added later: ``getattr(type(p), "wd", 0.1)``)
+        elif kind == "array":  # (a tensor's gradient: a new ``backward()`` rebinds it or
+            grad = x.grad  # adds into it, read inside as ``T.grad``: a place of its own)
+            yield Place(place, ("attr", "grad"), grad, kind_of(grad))
         elif kind in ("sequence", "dict"):
             for k, item in enumerate(list(x)) if kind == "sequence" else list(x.items()):
                 if kind == "sequence" or walked_key(k):
