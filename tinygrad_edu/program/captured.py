@@ -67,7 +67,7 @@ class _Builder:
             return []
         if id(item) in record.no_graph:  # (a number handed in, as a made node's below)
             return [a if isinstance(a, (Traced, Value)) else record.given[id(a)][1]
-                    for a in _recipe(record.no_graph[id(item)])[1]
+                    for a in self.no_graph_recipe(item)[1]
                     if isinstance(a, (Traced, Value)) or id(a) in record.given]
         made_from = [record.leaves[id(item)]] if id(item) in record.leaves else []
         if reading.is_leaf(item) or id(item) in record.copied:  # (a node copied: its
@@ -105,7 +105,7 @@ class _Builder:
             if type(item.value) is not float:
                 self.tape.kinds[self.slots[id(item)]] = type(item.value)
         elif id(item) in record.no_graph:
-            name, operands = _recipe(record.no_graph[id(item)])
+            name, operands = self.no_graph_recipe(item)
             self.slots[id(item)] = self.node_step(item, name, operands, graded=False)
         elif reading.is_leaf(item) or id(item) in record.copied:
             self.slots[id(item)] = self.leaf_slot(item)
@@ -113,6 +113,26 @@ class _Builder:
             self.slots[id(item)] = self.made_step(item)
         else:
             self.slots[id(item)] = self.outside_node(item)
+
+    def no_graph_recipe(self, item: Any) -> tuple[Any, tuple[Any, ...]]:
+        """The row and operands of a node made under ``no_grad()``; a followed number given
+        on the right of a Value (``q[0] * 0.99 + r``) as the engine took it: the float
+        ``errors.real_or_none`` made of the capture's Traced, a step of the program (a NumPy
+        float32's ``float()``), and that float used. Before (a64f's L1), the float was
+        guarded as "a number the engine took in": captured again at every new reward or
+        temperature, then run as the engine for good."""
+        name, operands = _recipe(self.record.no_graph[id(item)])
+        handed = self.record.handed_in.get(id(item))
+        if not handed:
+            return name, operands
+        given, found = self.record.given, []
+        for a in operands:  # (the float handed in this very op, made of ``a``)
+            key = next((k for k in handed if isinstance(a, Traced) and _made_of(given[k][1], a)),
+                       None)
+            if key is not None:
+                self.record.used.add(key)
+            found.append(a if key is None else given[key][1])
+        return name, tuple(found)
 
     def traced_step(self, t: Traced) -> int:
         kind = t.source[0]
@@ -243,6 +263,14 @@ def _recipe(made: tuple[str, tuple[Any, ...]]) -> tuple[Any, tuple[Any, ...]]:
         a, b = args[4], (args[5] if len(args) > 5 else None)  # operands as given, a and b)
         return row, tuple(map(_kept, (*a, *(b or ()))))
     return row, tuple(map(_kept, args[1:]))
+
+
+def _made_of(handed: Traced, x: Traced) -> bool:
+    """Whether a float the engine was handed (``Recording.handed``) is ``x`` itself (a float)
+    or its ``float()`` step (a NumPy float's)."""
+    source = handed.source
+    return handed is x or (source[0] == "step" and source[1] == "float" and
+                           len(source[3]) == 1 and source[3][0] is x)
 
 
 def _kept(x: Any) -> Any:

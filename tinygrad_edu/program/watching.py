@@ -47,6 +47,7 @@ import builtins
 import gc
 import importlib
 import io
+import itertools
 import math
 import sys
 import threading
@@ -406,6 +407,7 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
         args = (row, a) if b is _NO else (row, a, b, *more)
         if found is None:
             return builder(*args)
+        handed = len(found.given)
         try:
             node = built(found, builder, args)  # (an op of one's own: what it did, noted)
         except (ArithmeticError, ValueError) as error:
@@ -422,6 +424,9 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
                 found.lines[id(node)] = learners_line()  # (a constant: explain() says where)
         if node._row is None and reading.made_without_graph(node):
             found.no_graph[id(node)] = (builder.__name__, args)
+            if len(found.given) > handed:  # (floats the engine made of followed numbers)
+                found.handed_in[id(node)] = list(itertools.islice(
+                    reversed(found.given), len(found.given) - handed))
         return node
 
     build.__name__ = builder.__name__
