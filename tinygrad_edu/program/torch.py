@@ -5,9 +5,12 @@ tensors that computes the same graph, one torch op per node, in float64: call it
 0-d tensor per leaf (``f.leaves()`` makes them from the leaves' numbers now) and let
 ``torch.autograd`` take the gradients. Its numbers equal ours to about 1e-12 (PyTorch's libm
 and its sums round a little differently: ours sums ``dot`` and ``vsum`` exactly, PyTorch
-rounds every partial sum). Before it runs, it checks what the program checks: where our
-engine raises (a log of -1) it raises the engine's error, where the code would take another
-branch, or a number read from outside changed, it refuses (call the compiled function).
+rounds every partial sum). Its plain numbers (``xs[0] * xs[1]`` of a NumPy float32 array
+given, a count) are computed as the engine computes them, of their own kind: NumPy's float32
+in float32, then a float64 tensor where a node takes one. Before it runs, it checks what
+the program checks: where our engine raises (a log of -1) it raises the engine's error,
+where the code would take another branch, or a number read from outside changed, it refuses
+(call the compiled function).
 
 ``to_torch(model)`` (an ``MLP``, a ``Layer`` or a ``Neuron`` of ``tinygrad_edu.nn``) gives
 the ``torch.nn`` module a PyTorch user would write for it, with the same weights:
@@ -143,15 +146,20 @@ class TorchProgram:
                                f"built it would build another graph now ({where}); call the "
                                "compiled function, which captures it again")
         slots: dict[int, Any] = dict(self.constants)
-        for (slot, _), leaf in zip(tape.leaves, leaves):
-            slots[slot] = leaf
+        plain: dict[int, Any] = dict(tape.constants)  # (a plain number's slot: the number as
+        for (slot, _), leaf in zip(tape.leaves, leaves):  # the engine computes with it, a
+            slots[slot] = leaf  # NumPy float32's in float32; a64f's F4: each was a float64)
         for (slot, _), number in zip(tape.numbers, numbers):
             slots[slot] = t.as_tensor(number, dtype=t.float64)
+            if not isinstance(number, t.Tensor):
+                plain[slot] = number
         for step in tape.steps:
             if isinstance(step, Raises):  # (a check of ours: a torch op gives NaN there)
                 continue
             if isinstance(step, NumberStep):  # a plain number: no gradient
-                value = step.function(*(_plain(slots[a]) for a in step.args))
+                value = step.function(*(plain[a] if a in plain else _plain(slots[a])
+                                        for a in step.args))
+                plain[step.out] = value
                 slots[step.out] = t.tensor(float(value), dtype=t.float64)
             elif isinstance(step.row, GivenOp):
                 derivatives = tuple(_plain(slots[a]) for a in step.given[1:])
