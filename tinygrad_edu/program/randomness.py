@@ -21,9 +21,12 @@ the function is a draw too, replayed at every call; so is a state saved and set 
 (``st = random.getstate(); peek = random.random(); random.setstate(st)``): the state set is
 the one saved at that call (``Draw.source``).
 
-A draw from any other generator (a ``random.Random(...)`` of the function's own, NumPy's
-``default_rng()``) or the clock is refused, naming the line: draw those outside the compiled
-function and pass the numbers in. So is a draw from NumPy's global generator by a way the
+A generator made in the call from a seed (``random.Random(seed)``, NumPy's
+``default_rng(seed)``) draws the seed's numbers at every call: the program's (a seed the
+capture follows is guarded to the bit). A draw from any other generator (one made outside
+the call, or with no seed, a ``SystemRandom``) or the clock is refused, naming the line:
+make it in the function from a seed, or draw outside the compiled function and pass the
+numbers in. So is a draw from NumPy's global generator by a way the
 capture does not see (the object itself: ``unseen_draws``), and any draw from PyTorch's
 generators (``torch_draws``: their state lives in C, where a program cannot draw again).
 """
@@ -272,9 +275,12 @@ def patches() -> list[tuple[Any, str, Any]]:
     for name in RANDOM:
         if hasattr(random, name):
             found.append((random, name, _drawn("random", name)))
-    for cls in (random.Random, random.SystemRandom):  # (any other generator: refused)
-        for name in ("random", "getrandbits"):
+    for cls in (random.Random, random.SystemRandom):  # (any other generator: refused, but
+        for name in ("random", "getrandbits"):  # one made in the call from a seed)
             found.append((cls, name, _refused(cls.__dict__.get(name) or getattr(cls, name))))
+    found.append((random.Random, "__init__", _made_seeded(random.Random.__init__)))
+    found.append((random.Random, "seed", _seeded_again(random.Random.seed)))
+    found.append((random.Random, "setstate", _seeded_again(random.Random.setstate, False)))
     numpy = sys.modules.get("numpy")  # (only where NumPy is in use already)
     if numpy is not None:
         held = numpy.random.mtrand._rand
@@ -355,6 +361,44 @@ def _picked(where: str, name: str, sequence: Any, positions: Any) -> Any:
     return items[positions] if where == "numpy" else [items[k] for k in positions]
 
 
+def _made_seeded(init: Callable[..., Any]) -> Callable[..., Any]:
+    """``random.Random(seed)`` as a capture sees it: one made in the call from a seed (a
+    number the program is picked by or guards: a followed one is guarded to the bit) draws
+    the seed's numbers at every call, as NumPy's ``default_rng(seed)`` made inside does, so
+    its draws are the program's, not refused (a64f's L2). One with no seed (the system's
+    bytes), made outside, or a ``SystemRandom``: refused at its first draw."""
+    def made(self: Any, x: Any = None, *args: Any, **options: Any) -> None:
+        found = recording()
+        if found is None or getattr(_inside, "on", False):
+            return init(self, x, *args, **options)
+        if isinstance(x, Traced):
+            x = found.constant(x, "random.Random(seed)")
+        init(self, x, *args, **options)
+        if x is not None and not isinstance(self, random.SystemRandom):
+            found.seeded[id(self)] = self  # (kept alive: its id stays its own)
+        return None
+
+    made.__name__, made.__qualname__ = init.__name__, init.__qualname__
+    return made
+
+
+def _seeded_again(seed: Callable[..., Any], by_seed: bool = True) -> Callable[..., Any]:
+    """``rng.seed(a)`` as a capture sees it: a followed seed guarded to the bit; one made in
+    the call seeded from the system (``rng.seed()``), or given a state (``rng.setstate(st)``,
+    ``by_seed`` False: a state from anywhere, another generator's), is no longer followed."""
+    def seeded(self: Any, a: Any = None, *args: Any, **options: Any) -> None:
+        found = recording()
+        if found is not None and not getattr(_inside, "on", False):
+            if isinstance(a, Traced):
+                a = found.constant(a, "rng.seed(a)")
+            if a is None or not by_seed:
+                found.seeded.pop(id(self), None)
+        return seed(self, a, *args, **options)
+
+    seeded.__name__, seeded.__qualname__ = seed.__name__, seed.__qualname__
+    return seeded
+
+
 def _refused(method: Callable[..., Any]) -> Callable[..., Any]:
     """A draw from another generator (or from the global one by another way) as a capture
     sees it: refused, naming the line."""
@@ -366,11 +410,13 @@ def _refused(method: Callable[..., Any]) -> Callable[..., Any]:
                          f"not see (random._inst.{method.__name__}); "
                          f"call random's function (random.{method.__name__}(): followed, the "
                          "engine's numbers for the same seed)")
-        elif found is not None and not getattr(_inside, "on", False):
+        elif found is not None and not getattr(_inside, "on", False) and \
+                found.seeded.get(id(self)) is not self:
             found.refuse(f"it draws from a generator a program cannot follow "
-                         f"({type(self).__name__}.{method.__name__}); draw from random's or "
-                         "numpy.random's global generator, or outside the compiled function "
-                         "and pass the numbers in")
+                         f"({type(self).__name__}.{method.__name__}: made outside the call, "
+                         "or with no seed); make it in the compiled function from a seed, "
+                         "random.Random(seed) (its draws are the seed's, followed), or draw "
+                         "outside the compiled function and pass the numbers in")
         return method(self, *args)
 
     draw.__name__ = method.__name__
@@ -412,9 +458,11 @@ def generators_drawn(record: Any, generators: Any, lines: dict[Any, str]) -> Non
                 root = root.parent
             record.refused = record.refused or (
                 f"it draws from {place.said()!r}, a random generator of its own "
-                f"({type(place.value).__name__}): a program cannot follow it; draw from "
-                "random's or numpy.random's global generator, or outside the compiled "
-                f"function and pass the numbers in, at {lines.get(root.key()) or '?'}")
+                f"({type(place.value).__name__}): a program cannot follow it; make it in "
+                "the compiled function from a seed (random.Random(seed), "
+                "numpy.random.default_rng(seed): its draws are the seed's, followed), or draw "
+                "outside the compiled function and pass the numbers in, at "
+                f"{lines.get(root.key()) or '?'}")
 
 
 # ----------------------------------------------------------------------------- PyTorch's

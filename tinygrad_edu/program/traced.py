@@ -105,6 +105,7 @@ class Recording:
         self.constants: list[tuple[Traced, str]] = []  # numbers fixed where they were used
         self.no_graph: dict[int, tuple[str, tuple[Any, ...]]] = {}  # made under no_grad
         self.handed_in: dict[int, list[int]] = {}  # (the floats one of them was handed)
+        self.seeded: dict[int, Any] = {}  # (``random.Random(seed)``s made in the call)
         self.lines: dict[int, str] = {}  # id(a node given a constant) -> the learner's line
         self.inputs: list[tuple[Any, ...]] = []  # where each number input comes from
         self.outside: Any = None  # where numbers from outside the arguments come from
