@@ -95,3 +95,78 @@ def test_a_pillow_image_drawn_on_in_place_is_read_again(how, native):
                                                lambda: canvas.putpixel((0, 0), 200)], native)
     assert step.captures == 3 and step.runs == 1, said
     assert all("captured again because canvas" in s for s in said) and said, said
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("how", ["array", "categorical"])
+def test_a_pandas_array_set_in_place_is_read_again(how, native):
+    """a64f's F2: a pandas array held outside that is no DataFrame, Series or Index (a
+    column's ``.array``, a ``Categorical`` of labels: its numbers a Cython attribute, outside
+    ``__dict__``) set in place: guarded by its pickle, as a DataFrame is (before, the program
+    kept the first capture's numbers, silently)."""
+    pd = pytest.importorskip("pandas")
+    if how == "array":
+        held = pd.Series([1.0, 2.0, 3.0]).array
+
+        def read():
+            return held[2]
+
+        def set_to(k):
+            return lambda: held.__setitem__(2, 3.0 + k)
+    else:
+        held = pd.Categorical(["cat", "dog", "cat"])
+
+        def read():
+            return float(held.codes[2])
+
+        def set_to(k):
+            return lambda: held.__setitem__(2, ("cat", "dog")[k])
+
+    def loss():
+        return (W * 2.0 + B - read()) ** 2
+
+    step, said = _each_call(loss, [W, B], [set_to(0), set_to(0), set_to(1), set_to(1)],
+                            native)
+    assert step.captures == 2 and step.runs == 2, said
+    assert said and all("captured again because held" in s for s in said), said
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_what_an_images_getdata_gives_held_outside_is_guarded_by_its_pixels(native):
+    """a64f's F1: ``DATA = CANVAS.getdata()`` (Pillow's ``ImagingCore``: the image's pixels
+    themselves) held outside, the canvas drawn on: guarded by its pixels (before, by identity:
+    the program kept the first capture's pixel, silently)."""
+    image_module = pytest.importorskip("PIL.Image")
+    draw_module = pytest.importorskip("PIL.ImageDraw")
+    canvas = image_module.new("L", (2, 2), 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (Pillow's, of getdata)
+        data = canvas.getdata()
+
+    def loss():
+        return (W * (data[3] / 255.0) + B - 1.0) ** 2
+
+    def point(fill):
+        return lambda: draw_module.Draw(canvas).point((1, 1), fill=fill)
+
+    step, said = _each_call(loss, [W, B], [point(0), point(0), point(40), point(40)], native)
+    assert step.captures == 2 and step.runs == 2, said
+    assert said and all("captured again because data" in s for s in said), said
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_an_images_pixel_access_held_outside_is_refused_naming_the_line(native):
+    """a64f's F1: ``PX = CANVAS.load()`` (Pillow's ``PixelAccess``) holds nothing that leads
+    back to the image: refused, naming the line, saying to read the image itself (before, a
+    pixel drawn was never seen)."""
+    image_module = pytest.importorskip("PIL.Image")
+    canvas = image_module.new("L", (2, 2), 0)
+    px = canvas.load()
+
+    def loss():
+        return (W * (px[1, 1] / 255.0) + B - 1.0) ** 2
+
+    with pytest.raises(RuntimeError, match=r"it reaches px \(a closure cell\), a Pillow "
+                       r"PixelAccess .*read the image itself \(img\.getpixel.*, at "
+                       r"test_held_in_c\.py:\d+: return \(W \* \(px\[1, 1\]"):
+        compile(loss, native=native)()

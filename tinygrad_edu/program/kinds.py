@@ -36,7 +36,7 @@ from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_sc
 from tinygrad_edu.program.states import CTYPES, torch_generator
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["gradient_held", "immutable", "kind_of", "numbers_of", "pythons_own"]
+__all__ = ["gradient_held", "immutable", "kind_of", "numbers_of", "pillows", "pythons_own"]
 
 _MODULES = sys.modules
 NUMBER_TYPES = (float, int, bool)
@@ -195,6 +195,13 @@ def numbers_of(x: Any) -> Any:
     if found == "PIL":  # (its mode, size, palette and pixels)
         head = repr((x.mode, x.size, x.getpalette() if x.palette is not None else None))
         return head.encode() + b"\0" + x.tobytes()
+    if found == "PIL core":  # (what ``img.getdata()`` gives: the image's own pixels, in C)
+        image = sys.modules["PIL.Image"].Image()._new(x)
+        try:
+            palette = x.getpalette()
+        except ValueError:  # (none)
+            palette = None
+        return repr((x.mode, x.size, palette)).encode() + b"\0" + image.tobytes()
     return x
 
 
@@ -202,15 +209,31 @@ def _held_in_c(kind: type) -> str:
     """Whether ``kind`` keeps its numbers where a walk of its attributes does not reach them,
     and is guarded by what it holds: a pandas ``DataFrame``, ``Series`` or ``Index`` (its
     blocks' arrays are a Cython attribute of its manager: ``df.at[2, "y"] = 7.5`` changes one
-    in place), a Pillow image (its pixels in C, drawn on in place); a64e's F2, F3."""
+    in place), a pandas array (``S.array``, a ``Categorical``: an ``ExtensionArray``, its
+    numbers a Cython attribute; a64f's F2), a Pillow image (its pixels in C, drawn on in
+    place) and what its ``getdata()`` gives (its pixels themselves; a64f's F1); a64e's F2, F3."""
     found = _HELD_IN_C.get(kind)  # (asked at every call a guard checks an array)
     if found is None:
-        found = next(("pandas" if str(k.__module__).startswith("pandas.core.") else "PIL"
+        found = next(("pandas" if str(k.__module__).startswith("pandas") else "PIL"
                       for k in kind.__mro__ if (k.__module__, k.__name__) in _IN_C or (
                           str(k.__module__).startswith("pandas.core.") and
-                          k.__name__ in ("NDFrame", "Index"))), "")
+                          k.__name__ in ("NDFrame", "Index")) or (
+                          str(k.__module__).startswith("pandas") and
+                          k.__name__ in ("ExtensionArray", "NDArrayBacked"))), "")
+        if not found and pillows(kind) == "ImagingCore":
+            found = "PIL core"
         _HELD_IN_C[kind] = found
     return found
+
+
+def pillows(kind: type) -> str:
+    """The name of ``kind`` where it is one of Pillow's C classes that hold an image's pixels
+    (``ImagingCore``: what ``img.getdata()`` gives; ``PixelAccess``: ``img.load()``'s), whose
+    module Python does not know (``builtins``); else ''."""
+    if kind.__module__ == "builtins" and kind.__name__ in ("ImagingCore", "PixelAccess") and \
+            "PIL._imaging" in _MODULES:
+        return kind.__name__
+    return ""
 
 
 _IN_C = {("PIL.Image", "Image")}

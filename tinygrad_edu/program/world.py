@@ -1,9 +1,10 @@
 """What a function reaches from outside that holds the world's state rather than numbers of
 its own, as a capture sees it (``outside.py`` calls these for the places it walks):
 
-- a ``queue.SimpleQueue``, whose items cannot be seen, and a NumPy array of objects of
-  other than one dimension, whose items are not followed: refused, naming the line that
-  reached it;
+- a ``queue.SimpleQueue``, whose items cannot be seen, a Pillow ``PixelAccess``
+  (``img.load()``: the image's pixels, with nothing leading back to the image), and a NumPy
+  array of objects of other than one dimension, whose items are not followed: refused,
+  naming the line that reached it;
 - a **connection** to something outside the process (an ``sqlite3`` database, a socket):
   what it gives can change between calls, which a program cannot follow; refused, naming
   the line that read it;
@@ -31,7 +32,7 @@ import warnings
 from typing import Any
 
 from tinygrad_edu.program.held_calls import held_unseen, unseen_state
-from tinygrad_edu.program.kinds import kind_of
+from tinygrad_edu.program.kinds import kind_of, pillows
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.numpy_numbers import numpy_array
 from tinygrad_edu.program.places import MISSING
@@ -71,6 +72,13 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
                 f"it reaches {place.said()}, a queue.SimpleQueue: what it holds cannot be "
                 "seen, so what it gives cannot be guarded; take the numbers out of it "
                 f"outside the compiled function and pass them in, at {line or learners_line()}")
+        elif pillows(type(x)) == "PixelAccess":
+            record.refused = record.refused or (
+                f"it reaches {place.said()}, a Pillow PixelAccess (what img.load() gives): "
+                "its pixels are the image's, in C, where nothing leads back from it to guard "
+                "them; read the image itself (img.getpixel((x, y)), np.asarray(img): "
+                "guarded by its pixels), or pass the numbers in, at "
+                f"{line or learners_line()}")
         elif isinstance(x, io.IOBase) and not _standard(place):
             streams.append((place, _position(x), line or learners_line()))  # (an
             # argument's: the line that gave it)
