@@ -281,9 +281,22 @@ def why_outside(entry: Any, failed: int) -> str:
     place = failed_place(entry, failed)
     if place is None or entry.outside is None:
         return "a place outside the function is not there any more"
-    line = entry.outside.watcher.line_of(place)
+    line = _taken_at(entry, place) or entry.outside.watcher.line_of(place)
     shown = f", read at {line}" if ": " in line else ""  # (where its code is known)
     return f"{entry.outside.by_identity or _changed(place)}{shown}"
+
+
+def _taken_at(entry: Any, place: Any) -> str:
+    """The learner's line of the one node that took the very number a place held (``args.wd
+    * W`` for ``args.wd``), where there is one; else '' (the line that read its holder is
+    said: ``Watcher.line_of``). Before (a64f's L3), the line that first read ``args``."""
+    tape = getattr(getattr(entry, "program", None), "tape", None)
+    if place.kind != "number" or tape is None:
+        return ""
+    lines = entry.record.lines
+    found = {lines[id(node)] for number, node in tape.origins.values()
+             if number is place.value and id(node) in lines}
+    return found.pop() if len(found) == 1 else ""
 
 
 def _changed(place: Any) -> str:
