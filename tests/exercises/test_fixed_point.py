@@ -226,7 +226,9 @@ def test_what_is_passed_over_holds_no_long_integer_and_its_subclasses_are_read(k
     array.array("Q", [2 ** 64 - 1]),
     sys, functools.partial(math.ldexp, 2.0), _closed_over(3), iter(range(5)),
     _with_attribute(2 ** 52),
-], ids=repr)
+], ids=["range", "range to 2**53", "deque of 40", "array of uint64", "a module", "partial",
+        "closure", "range iterator", "function attribute"])  # (ids no address is in: the same
+# in every pytest-xdist worker)
 def test_other_values_of_a_rule_hold_no_long_integer(value):
     """Nor are a module's names read (``sys.maxsize`` is of 63 bits), nor a function's
     module: they are read where the rule's code reads them."""
@@ -243,6 +245,9 @@ def test_a_functions_module_is_not_read_through_it():
     1.5, 2 ** 53 - 1, -(2 ** 53 - 1), True, "9" * 200, b"\xff" * 60, [0.1] * 50, {"a": 1.0},
     (3, 2 ** 52), Watched(0.3, ((1.0,), 0.0)), math, Plain, _plain_with(7), Slotted(1, 2),
     [[[[2 ** 52]]]], None, numpy.arange(100.0), numpy.array([2 ** 60]),
-], ids=repr)
+], ids=["1.5", "2**53-1", "-(2**53-1)", "True", "200 digits of text", "60 bytes",
+        "a list of floats", "a dict", "a tuple", "a watched number", "a module", "a class",
+        "an object", "a slotted object", "nested lists", "None", "a float array",
+        "an int64 array"])
 def test_a_rules_values_hold_no_long_integer(value):
     assert _looked_at(value) == ""
