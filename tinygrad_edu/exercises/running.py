@@ -20,7 +20,6 @@ import io
 import re
 import sys
 import time
-import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +32,7 @@ from hypothesis.errors import HypothesisException, HypothesisWarning
 from tinygrad_edu.exercises.cases import drawn_from, grading_seed
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.frames import learners_frames
 from tinygrad_edu.exercises.learner.parts import AnswerError, close
 from tinygrad_edu.exercises.learner.printed import Printed, printed_lines
 from tinygrad_edu.exercises.learner.sandbox import MORE_MEMORY
@@ -254,16 +254,11 @@ def _where(error: BaseException, solution: Solution | Remote) -> str:
     ``Remote`` solution, as its process wrote it)."""
     if getattr(error, "learner_text", ""):
         return _unqualified(str(error.learner_text))  # type: ignore[attr-defined]
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not f.filename.startswith(_HERE)]
     code = getattr(solution, "__code__", None)
-    own = [f for f in frames if code is not None and f.filename == code.co_filename]
-    frames = own or frames
-    while isinstance(error, RecursionError) and len(frames) > 1 and frames[-1].name == \
-            frames[-2].name and (frames[-1].line or "").startswith(("def ", "async def ")):
-        frames = frames[:-1]  # (stopped as the call began, where a watch sees every call:
-        # the line that calls is the one the learner reads, as on the command line; Python
-        # 3.11.2 ends such a traceback with two frames at the def line)
+    frames = learners_frames(error, lambda f: not f.filename.startswith(_HERE))
+    own = learners_frames(error, lambda f: code is not None and f.filename ==
+                          code.co_filename and not f.filename.startswith(_HERE))
+    frames = own or frames  # (the solution's file's, else any outside this package)
     text = _unqualified(f"{type(error).__name__}: {error}")
     if frames:
         f = frames[-1]

@@ -37,6 +37,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from tinygrad_edu.exercises.learner.frames import learners_frames
 from tinygrad_edu.exercises.learner.printed import Printed, ignored_once
 from tinygrad_edu.exercises.text_blocks import place
 
@@ -494,9 +495,7 @@ def _last_frame(error: BaseException, path: str) -> traceback.FrameSummary | Non
     """The last frame of the learner's own file that ``error`` passed through (only that
     file's lines are looked up: its source is in ``linecache`` already, and reading any
     other file would be the audit's to report)."""
-    frames = [f for f in traceback.StackSummary.extract(traceback.walk_tb(error.__traceback__),
-                                                        lookup_lines=False)
-              if f.filename == path]
+    frames = learners_frames(error, lambda f: f.filename == path)
     return frames[-1] if frames else None
 
 
