@@ -284,7 +284,9 @@ def test_memory_grown_past_a_processs_room_in_the_page_is_told_so(short_time_lim
     readings = iter(range(0, 10 * 2 ** 30, 1200 * 2 ** 20))
     verdict = str(check("d_tanh", d_tanh))
     assert "MemoryError: it ran out of memory (it took 1.2 GB more)" in verdict, verdict
-    assert "while True:" in verdict and "past the 1 GB more a learner's process" in verdict
+    # (the stop lands on either line of the loop, as the watches' line events fall)
+    assert "(while True:)" in verdict or "(pass)" in verdict, verdict
+    assert "past the 1 GB more a learner's process" in verdict, verdict
     assert "An endless loop?" not in verdict and "TimeLimit" not in verdict, verdict
 
 
