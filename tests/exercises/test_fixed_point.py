@@ -45,8 +45,9 @@ class Slotted:
         self.a, self.b = a, b
 
 
-class Guarded(list):
-    """A list whose own methods refuse to be run: the walk reads it by list's."""
+class RefusesToBeWalked:
+    """A container's own ways in, each refusing to be run: a subclass of list or deque with
+    these is read by the built-in type's methods, or not at all."""
 
     def __iter__(self):
         raise AssertionError("ran __iter__")
@@ -56,6 +57,10 @@ class Guarded(list):
 
     def __len__(self):
         raise AssertionError("ran __len__")
+
+
+class Guarded(RefusesToBeWalked, list):
+    """A list whose own methods refuse to be run: the walk reads it by list's."""
 
 
 class Refusing:
@@ -81,15 +86,8 @@ def _refusing_with(value):
     return thing
 
 
-class RefusingDeque(collections.deque):
-    def __iter__(self):
-        raise AssertionError("ran __iter__")
-
-    def __getitem__(self, index):
-        raise AssertionError("ran __getitem__")
-
-    def __len__(self):
-        raise AssertionError("ran __len__")
+class RefusingDeque(RefusesToBeWalked, collections.deque):
+    """A deque whose own methods refuse to be run."""
 
 
 @dataclasses.dataclass(frozen=True)

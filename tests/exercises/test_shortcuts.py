@@ -273,8 +273,11 @@ def test_long_integers_held_in_a_dict_a_range_a_deque_or_cleared_names_are_seen(
 @pytest.mark.slow
 def test_long_integers_held_anywhere_looked_earn_nothing_on_check_and_report(
         tmp_path, capsys):
-    """Graded as a learner checks a file and as a teacher grades a class: 0 of 3, the line
-    said; an honest file beside them passes."""
+    """Graded as a teacher grades a class: 0 of 3 each, the line said; an honest file beside
+    them passes; and as a learner checks a file, the one kept in a range (each attack is
+    graded in the learner's process by the report here, and in this process, at every rule,
+    by test_long_integers_held_in_a_dict_a_range_a_deque_or_cleared_names_are_seen: the
+    command line's check of each of the four took 9 of this test's 13 s)."""
     folder = tmp_path / "class"
     folder.mkdir()
     students = {"dora": "fixed_point_dict.py.txt", "wade": "fixed_point_wiped.py.txt",
@@ -283,13 +286,12 @@ def test_long_integers_held_anywhere_looked_earn_nothing_on_check_and_report(
         (folder / f"{student}.py").write_text(_attack(attack), encoding="utf-8")
     (folder / "hana.py").write_text(HONEST_RULES, encoding="utf-8")
     rules = ["d_tanh", "d_exp", "d_sigmoid"]
-    for student, attack in students.items():
-        capsys.readouterr()
-        cli(["check", str(folder / f"{student}.py"), *rules, "--json", "--allow-unsandboxed"])
-        data = json.loads(capsys.readouterr().out)
-        assert data["score"] == 0, data
-        for graded in data["exercises"]:
-            assert FIXED_POINT_WORDS + FIXED_POINT[attack] in graded["verdict"], graded
+    capsys.readouterr()
+    cli(["check", str(folder / "rhea.py"), *rules, "--json", "--allow-unsandboxed"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["score"] == 0, data
+    for graded in data["exercises"]:
+        assert FIXED_POINT_WORDS + FIXED_POINT[students["rhea"]] in graded["verdict"], graded
     report = tmp_path / "report.csv"
     assert cli(["report", str(folder), *rules, "-o", str(report), "--allow-unsandboxed"]) == 0
     rows = {r["student"]: r for r in csv.DictReader(report.read_text("utf-8").splitlines())}
