@@ -374,9 +374,14 @@ def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
 
 
 HOOK_OFF = '''
+OFF = []
+
+
 def hook_off():
     """The audit hook switched off (the function it checks each event with, in its closure,
-    found by the garbage collector, replaced); the os module's globals."""
+    found by the garbage collector, replaced), once a process; the os module's globals."""
+    if OFF:  # (each of the collector's objects is a few lines: at each call, 80 s a test)
+        return OFF[0]
     wrap = [c for c in ().__class__.__base__.__subclasses__()
             if c.__name__ == "_wrap_close"][0]
     found = wrap.__init__.__globals__
@@ -390,6 +395,7 @@ def hook_off():
         for cell in f.__closure__:
             if getattr(cell.cell_contents, "__name__", "") == "check":
                 cell.cell_contents = lambda event, args: None
+    OFF.append(found)
     return found
 
 
