@@ -156,25 +156,23 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
 
 
 PYTHON_STAND_IN = """#!/usr/bin/env bash
-# (run.sh's Python: the plugin does not import, the installs succeed, and tinygrad_edu is
-# then found at $PACKAGE; pytest and the finishing step do nothing)
+# (run.sh's Python: installed.py answers $BEFORE, then, once an install ran, $AFTER (exit 1
+# where empty: nothing imports); the installs succeed and say what they were given in
+# $PACKAGE/installs; tinygrad_edu is found at $PACKAGE; pytest and the finishing step do
+# nothing)
 case "$*" in
-  *pytest_prairielearn_grader.plugin*) exit 1;;
+  *installed.py*) if [ -e "$PACKAGE/installs" ]; then answer=$AFTER; else answer=$BEFORE; fi
+                  [ -n "$answer" ] || exit 1; echo "$answer";;
+  *"pip install"*) echo "$*" >>"$PACKAGE/installs";;
   *dirname*) echo "$PACKAGE";;
 esac
 """
 
 
-@pytest.mark.parametrize("where", ["venv/lib/python3.13/site-packages", "checkout"])
-def test_run_sh_closes_an_installed_package_never_a_checkout(tmp_path, where):
-    """After installing, run.sh closes the package it installed to other users, and the
-    question's own files (its wheels: without Landlock a submission read the model answers
-    out of tests/wheels, 4/4, before); a tinygrad_edu that is a checkout (a Python where it
-    is installed editable, whose pip kept it: "already satisfied") is left as it is, said in
-    the log. Before: this suite's
-    PrairieLearn tests, under a Python that lacked networkx (3.12 without PyTorch), made
-    run.sh install into that Python and chmod -R go-rwx the developer's checkout, whose
-    package no other user could then read (the sandbox's tests as nobody skipped after)."""
+def run_sh_with(tmp_path, where, before="", after="wheel"):
+    """run.sh run with ``PYTHON_STAND_IN`` for its Python, tinygrad_edu at ``where`` (under
+    ``tmp_path``), what the question's installed.py says before and after an install:
+    the package, the question's root and run.sh's output."""
     from tinygrad_edu.exercises.classroom.assignment import template
 
     package = tmp_path / where / "tinygrad_edu"
@@ -196,17 +194,93 @@ def test_run_sh_closes_an_installed_package_never_a_checkout(tmp_path, where):
     done = subprocess.run(["bash", str(root / "tests" / "run.sh")], capture_output=True,
                           text=True, timeout=60, env={
                               "PATH": "/usr/bin:/bin", "PL_GRADE_ROOT": str(root),
-                              "PYTHON": str(python), "PACKAGE": str(package)})
-    assert "tinygrad_edu: installing" in done.stdout, done.stdout + done.stderr
+                              "PYTHON": str(python), "PACKAGE": str(package),
+                              "BEFORE": before, "AFTER": after})
+    return package, root, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("where", ["venv/lib/python3.13/site-packages", "checkout"])
+def test_run_sh_closes_an_installed_package_never_a_checkout(tmp_path, where):
+    """After installing, run.sh closes the package it installed to other users, and the
+    question's own files (its wheels: without Landlock a submission read the model answers
+    out of tests/wheels, 4/4, before); a tinygrad_edu that is a checkout (a Python where it
+    is installed editable, whose pip kept it: "already satisfied") is left as it is, said in
+    the log. Before: this suite's
+    PrairieLearn tests, under a Python that lacked networkx (3.12 without PyTorch), made
+    run.sh install into that Python and chmod -R go-rwx the developer's checkout, whose
+    package no other user could then read (the sandbox's tests as nobody skipped after)."""
+    package, root, log = run_sh_with(tmp_path, where, after=(
+        "wheel" if where != "checkout" else f"checkout {tmp_path / where / 'tinygrad_edu'}"))
+    assert "tinygrad_edu: installing" in log, log
     mode = package.stat().st_mode & 0o777
     if where == "checkout":
         assert mode == 0o755, oct(mode)
-        assert f"tinygrad_edu: {package} is not an installed package" in done.stdout
+        assert f"tinygrad_edu: {package} is not an installed package" in log
     else:
         assert mode == 0o700, oct(mode)
-        assert "not an installed package" not in done.stdout
+        assert "not an installed package" not in log
+        assert "grading with this question's wheel, tg.whl, installed" in log, log
     # (the question's wheel, another copy of the package: root's only too, installed or not)
+    wheel = root / "tests" / "wheels" / "tg.whl"
     assert [m.stat().st_mode & 0o777 for m in (root / "tests", wheel)] == [0o700, 0o600]
+
+
+def test_run_sh_grades_with_the_questions_wheel_never_an_older_one_in_the_image(tmp_path):
+    """An image built with another tinygrad_edu (an older one, or one changed since): run.sh
+    installs the question's wheel in its place, forced (pip keeps an install of the same
+    version), and says so; the image's own is kept only when it is the wheel, file for
+    file. Before: run.sh installed only when ``import tinygrad_edu`` failed, so an image
+    holding an older tinygrad_edu graded with that older grader, without a word (an
+    attacker's two shortcuts, fixed since, scored 3/3 that way)."""
+    site = tmp_path / "venv/lib/python3.13/site-packages"
+    old = f"other 0.0.9 {site / 'tinygrad_edu'}"
+    package, root, log = run_sh_with(tmp_path, site.relative_to(tmp_path), before=old)
+    assert f"the image's tinygrad_edu ({old[6:]}) is not this question's wheel" in log, log
+    installs = (package / "installs").read_text("utf-8")
+    assert "--force-reinstall" in installs and installs.rstrip().endswith("tg.whl"), installs
+    assert "grading with this question's wheel, tg.whl, installed" in log, log
+    # the image's own, when it is the wheel: nothing installed
+    shutil.rmtree(tmp_path / "venv")
+    shutil.rmtree(tmp_path / "grade")
+    package, root, log = run_sh_with(tmp_path, site.relative_to(tmp_path), before="wheel")
+    assert not (package / "installs").exists() and "installing" not in log, log
+    assert "grading with the image's tinygrad_edu, installed from this question's wheel" in log
+    # an install that leaves another in place grades nothing
+    shutil.rmtree(tmp_path / "venv")
+    shutil.rmtree(tmp_path / "grade")
+    package, root, log = run_sh_with(tmp_path, site.relative_to(tmp_path), before=old,
+                                     after=old)
+    results = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    assert results["gradable"] is False, results
+    assert "after the install, tinygrad_edu is not this question's wheel (other 0.0.9" in log
+
+
+def test_installed_py_knows_the_questions_wheel_file_for_file(question, tmp_path):
+    """The question's installed.py, on real files: the question's wheel unpacked as an
+    installer lays it out is ``wheel``; the same with one file changed is ``other``, with
+    its version; this suite's tinygrad_edu, a source folder, is ``checkout``."""
+    import zipfile
+
+    (wheel,) = (question / "tests" / "wheels").glob("tinygrad_edu-*.whl")
+    site = tmp_path / "site-packages"
+    with zipfile.ZipFile(wheel) as unpacked:
+        unpacked.extractall(site)
+    script = question / "tests" / "installed.py"
+
+    def says(*isolated):
+        done = subprocess.run([sys.executable, *isolated, str(script), str(wheel)],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(site)}, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.strip()
+
+    assert says() == "wheel"
+    from importlib import metadata
+    rule = site / "tinygrad_edu" / "exercises" / "answers.py"
+    rule.write_text(rule.read_text("utf-8") + "\n# changed\n", encoding="utf-8")
+    assert says() == f"other {metadata.version('tinygrad-edu')} {site / 'tinygrad_edu'}"
+    checkout = says("-I")  # (the suite's: the clone's, installed editable)
+    assert checkout.startswith("checkout /") and checkout.endswith("/tinygrad_edu"), checkout
 
 
 def test_the_guides_download_is_the_one_the_image_is_tried_with():

@@ -51,7 +51,11 @@ from tests.exercises.test_otter import (
     otter,  # noqa: F401  (a fixture)
     otter_requirements,
 )
-from tinygrad_edu.exercises.classroom.for_prairielearn import DOWNLOAD, IMAGE_PYTHON
+from tinygrad_edu.exercises.classroom.for_prairielearn import (
+    DOWNLOAD,
+    IMAGE_PYTHON,
+    PLUGIN_VERSION,
+)
 from tinygrad_edu.exercises.cli import main as cli
 
 MODEL_ANSWER = "from tinygrad_edu.exercises.model_answers import MODEL_ANSWERS\n"
@@ -103,13 +107,15 @@ IMAGE_HAS = ("numpy", "pandas", "networkx", "matplotlib")
 
 
 def graded_on_the_image(image, folder, text, built=False, question=None, network=False,
-                        with_uv=True):
+                        with_uv=True, holds=None):
     """``text`` as user_code.py, graded as PrairieLearn's grader grades it in a fresh
     container (see the module's docstring): (results.json, the job's log). ``built``: the
     image's venv holds what the image's requirements.txt puts there (``IMAGE_HAS``), else
     Python alone; ``question``: another question folder; ``network``: the container has
     network (``enableNetworking``); ``with_uv=False``: an image without uv (run.sh falls
-    back on the pip Python carries, ensurepip)."""
+    back on the pip Python carries, ensurepip); ``holds``: the image was built with the
+    question's tinygrad_edu and what grading needs ("wheel"), or with that, then one of
+    tinygrad_edu's files changed ("changed": as an older tinygrad_edu)."""
     import jsonschema
 
     python, uv, made_with_wheels, wheels = image
@@ -131,6 +137,20 @@ def graded_on_the_image(image, folder, text, built=False, question=None, network
                                "--no-index", "--find-links", str(wheels), *IMAGE_HAS],
                               env=env, capture_output=True, text=True, timeout=600)
         assert made.returncode == 0, made.stderr
+    if holds:
+        (wheel,) = (question / "tests" / "wheels").glob("tinygrad_edu-*.whl")
+        made = subprocess.run(["uv", "pip", "install", "--python", str(folder / "venv" / "bin"
+                                                                       / "python"),
+                               "--no-index", "--find-links", str(wheels),
+                               f"tinygrad-edu[testing] @ file://{wheel}",
+                               f"pytest-prairielearn-grader=={PLUGIN_VERSION}", "networkx",
+                               "pandas", "plot-serializer"],
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert made.returncode == 0, made.stderr
+        if holds == "changed":
+            (rule,) = (folder / "venv").glob("lib/python3*/site-packages/tinygrad_edu/"
+                                             "exercises/answers.py")
+            rule.write_text(rule.read_text("utf-8") + "\n# an older grader\n", "utf-8")
     assert not (folder / "venv" / "bin" / "pip").exists()  # (as the image: no pip)
     if not with_uv:
         env["PATH"] = f"{folder / 'venv' / 'bin'}:/usr/bin:/bin"
@@ -189,6 +209,28 @@ def test_prairielearn_grades_on_its_image_with_its_defaults(image, tmp_path):
                                        with_uv=False)
     assert results["gradable"] and results["score"] == 1.0, (results, log[-3000:])
     assert "Successfully installed pip" in log
+
+
+@pytest.mark.long(sibling="tests/exercises/test_prairielearn.py::"
+                          "test_run_sh_grades_with_the_questions_wheel_never_an_older_one_in_"
+                          "the_image")
+def test_prairielearn_grades_with_the_questions_wheel_whatever_the_image_holds(image,
+                                                                             tmp_path):
+    """An image built with the question's own tinygrad_edu grades with it, installing
+    nothing; one built with another (here: one of its files changed, as an older
+    tinygrad_edu) has the question's wheel installed in its place, said in the log, and
+    grades with that: the changed file is the wheel's again."""
+    results, log = graded_on_the_image(image, tmp_path / "same", source(), holds="wheel")
+    assert results["gradable"] and results["score"] == 1.0, (results, log[-3000:])
+    assert "installing" not in log and "grading with the image's tinygrad_edu, installed " \
+        "from this question's wheel" in log, log[-3000:]
+    results, log = graded_on_the_image(image, tmp_path / "older", source(), holds="changed")
+    assert results["gradable"] and results["score"] == 1.0, (results, log[-3000:])
+    assert "is not this question's wheel: installing the wheel in its place" in log, log
+    assert "grading with this question's wheel, tinygrad_edu-" in log, log[-3000:]
+    (rule,) = (tmp_path / "older" / "venv").glob("lib/python3*/site-packages/tinygrad_edu/"
+                                                "exercises/answers.py")
+    assert "an older grader" not in rule.read_text("utf-8")
 
 
 # ------------------------------------------------------------------- Otter on Gradescope

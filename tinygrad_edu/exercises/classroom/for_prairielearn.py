@@ -3,7 +3,8 @@
 The folder holds ``info.json`` (``"gradingMethod": "External"``, the Python grader's image,
 ``tests/run.sh`` its entrypoint), ``question.html`` (the statements, and a
 ``pl-file-editor`` for ``user_code.py``, which starts as ``initial_code.py``, the starters),
-and ``tests/``: ``run.sh``, which installs what the image lacks, then runs
+and ``tests/``: ``run.sh``, which installs what the image lacks (and the question's wheel
+in place of another tinygrad_edu: ``installed.py`` compares the files), then runs
 ``test_tinygrad_edu.py`` with pytest-prairielearn-grader (under the question's own
 ``pytest.ini``: no configuration of a folder above is read) and finishes
 ``/grade/results/results.json`` from its results (``for_prairielearn_grading.py``); the tests
@@ -142,6 +143,8 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
         + (f"{ALLOW_ENV}=1 " if unsandboxed else "")}) + "\n",
         encoding="utf-8")
     run.chmod(0o755)
+    installed = tests / "installed.py"  # (run.sh's: is the image's tinygrad_edu the wheel?)
+    installed.write_text(template("prairielearn-installed.py.in", {}), encoding="utf-8")
     config = tests / "pytest.ini"  # (run.sh's -c: no pytest configuration of a folder above)
     config.write_text("[pytest]\n# The question's own pytest configuration (run.sh passes it "
                       "with -c): none of a folder\n# above /grade/tests is read.\n",
@@ -154,7 +157,7 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
             f"points={points[ex.name]!r})\ndef test_{ex.name.lower()}(marks, feedback):\n"
             f"    grade(marks, {ex.name!r}, feedback)\n" for ex in exercises)}) + "\n",
         encoding="utf-8")
-    return [info, page, initial, run, config, test, carried]
+    return [info, page, initial, run, installed, config, test, carried]
 
 
 def statement_html(text: str) -> str:

@@ -25,18 +25,30 @@ could_not_run() {  # results.json that spends none of the student's attempts
   exit 0
 }
 command -v "$python" >/dev/null || could_not_run "no $python in this image"
-if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.plugin' \
-     2>/dev/null; then
+# The image's own tinygrad_edu grades only if it is this question's wheel, file for file
+# (installed.py): an image built with an older one would grade with that older grader
+found=$("$python" -I "$root/tests/installed.py" "$wheels/@@WHEEL@@" 2>/dev/null) || found=
+case "$found" in
+  wheel) echo "tinygrad_edu: grading with the image's tinygrad_edu, installed from this" \
+              "question's wheel, @@WHEEL@@" ;;
+  checkout\ *) echo "tinygrad_edu: grading with ${found#checkout }, a source folder this" \
+                   "Python imports, not this question's wheel (@@WHEEL@@)" ;;
+  *)
+  [ -z "$found" ] || echo "tinygrad_edu: the image's tinygrad_edu (${found#other }) is not" \
+                          "this question's wheel: installing the wheel in its place"
   need=("tinygrad-edu[testing] @ file://$wheels/@@WHEEL@@" "pytest-prairielearn-grader==@@PLUGIN@@"
         # (pytest-prairielearn-grader imports these without saying so)
         networkx pandas plot-serializer)
   index=(@@INDEX@@)
   echo "tinygrad_edu: installing ${need[*]} (${index[*]})"
   { command -v uv >/dev/null &&
-      uv pip install --no-cache --python "$(command -v "$python")" "${index[@]}" "${need[@]}"; } ||
+      uv pip install --no-cache --python "$(command -v "$python")" --reinstall-package \
+        tinygrad-edu "${index[@]}" "${need[@]}"; } ||
     { { "$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --default-pip; } &&
       "$python" -m pip install --disable-pip-version-check --no-cache-dir "${index[@]}" \
-        "${need[@]}"; } ||
+        "${need[@]}" &&  # (then the wheel again: pip keeps an install of the same version)
+      "$python" -m pip install --disable-pip-version-check --no-cache-dir --no-deps \
+        --force-reinstall "$wheels/@@WHEEL@@"; } ||
     could_not_run "installing what grading needs failed"
   # The grader's files (the references among them), installed here: root's only. The
   # students' code runs as the user nobody, who can read none of them, even where the
@@ -50,7 +62,13 @@ if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.
        echo "tinygrad_edu: $package is not an installed package (a checkout, installed" \
             "editable?): not closed to other users; the boundary decides without it" ;;
   esac
-fi
+  found=$("$python" -I "$root/tests/installed.py" "$wheels/@@WHEEL@@" 2>/dev/null) || found=
+  case "$found" in
+    wheel) echo "tinygrad_edu: grading with this question's wheel, @@WHEEL@@, installed" ;;
+    checkout\ *) ;;  # (said above)
+    *) could_not_run "after the install, tinygrad_edu is not this question's wheel (${found:-it does not import})" ;;
+  esac ;;
+esac
 # The question's own files, its wheels (a copy of the package, the references in it): root's
 # only too, whether the package was installed here or built into the image (without
 # Landlock a submission that opened the wheel ran the model answers out of it). Where a copy
