@@ -197,9 +197,13 @@ def test_which_exercises_are_read():
      "f_builtins= in a class pattern"),
     ("class P:\n    __match_args__ = ('imag',)", "'imag' in __match_args__"),
     ("def f(z):\n    return z.__complex__()", ".__complex__"),
+    # (the standard library's exact numbers given by another of its modules: a65f's e7)
+    ("from statistics import Decimal as D", "statistics.Decimal"),
+    ("import statistics\nH = statistics.Fraction(1, 10**12)", ".Fraction"),
+    ("import statistics\nD = getattr(statistics, 'Decimal')", "'Decimal'"),
 ], ids=["pow", "through names", "math", "dtype code", "roots", "longdouble", "conjugate",
         "real", "eval", "pattern imag", "pattern f_builtins", "__match_args__",
-        "__complex__"])
+        "__complex__", "Decimal from statistics", "statistics.Fraction", "getattr Decimal"])
 def test_the_reading_finds_what_is_looked_for_anywhere(source, what, tmp_path):
     path = write(tmp_path, source + "\n\n\ndef d_tanh(x, y):\n    return 1 - y * y\n")
     why = RuleReading(path).why(EXERCISES["d_tanh"])

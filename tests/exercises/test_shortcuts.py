@@ -234,7 +234,7 @@ def test_a_finite_difference_in_fixed_point_earns_nothing(tmp_path):
     found = load_solutions(path)
     said = shortcut(EXERCISES["d_tanh"], found["d_tanh"],
                     draw_exact(EXERCISES["d_tanh"], random.Random(3)))
-    assert "computes in integers of far more digits than a float has (an integer of 121 " \
+    assert "computes with far more digits than a float has (an integer of 121 " \
            "digits, held in S, on line 11, at x = " in said, said
     assert "that is a numerical derivative" in said and "earns no points" in said, said
     assert shortcut(EXERCISES["d_pow"], found["d_pow"],
@@ -251,7 +251,7 @@ range's stop (``S = range(1 << P)``, read back as ``S.stop``: a65e's e5) or as a
 items (``R[_S] = 1 << R[_P]``: a65e's e6, a type of C's under 3.10 and 3.11) (3/3 on every
 route, unflagged, before): seen at each line of the rule's own code, in what its names hold,
 the name and the first line it is seen on said."""
-FIXED_POINT_WORDS = "computes in integers of far more digits than a float has (an integer of " \
+FIXED_POINT_WORDS = "computes with far more digits than a float has (an integer of " \
     "121 digits, "
 
 
@@ -270,10 +270,34 @@ def test_long_integers_held_in_a_dict_a_range_a_deque_or_cleared_names_are_seen(
         assert FIXED_POINT_WORDS + FIXED_POINT[attack] + ", at x = " in said, (name, said)
 
 
+DECIMALS = {"decimal_statistics.py.txt": {"d_tanh": "TWO, on line 11",
+                                           "d_exp": "H, on line 18",
+                                           "d_sigmoid": "ONE, on line 23"},
+            "decimal_run_time.py.txt": {"d_tanh": "h, on line 10", "d_exp": "h, on line 18",
+                                        "d_sigmoid": "h, on line 24"}}
+"""The difference in 28-digit decimals, Decimal reached as ``statistics.Decimal`` (a65f's e7:
+3/3 on d_tanh, d_exp and d_sigmoid on every route, unflagged, before; the reading refuses it
+now too) and by a name made at run time, which no reading sees: the decimals its code holds
+are seen as it runs, the name and the first line said."""
+
+
+@pytest.mark.parametrize("attack", sorted(DECIMALS))
+def test_a_difference_in_decimals_however_their_class_was_reached_is_seen(attack, tmp_path):
+    path = tmp_path / "solutions.py"
+    path.write_text(_attack(attack), encoding="utf-8")
+    found = load_solutions(path)
+    for name, where in DECIMALS[attack].items():
+        said = shortcut(EXERCISES[name], found[name],
+                        draw_exact(EXERCISES[name], random.Random(5)))
+        assert "computes with far more digits than a float has (a decimal number, held in " \
+            f"{where}, at x = " in said, (name, said)
+
+
 @pytest.mark.slow
 def test_long_integers_held_anywhere_looked_earn_nothing_on_check_and_report(
         tmp_path, capsys):
-    """Graded as a teacher grades a class: 0 of 3 each, the line said; an honest file beside
+    """Graded as a teacher grades a class (the decimals' too): 0 of 3 each, the line said; an
+    honest file beside
     them passes; and as a learner checks a file, the one kept in a range (each attack is
     graded in the learner's process by the report here, and in this process, at every rule,
     by test_long_integers_held_in_a_dict_a_range_a_deque_or_cleared_names_are_seen: the
@@ -281,7 +305,8 @@ def test_long_integers_held_anywhere_looked_earn_nothing_on_check_and_report(
     folder = tmp_path / "class"
     folder.mkdir()
     students = {"dora": "fixed_point_dict.py.txt", "wade": "fixed_point_wiped.py.txt",
-                "rhea": "fixed_point_range.py.txt", "dean": "fixed_point_deque.py.txt"}
+                "rhea": "fixed_point_range.py.txt", "dean": "fixed_point_deque.py.txt",
+                "dana": "decimal_run_time.py.txt"}
     for student, attack in students.items():
         (folder / f"{student}.py").write_text(_attack(attack), encoding="utf-8")
     (folder / "hana.py").write_text(HONEST_RULES, encoding="utf-8")
@@ -296,11 +321,13 @@ def test_long_integers_held_anywhere_looked_earn_nothing_on_check_and_report(
     assert cli(["report", str(folder), *rules, "-o", str(report), "--allow-unsandboxed"]) == 0
     rows = {r["student"]: r for r in csv.DictReader(report.read_text("utf-8").splitlines())}
     assert {s: r["score"] for s, r in rows.items()} == {"dora": "0", "wade": "0", "rhea": "0",
-                                                        "dean": "0", "hana": "3"}, rows
+                                                        "dean": "0", "dana": "0", "hana": "3"}, rows
     for student, attack in students.items():
         for name in rules:
             assert rows[student][name] == "failed", rows[student]
-            assert FIXED_POINT_WORDS + FIXED_POINT[attack] in rows[student][f"{name} mistakes"]
+            said = FIXED_POINT_WORDS + FIXED_POINT[attack] if attack in FIXED_POINT else \
+                f"(a decimal number, held in {DECIMALS[attack][name]}"
+            assert said in rows[student][f"{name} mistakes"], rows[student]
 
 
 HONEST_RULES = """\

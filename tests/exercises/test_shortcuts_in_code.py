@@ -80,13 +80,16 @@ def test_a_complex_step_on_plain_floats_is_read_in_the_code(tmp_path, capsys):
             f"met {name[2:]}(1e-30j) on line {line}" in said) or (
             name == "d_sigmoid" and "(<lambda>, a function of your own, at two numbers 2e-25 "
             "apart relative to their size, called on line 25" in said) or (
-            name == "d_div" and "computes in integers of far more digits than a float has (an "
-            "integer of 21 digits, held in h, on line 30" in said), said  # (its Fraction's)
+            name == "d_sigmoid" and "computes with far more digits than a float has (a decimal "
+            "number, held in h, on line 24" in said) or (
+            name == "d_div" and "computes with far more digits than a float has (a fraction, "
+            "held in a, on line 30" in said), said
         kind = "more digits than a float has" if name in ("d_sigmoid", "d_div") else \
             "complex numbers"
         assert (f"your {name} computes with {kind}" in said or f"(it met {name[2:]}(1e-30j)"
                 in said or "a function of your own, at two numbers" in said or
-                "computes in integers of far more digits" in said) and "earns no points" in said
+                "computes with far more digits than a float has" in said) and \
+            "earns no points" in said
     said = next(block for block in out.split("\n\n") if block.startswith("✗ d_mul:"))
     assert said.startswith("✗ d_mul: your file computes with complex numbers (at solutions.py, "
                            "line 1, it uses cmath: `import cmath as cm`), and d_mul is graded "

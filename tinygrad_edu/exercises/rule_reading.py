@@ -17,7 +17,8 @@ Nowhere in the file, not only in the graded function, may there be
   functions whose answers are complex (``roots``, ``eig``, ``fft``), or a constant
   expression whose value is complex (``(-1.0) ** 0.5`` is 1j, with no name to give it
   away: constants are worked out, through the names they are given);
-- ``decimal``, ``fractions``, ``mpmath`` or NumPy's ``longdouble``, which compute a
+- ``decimal``, ``fractions`` (or their ``Decimal`` and ``Fraction`` reached through
+  another module: ``statistics`` gives both), ``mpmath`` or NumPy's ``longdouble``, which compute a
   function's values with more digits than a float has, or Python's own integers made to
   do so: a float's ``as_integer_ratio``, or an integer of 21 digits or more written in the
   file (``10 ** 120``, ``1 << 400``), the scale of a finite difference in integers;
@@ -71,6 +72,10 @@ EXACT_ARITHMETIC = ("decimal", "fractions", "mpmath")
 """Modules that compute with more digits than a float has."""
 EXACT_ATTRIBUTES = frozenset({"as_integer_ratio"})
 """A float's exact form, as integers: where a finite difference in integers starts."""
+EXACT_TYPES = frozenset({"Decimal", "Fraction"})
+"""The classes of those modules' numbers, however they are reached: another module of the
+standard library gives them under its own name (``from statistics import Decimal``,
+``statistics.Fraction``)."""
 HUGE = 10**20
 """An integer at least this large, written in the file (``10 ** 120``, ``1 << 400``): a
 scale for computing in integers with more digits than a float has (``int(x * S)``)."""
@@ -275,7 +280,7 @@ class _Reader:
                 return *line, dotted if dotted == node.id else f"{node.id} ({dotted})", kind
             if node.id in COMPLEX_NAMES and node.id not in self.own:
                 return *line, node.id, "complex"
-            if node.id in LONG_FLOATS and node.id not in self.own:
+            if (node.id in LONG_FLOATS or node.id in EXACT_TYPES) and node.id not in self.own:
                 return *line, node.id, "exact"
             if node.id in DYNAMIC_NAMES and node.id not in self.own:
                 return *line, f"{node.id}()" if node.id != "__builtins__" else node.id, \
@@ -288,7 +293,8 @@ class _Reader:
                 if isinstance(node, ast.Attribute) else line
             for name in attributes_read(node):
                 kind = "complex" if name in COMPLEX_ATTRIBUTES else "exact" if (
-                    name in LONG_FLOATS or name in EXACT_ATTRIBUTES) else "dynamic" \
+                    name in LONG_FLOATS or name in EXACT_ATTRIBUTES or name in EXACT_TYPES) \
+                    else "dynamic" \
                     if name in DYNAMIC_ATTRIBUTES else None
                 if kind is not None:
                     return *at, f".{name}" if isinstance(node, ast.Attribute) else \
@@ -313,7 +319,8 @@ class _Reader:
 
 
 NAMED = {**dict.fromkeys((*COMPLEX_MODULES, *COMPLEX_ATTRIBUTES), "complex"),
-         **dict.fromkeys((*EXACT_ARITHMETIC, *LONG_FLOATS, *EXACT_ATTRIBUTES), "exact"),
+         **dict.fromkeys((*EXACT_ARITHMETIC, *LONG_FLOATS, *EXACT_ATTRIBUTES, *EXACT_TYPES),
+                         "exact"),
          **dict.fromkeys((*DYNAMIC_NAMES, *DYNAMIC_ATTRIBUTES), "dynamic")}
 """Strings that name what is looked for (``__import__("cmath")``, ``getattr(z, "imag")``),
 by kind. (``real`` and the like only as a whole string: a docstring is no name.)"""
@@ -538,7 +545,8 @@ def _forbidden(dotted: str) -> str | None:
     """Whether what an import names is what a rule never needs: ``"complex"``, ``"exact"``
     or None."""
     parts = dotted.split(".")
-    if parts[0] in EXACT_ARITHMETIC or any(p in LONG_FLOATS for p in parts[1:]):
+    if parts[0] in EXACT_ARITHMETIC or any(p in LONG_FLOATS or p in EXACT_TYPES
+                                           for p in parts[1:]):
         return "exact"
     if parts[0] in COMPLEX_MODULES or any(p in COMPLEX_ATTRIBUTES for p in parts[1:]):
         return "complex"

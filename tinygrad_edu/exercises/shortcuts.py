@@ -32,8 +32,9 @@ step of 1 is exact there), or that calls a function of its own at two numbers a 
 apart (``STEP``: a finite difference in integers, fractions or floats), or that takes an
 input's exact form (``ExactForm``: ``x.as_integer_ratio()``, ``int(x * 10**30)``, where a
 finite difference made exact in integers starts), or whose code holds an integer of more
-bits than a float has (``LongIntegers``: the scale of fixed point, on a number made plain
-first: ``learner/stepped.py``'s ``long_held``) fails with the line named
+bits than a float has, a decimal or a fraction (``LongIntegers``: the scale of fixed point,
+or many-digit arithmetic, on a number made plain first: ``learner/stepped.py``'s
+``long_held``) fails with the line named
 (``complex_step`` says it). A complex number held by the learner's own code (in a name of
 a function of its file, given to one or given back, or in a name of its module:
 ``learner/held.py``; under Python 3.12 and later, given to any call: ``getattr(w, "imag")``)
@@ -121,14 +122,16 @@ EXACT_FORM = ("your answer takes its input's exact form ({what}{at}{line}): that
               "the function's values. No rule needs an input's exact digits: write dy/dx as "
               "an expression of the inputs (and y), as the statement asks, as the engine's "
               "own rules are written. A numerical derivative earns no points here.")
-LONG_INTEGERS = ("your answer computes in integers of far more digits than a float has "
+LONG_INTEGERS = ("your answer computes with far more digits than a float has "
                  "({what}{at}{line}): that is a numerical derivative, a finite difference, "
-                 "(f(x + h) - f(x - h)) / 2h, computed in fixed point, exact enough to come "
+                 "(f(x + h) - f(x - h)) / 2h, computed in fixed point or in many-digit "
+                 "decimals or fractions, exact enough to come "
                  "as close as a rule, which gets the slope from the function's values. No rule "
                  "needs more digits than a float has: write dy/dx as an expression of the "
                  "inputs (and y), as the statement asks, as the engine's own rules are written. "
                  "A numerical derivative earns no points here.")
-"""What a rule whose code held an integer of more bits than a float has is told
+"""What a rule whose code held an integer of more bits than a float has, a decimal or a
+fraction, is told
 (``learner/stepped.py``: ``long_held``)."""
 NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers it was given "
               "at {case} it {what}: a rule works on every number of its domain, and these "

@@ -2,7 +2,11 @@
 rule runs: the scale and the values of a finite difference made exact in fixed point
 (``S = 1 << 400``), computed inline on a number made plain first (``float(x)``,
 ``math.frexp``), with no function called at two points (``watched.call`` raises
-``LongIntegers``). No rule holds one (an exponent made an int, ``int(b)``, is small).
+``LongIntegers``). No rule holds one (an exponent made an int, ``int(b)``, is small). Nor
+a decimal or a fraction of the standard library's, whose digits are as many as the code
+asks for: the same difference taken in 28-digit decimals, the class reached through a
+module that the reading allows (``from statistics import Decimal``) or by a name made at run
+time.
 
 Where: in a name of the function (or a global name its code reads), or in what such a name
 holds, a few levels deep (``DEPTH``): the items of a list, a tuple, a set, the keys and values
@@ -90,17 +94,18 @@ def long_held(frame: Any, returned: Any = None) -> str:
 
 
 def _long(value: Any) -> str:
-    """``value`` said, if it is an integer of more than ``LONG`` bits or holds one (looked
-    into as ``_items`` says, ``DEPTH`` deep, ``BUDGET`` values at most); else nothing. Read
-    by the built-in types' own methods, NumPy's and ``gc.get_referents``: no code of a
-    subclass's or of the learner's classes is run."""
+    """``value`` said, if it is an integer of more than ``LONG`` bits, a decimal or a
+    fraction (``_many_digits``), or holds one (looked into as ``_items`` says, ``DEPTH``
+    deep, ``BUDGET`` values at most); else nothing. Read by the built-in types' own methods,
+    NumPy's and ``gc.get_referents``: no code of a subclass's or of the learner's classes is
+    run."""
     kind = type(value)
     if kind is float or kind in _FLAT:
         return ""
-    bits = _bits(value, kind)
+    found = _many_digits(value, kind)
     stack = [(value, DEPTH)]
     budget = BUDGET
-    while not bits and stack:
+    while not found and stack:
         value, depth = stack.pop()
         held = type(value)
         items = value if (held is tuple or held is list) and len(value) <= 2 * SAMPLE \
@@ -111,18 +116,45 @@ def _long(value: Any) -> str:
             if kind is float or kind in _FLAT:
                 continue
             budget -= 1
-            bits = _bits(item, kind)
-            if bits or budget <= 0:
-                return _said(bits)
+            found = _many_digits(item, kind)
+            if found or budget <= 0:
+                return found
             if inner and kind in _INNER:  # (an object's own __dict__, a generator's frame:
                 stack.append((item, depth))  # no level, as on the Pythons that hold none)
             elif depth > 1 and _way(kind):
                 stack.append((item, depth - 1))
-    return _said(bits)
+    return found
 
 
-def _said(bits: int) -> str:
-    return f"an integer of {int(bits * 0.30103) + 1} digits" if bits else ""
+def _many_digits(value: Any, kind: type) -> str:
+    """``value`` said if it is an integer of more than ``LONG`` bits (``_bits``), or a
+    number of the standard library's that computes with as many digits as it is told to: a
+    ``decimal.Decimal`` (28 digits unless told otherwise), a ``fractions.Fraction`` (exact),
+    however the code reached its class (``statistics.Decimal``, a name made at run time);
+    else nothing. No rule holds one."""
+    bits = _bits(value, kind)
+    if bits:
+        return f"an integer of {int(bits * 0.30103) + 1} digits"
+    if kind is int or kind is bool:
+        return ""
+    said = _EXACT.get(kind)
+    if said is None:
+        said = next((words for module, name, words in _EXACT_CLASSES
+                     if issubclass(kind, getattr(sys.modules.get(module), name, _NONE))), "")
+        if len(_EXACT) < KINDS:
+            _EXACT[kind] = said
+    return said
+
+
+class _NONE:
+    """A class no value is an instance of (a module of ``_EXACT_CLASSES`` not imported)."""
+
+
+_EXACT_CLASSES = (("decimal", "Decimal", "a decimal number"),
+                  ("_pydecimal", "Decimal", "a decimal number"),
+                  ("fractions", "Fraction", "a fraction"))
+_EXACT: dict[type, str] = {}
+"""What a class is, of ``_EXACT_CLASSES``, or nothing (kept for each class met)."""
 
 
 _FLAT = frozenset({float, str, bytes, bytearray, memoryview, bool, complex, type(None),
