@@ -345,6 +345,7 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("only the first layer", 'while f"layer{li}.attn_wq" in model:', "while li < 1:"),
         ("every token given the same position", 'model["wpe"][pos]',
          'model["wpe"][len(tokens) - 1]'),
+        ("every token given the first position", 'model["wpe"][pos]', 'model["wpe"][0]'),
     ],
     "adam": [
         ("bias correction with t - 1 (the step counted from 0)",

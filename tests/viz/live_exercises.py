@@ -274,6 +274,9 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     assert "10" not in left[1].split(", ") and left[2] == left[1].split(",")[0], after
     assert exercises.get_attribute("#next p a", "href").startswith("#")
     assert exercises.text_content("#next pre").splitlines() == [  # (a comment beside its
+        "# 0. once: tinygrad_edu on your machine. In a clone of its repository,",
+        "# the README's first command sets up .venv/ (then trains a small demo):",
+        "./run.sh demo", "source .venv/bin/activate",  # (before: how to get it, unsaid)
         "# 1. Download my answers (the button above): your stages, saved as my_gpt.py",
         "# 2. the same verdicts, on your machine:",  # wrapped into the next one at 390 px)
         "python -m tinygrad_edu exercises check my_gpt.py microgpt",

@@ -66,7 +66,11 @@
     save.addEventListener("click", download);
     // (each comment on a line of its own: at 390 px a comment beside its command wrapped
     // into the next command)
-    say("pre", "# 1. Download my answers (the button above): your stages, saved as my_gpt.py\n" +
+    say("pre", "# 0. once: tinygrad_edu on your machine. In a clone of its repository,\n" +
+        "# the README's first command sets up .venv/ (then trains a small demo):\n" +
+        "./run.sh demo\n" +
+        "source .venv/bin/activate\n" +
+        "# 1. Download my answers (the button above): your stages, saved as my_gpt.py\n" +
         "# 2. the same verdicts, on your machine:\n" +
         "python -m tinygrad_edu exercises check my_gpt.py microgpt\n" +
         "# 3. train it (300 steps: it takes minutes, about 5); then it makes up names:\n" +

@@ -401,8 +401,17 @@ def gpt_first_layer_only(model: Any, tokens: list[int], n_head: int) -> list[lis
 
 def gpt_last_position_embedding(model: Any, tokens: list[int], n_head: int
                                 ) -> list[list[Any]]:
-    x = [[a + b for a, b in zip(model["wte"][token], model["wpe"][len(tokens) - 1])]
-         for token in tokens]
+    return _one_position(model, tokens, n_head, len(tokens) - 1)
+
+
+def gpt_first_position_embedding(model: Any, tokens: list[int], n_head: int
+                                 ) -> list[list[Any]]:
+    return _one_position(model, tokens, n_head, 0)
+
+
+def _one_position(model: Any, tokens: list[int], n_head: int, at: int) -> list[list[Any]]:
+    """The reference model with every token given position ``at``'s row of wpe."""
+    x = [[a + b for a, b in zip(model["wte"][token], model["wpe"][at])] for token in tokens]
     x = [rmsnorm(xt) for xt in x]
     layer = 0
     while f"layer{layer}.attn_wq" in model:

@@ -432,6 +432,9 @@ GPT = make_stage(
         Mistake("positions", "every token given the same position",
                 "Position t adds wpe[t]: the row of its own position, not the last one.",
                 M.gpt_last_position_embedding),
+        Mistake("positions", "every token given the first position",
+                "Position t adds wpe[t]: the row of its own position, not the first one, "
+                "wpe[0].", M.gpt_first_position_embedding),
         _from_data(R.gpt),
     ))
 

@@ -111,8 +111,10 @@ def train(found: dict[str, Any], steps: int = 300, *, every: int = 25, samples: 
                 f"{sum(run.reference[-since:]) / since:>10.4f}")
             printed = step
     run.seconds = time.perf_counter() - start
-    out(f"{run.seconds:.0f} s; your loss and the reference's differ by at most "
-        f"{run.largest_difference:.2g}")
+    out(f"{run.seconds:.0f} s; " + (
+        f"your loss and the reference's differ by at most {run.largest_difference:.2g}"
+        if run.largest_difference else "your loss is the reference's at every step, to the "
+        "last bit"))
     rng = random.Random(SEED)
     for _ in range(samples):
         run.samples.append(sample(found, theirs, chars, block_size, rng, temperature))
