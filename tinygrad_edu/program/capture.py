@@ -61,11 +61,12 @@ from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.learners_code import engines_code, user_code
 from tinygrad_edu.program.left import clean
 from tinygrad_edu.program.named import Named, held_deeper
-from tinygrad_edu.program.outside import Watcher, _slot
+from tinygrad_edu.program.outside import Watcher
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.refused import engines_words, took_a_float_only
 from tinygrad_edu.program.returned import Outside
+from tinygrad_edu.program.rooted import _slot
 from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.sets import unpacked
 from tinygrad_edu.program.tape import Tape

@@ -19,7 +19,7 @@ from tinygrad_edu.program.guards import (
     stands_for,
 )
 from tinygrad_edu.program.left import plain_at, unleak
-from tinygrad_edu.program.outside import Watcher, _slot
+from tinygrad_edu.program.outside import Watcher
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -29,6 +29,7 @@ from tinygrad_edu.program.places import (
     state_of,
 )
 from tinygrad_edu.program.reading import own_names
+from tinygrad_edu.program.rooted import _slot
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Recording, Traced
 from tinygrad_edu.program.walk import Walk
