@@ -175,7 +175,17 @@ class Rooted:
 
 
 def _slot(place: Place) -> tuple[Any, ...]:
-    """A place by the object that holds it (for what held what at the start)."""
+    """A place by the object that holds it (for what held what at the start, and where an
+    input was put): a module's global is an item of its dict however it is reached (read by
+    the module's code, an attribute of the module walked to, an item of its ``vars()``), one
+    slot, so that an input put there through one name is not taken for a write through
+    another."""
+    step = place.step
+    if step[0] == "global":
+        return (id(step[1]), ("item", step[2]))
     if place.parent is None:
         return place.key()
-    return (id(place.parent.value), place.step)
+    holder = place.parent.value
+    if step[0] == "attr" and isinstance(holder, types.ModuleType):
+        return (id(vars(holder)), ("item", step[1]))
+    return (id(holder), step)
