@@ -268,25 +268,31 @@ def _plain_data(cls: type) -> bool:
         return name.startswith(PLAIN_DATA)
     if "site-packages" in file or "dist-packages" in file or module is None:
         return True
-    return _learners(module) or _made_at_run_time(module)
+    return _learners(module)
 
 
 def _learners(module: Any) -> bool:
+    """Whether ``module`` is the learner's: of a file of theirs, ``__main__``, or made at run
+    time (``types.ModuleType("cfg")``: walked into wherever it is reached, a cell, an
+    attribute, an item, as a module of theirs is)."""
     if module is None:
         return False
     file = _module_file(module)
     if file is None:
-        return _module_file(module, "__name__") == "__main__"
+        return _module_file(module, "__name__") == "__main__" or _made_at_run_time(module)
     return learners_file(file)
 
 
 def _made_at_run_time(module: Any) -> bool:
     """Whether ``module`` was made by code (``types.ModuleType("cell")``, as a notebook or a
-    grader may run a learner's text in): no file, and no loader made it (as one made Python's
-    own built-in modules)."""
-    return isinstance(module, types.ModuleType) and _module_file(module) is None and \
-        vars(module).get("__spec__") is None and \
-        vars(module).get("__name__") not in sys.builtin_module_names
+    grader may run a learner's text in, or ``module_from_spec`` of a spec of its own): no
+    file, and no loader made it (as one made Python's own built-in modules)."""
+    if not isinstance(module, types.ModuleType) or _module_file(module) is not None or \
+            vars(module).get("__name__") in sys.builtin_module_names:
+        return False
+    spec = vars(module).get("__spec__")  # (none, or one of its own: ``module_from_spec``)
+    return spec is None or (getattr(spec, "loader", None) is None and
+                            getattr(spec, "origin", None) is None)
 
 
 def _module_file(module: Any, name: str = "__file__") -> Any:

@@ -262,11 +262,14 @@ class Walk:
             except Exception:  # (a lazy attribute)
                 continue
             item_kind = kind_of(item)
-            if kind == "module" and (item_kind == "module" or item is type or (  # (a
-                    item_kind == "function" and type(item) is not types.FunctionType)):
-                continue  # class, a function of Python's held by name, guarded by identity:
-                # ``cfg.act = Relu``; not ``type``, which ``held_calls.type_held`` refuses
-                # where the code holds it, not where a module it reads does)
+            if kind == "module" and ((item_kind == "module" and not _learners(item)) or
+                                     item is type or (item_kind == "function" and
+                                                      type(item) is not types.FunctionType)):
+                continue  # (a class, a function of Python's held by name, guarded by
+                # identity: ``cfg.act = Relu``; a module of the learner's walked into,
+                # ``cfg.opt.lr`` of modules made at run time; not ``type``, which
+                # ``held_calls.type_held`` refuses where the code holds it, not where a
+                # module it reads does)
             yield Place(place, ("attr", name), item, item_kind)
 
 
