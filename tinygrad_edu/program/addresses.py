@@ -28,6 +28,7 @@ import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.asking import static
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
 from tinygrad_edu.program.traced import recording
@@ -59,11 +60,11 @@ class Classes:
                 self._give(type(held))  # (a class made in a function)
 
     def _give(self, cls: type) -> None:
-        if hasattr(cls, "EMPTY_GRAD"):  # (a Value's: watching.py's)
+        if static(cls, "EMPTY_GRAD") is not None:  # (a Value's: watching.py's)
             return
         for name, theirs, ours in (("__hash__", object.__hash__, _hashed),
                                    ("__repr__", object.__repr__, _shown)):
-            if getattr(cls, name, None) is theirs and name not in vars(cls):
+            if static(cls, name) is theirs and name not in vars(cls):
                 try:
                     setattr(cls, name, ours)
                 except (TypeError, AttributeError):  # (a class that takes no attributes)

@@ -15,6 +15,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.asking import attribute
 from tinygrad_edu.program.followed_arrays import drawn_array
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.numpy_numbers import float_array, masked_array, numpy_float, of_numpy
@@ -81,7 +82,7 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
         if number is not None:
             numbers.append(x)
             return ("numpy", str(x.dtype))
-        shape = getattr(x, "shape", None)
+        shape = attribute(x, "shape")
         if shape is not None and unfollowed(x):  # (an object or structured array, a record,
             raise _Unfollowed(x)  # a masked array, a memoryview: refused, said where)
         if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
@@ -233,7 +234,7 @@ def objects_given(tree: Any, named: Any = frozenset()) -> list[tuple[str, Any]]:
             for k, v in x.items():
                 look(v, f"{where}[{k!r}]")
         elif type(x) not in _PLAIN and type(x) is not float and not isinstance(x, Value) and \
-                numpy_float(x) is None and (getattr(x, "shape", None) is None or
+                numpy_float(x) is None and (attribute(x, "shape") is None or
                                             not hasattr(x, "tolist")):
             found.append((where, x))  # (a float's, an int's, a str's subclass too, an object
             # with a shape that is no array (a Tensor): its attributes places, itself kept

@@ -55,6 +55,7 @@ from tinygrad_edu.program.arguments import (
     structure_of,
     what_differs,
 )
+from tinygrad_edu.program.asking import asked
 from tinygrad_edu.program.built import EngineRun, Entry, Run, build
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.identity import tested_later
@@ -328,8 +329,7 @@ class Compiled:
             except BaseException as err:
                 set_recording(None)
                 watcher.restore()
-                clean(watcher)
-                said = took_a_float_only(err, record.views)
+                said = _cleaned(watcher) or took_a_float_only(err, record.views) or asked(err)
                 if said:
                     raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                        f"{said}") from err
@@ -476,3 +476,16 @@ def _not_inputs(err: BaseException, watcher: Watcher) -> set[tuple[Any, ...]]:
     held = [p for p in installed if p.parent is not None and any(
         hasattr(type(p.parent.value), name) for name in ("__float__", "__index__", "__int__"))]
     return {p.key() for p in held or installed}
+
+
+def _cleaned(watcher: Watcher) -> str | None:
+    """``left.clean`` after a capture that raised; where it asks a ``__getattr__`` of the
+    learner's that raises (a ``KeyError``, ``asking.asked``), why, said in place of the error."""
+    try:
+        clean(watcher)
+    except Exception as err:
+        said = asked(err)
+        if said is None:
+            raise
+        return said
+    return None

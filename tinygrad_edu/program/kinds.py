@@ -31,6 +31,7 @@ from collections import deque
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.program.asking import static
 from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_scalar
 from tinygrad_edu.program.states import CTYPES, torch_generator
@@ -146,7 +147,7 @@ def _kind_of(x: Any, kind: type) -> str:
                       types.BuiltinMethodType, type(len), type(print), functools.partial)):
         return "method" if isinstance(x, types.MethodType) else "function"
     if isinstance(x, (types.GeneratorType, itertools.count, itertools.cycle)) or (
-            hasattr(kind, "__next__") and hasattr(kind, "__iter__") and
+            static(kind, "__next__") is not None and static(kind, "__iter__") is not None and
             not isinstance(x, (io.IOBase, *_PROXIES)) and  # (a file is one too: written
             kind.__module__ != "unittest.mock" and  # to, not read; a proxy, a mock have every
             not _own_next(kind)):  # slot; the learner's
@@ -156,7 +157,7 @@ def _kind_of(x: Any, kind: type) -> str:
         return "generator"
     if isinstance(x, BaseException) and kind.__getattribute__ is BaseException.__getattribute__:
         return "object"  # (an error kept: its attributes and ``args``, walked)
-    if hasattr(x, "__dict__") or hasattr(kind, "__slots__"):
+    if hasattr(x, "__dict__") or static(kind, "__slots__") is not None:
         if kind.__getattribute__ is not object.__getattribute__:
             return "opaque"  # (its attributes computed: held.py finds numbers in its dict)
         if _plain_data(kind):
@@ -314,5 +315,5 @@ def _own_next(kind: type) -> bool:
     """Whether ``kind`` is an iterator class of the learner's, whose ``__next__`` is Python
     code of theirs (a warm-up schedule: ``self.t += 1``): its state is in its attributes, which
     a walk guards (and a number it writes, a program writes again), as for a ``.next()``."""
-    step = getattr(kind, "__next__", None)
+    step = static(kind, "__next__")
     return isinstance(step, types.FunctionType) and learners_file(step.__code__.co_filename)
