@@ -120,7 +120,17 @@ POINTED = {
     ("gpt", "no rmsnorm after the embeddings"):
         '    x = [[t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])]',
     ("linear", "the last product left out (a loop one short)"):
-        "        for i in range(1, len(x) - 1):"}
+        "        for i in range(1, len(x) - 1):",
+    # (a learner's walk, t66: these four were named with no line)
+    ("attention", "scores divided by d instead of sqrt(d)"):
+        "        logits = [sum(q[t][j] * k[s][j] for j in range(head_dim)) / head_dim",
+    ("block", "one head over all the features"): "    head_dim, n_head = len(x[0]), 1",
+    ("block", "the residual added to rmsnorm(x), not to x"):
+        "    x = xn = [rmsnorm(xt) for xt in x]",
+    ("block", "no rmsnorm before the attention"):
+        '    q = [linear(xt, p["attn_wq"]) for xt in xn]',
+    ("train_step", "each position predicts its own token"):
+        "    losses = [nll(lg, target) for lg, target in zip(logits, tokens[:-1])]"}
 """Slips whose diagnosis names the learner's line, as the page and the command say it:
 before, "No common mistake matches" (the bias correction without the power t, head i's
 features at i, a return in the loop that zeroes), or the line of the error, not of

@@ -307,7 +307,9 @@ k = [[0], [1]], v = [[1], [3]]: out = [[1.0], [2.4621...]].
         Mistake("scale", "scores divided by d instead of sqrt(d)",
                 "A dot product of d numbers of order one grows like sqrt(d): divide by "
                 "sqrt(d) (d ** 0.5) to keep the scores of order one, not by d.",
-                M.attention_scaled_by_d),
+                M.attention_scaled_by_d,
+                where=("attention", (r"/\s*\(?\s*(?:len\([^)]*\)|\w+)\s*\)?(?!\s*\*\*|\s*\()",
+                                     r"\bsum\(|\+=.*\*"))),
         Mistake("scale", "scores not scaled",
                 "Divide every dot product by sqrt(d): without it, long vectors give large "
                 "scores and a softmax that picks one position and passes almost no "
@@ -364,19 +366,22 @@ BLOCK = make_stage(
                 "With n_head heads, each head attends with its own slice of D / n_head "
                 "features of q, k and v, and their outputs are joined. One head over all D "
                 "features weighs positions once, where each head should weigh them its own "
-                "way.", M.block_one_head),
+                "way.", M.block_one_head,
+                where=("block", (r"//\s*n_head", r"\bn_head\s*=", r"attention\("))),
         Mistake("heads", "head i's features from i, not from i·s",
                 "Head i reads its own s = D / n_head features, i·s to i·s + s - 1: its "
                 "slice starts at i * s. Started at i, the heads overlap (with s = 2, head 1 "
                 "reads features 1 and 2, not 2 and 3), and the last features go unread.",
                 M.block_heads_at_i,
-                where=("block", rf"^\s*\w+\s*=\s*{LOOP}\s*$|\[\s*{LOOP}\s*:")),
+                where=("block", (rf"^\s*\w+\s*=\s*{LOOP}\s*$|\[\s*{LOOP}\s*:",
+                                 rf"=\s*{LOOP}\s*,"))),  # (lo, hi = i, i + s: a learner's)
         Mistake("relu", "the MLP's relu missing",
                 "Without the relu, fc2·(fc1·h) is one linear map: the MLP adds nothing a "
                 "single matrix could not.", M.block_without_relu),
         Mistake("norm", "no rmsnorm before the attention",
                 "Each part reads rmsnorm(x), not x itself: h[t] = rmsnorm(x[t]) before q, k "
-                "and v.", M.block_without_attention_norm),
+                "and v.", M.block_without_attention_norm,
+                where=("block", (r"attn_wq", r"attention\("))),
         Mistake("norm", "no rmsnorm before the MLP",
                 "The MLP reads rmsnorm(x) too: linear(rmsnorm(x[t]), p['mlp_fc1']).",
                 M.block_without_mlp_norm),
@@ -385,7 +390,8 @@ BLOCK = make_stage(
                 "the residual.", M.block_without_projection),
         Mistake("residual", "the residual added to rmsnorm(x), not to x",
                 "The residual carries x itself around the part: x + part(rmsnorm(x)). "
-                "Adding to rmsnorm(x) loses x's scale.", M.block_residual_of_the_norm),
+                "Adding to rmsnorm(x) loses x's scale.", M.block_residual_of_the_norm,
+                where=("block", (r"\bx\s*=\s*\w+\s*=", r"attn_wo"))),
         _from_data(R.block),
     ))
 
@@ -581,7 +587,8 @@ and then set every p.grad back to 0: gradients add up, and the next step must st
                 M.train_one_short, where=("train_step", r"\brange\(|\bzip\(")),
         Mistake("shift", "each position predicts its own token",
                 "Position i reads tokens[i] and predicts the *next* one, tokens[i + 1]: "
-                "zip(logits, tokens[1:]).", M.train_not_shifted),
+                "zip(logits, tokens[1:]).", M.train_not_shifted,
+                where=("train_step", (r"\bzip\(", r"\bnll\(", r"tokens\["))),
         Mistake("backward", "no backward",
                 "Without loss.backward() every grad stays 0 and adam does not move anything.",
                 M.train_without_backward),
