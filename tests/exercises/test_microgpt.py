@@ -373,3 +373,19 @@ def test_a_worked_example_that_is_a_smallest_input_is_shown_with_no_search(tmp_p
     assert [d.title for d in verdict.diagnoses] == ["2.0 / x computed as x / 2.0"], verdict
     assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = 2.0 / x0"
     assert searched == []
+
+
+def test_math_of_a_value_says_the_value_has_its_own_method(tmp_path):
+    """nll written with math.log of the probability, a Value: "math.log takes a plain number
+    ... A Value has its own methods, x.log()", the line said (before: the TypeError and "Fix
+    the error first" alone, a learner's walk, t66)."""
+    source = with_slip("    return -softmax(logits)[target].log()",
+                       "    return -math.log(softmax(logits)[target])")
+    path = tmp_path / "gpt.py"
+    path.write_text("import math\n" + source, encoding="utf-8")
+    verdict = str(grade_here(path, [TRACK["nll"]]).verdicts["nll"])
+    line = ("import math\n" + source).splitlines().index(
+        "    return -math.log(softmax(logits)[target])") + 1
+    assert f"math.log takes a plain number, and was given a Value (line {line}, in nll). A " \
+           "Value has its own methods, x.log()" in verdict, verdict
+    assert "Fix the error first" not in verdict

@@ -246,7 +246,7 @@ def _fix_first(exercise: ExerciseSpec, failure: Outcome) -> str:
     what = "these lines" if exercise.kind == "class" else "your function"
     return (_recursion(failure.error_text, getattr(failure.error, "limit", None))
             if isinstance(failure.error, RecursionError)
-            else _unhashable(failure.error_text) or
+            else _unhashable(failure.error_text) or _math_of_an_object(failure.error_text) or
             f"Fix the error first: run {what} by hand on the input above.")
 
 
@@ -275,6 +275,24 @@ def _unhashable(where: str) -> str:
             f"__hash__ = None), and a topological sort keeps the nodes it has seen in a set. "
             f"Delete __eq__ (a node is equal to itself alone, as the engine's is), or add "
             f"def __hash__(self): return id(self).")
+
+
+def _math_of_an_object(where: str) -> str:
+    """What to do about a function of ``math`` given an object that is no plain number
+    (``where``: the error, "must be real number, not Value", with the learner's line), most
+    often ``math.log(p)`` of a Value; empty for any other error."""
+    found = re.search(r"must be real number, not (\w+)", where)
+    if found is None:
+        return ""
+    name = found.group(1)
+    called = re.search(r"\bmath\.(\w+)\(", where)
+    function = f"math.{called.group(1)}" if called else "a function of math"
+    at = re.search(r"line (\d+), in (\w+)", where)
+    line = f" (line {at.group(1)}, in {at.group(2)})" if at else ""
+    method = f"x.{called.group(1)}()" if called else "x.log(), x.exp()"
+    return (f"{function} takes a plain number, and was given a {name}{line}. A Value has its "
+            f"own methods, {method}, which record the step so that backward can go through "
+            f"it; {function} of x.data would give the number but cut the graph there.")
 
 
 _REFLECTED = {"__radd__": ("+", "self + other"), "__rmul__": ("*", "self * other"),
