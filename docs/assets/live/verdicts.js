@@ -27,7 +27,11 @@
     };
     var same = all.filter(function (ex) { return (ex.track || "") === (passed.track || "") &&
                                                  !ex.arrays; });
-    var after = same[same.indexOf(passed) + 1];
+    var rest = same.slice(same.indexOf(passed) + 1);
+    var open = function (ex) { return !(record[ex.name] && record[ex.name].passed); };
+    // (a stage: the next not passed yet, where stage 2 passed before stage 1 did; a
+    // learner's walk found "Next: stage 2" offered for a stage passed already)
+    var after = passed.track ? rest.filter(open)[0] : rest[0];
     if (after) {
       var p = say("p", "Next: ");
       link(p, (after.track ? "stage " : "exercise ") + after.number + ", " + after.title,
@@ -39,24 +43,25 @@
           "microgpt yourself, from stage 1 in the menu above.");
       return;
     }
-    var left = same.filter(function (ex) { return !(record[ex.name] && record[ex.name].passed); });
+    var left = same.filter(open);
+    var last = rest.length ? "" : "That was the last stage. ";
     var changed = same.filter(function (ex) { return edited(ex.name); });
     var stages = function (list) {  // "s 1, 2 and 9", " 9"
       return (list.length > 1 ? "s " : " ") + list.map(function (ex) { return ex.number; })
         .join(", ").replace(/, (\d+)$/, " and $1");
     };
     if (left.length) {  // (the stages still to pass, the first a link)
-      var todo = say("p", "That was the last stage. Not passed yet in this browser: stage" +
+      var todo = say("p", last + "Not passed yet in this browser: stage" +
                      stages(left) + ". Next: ");
       link(todo, "stage " + left[0].number + ", " + left[0].title, "#" + left[0].name);
       say("span", ".", todo);
     }
     if (changed.length) {  // (passed, then edited: the download holds code not graded)
-      say("p", (left.length ? "" : "That was the last stage. ") + "Edited since its Check " +
+      say("p", (left.length ? "" : last) + "Edited since its Check " +
           "passed: stage" + stages(changed) + "; Check again to grade the code as it is now.");
       left = left.concat(changed);
     }
-    say("p", (left.length ? "" : "That was the last stage. ") + (left.length ? "Once all " +
+    say("p", (left.length ? "" : last) + (left.length ? "Once all " +
         same.length + " pass, your GPT is whole" : "All " + same.length + " pass: your GPT " +
         "is whole") + "; next, on your machine:");
     // the download here, beside its step (at 390 px the page's own button was screens up)
