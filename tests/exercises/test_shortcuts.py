@@ -274,11 +274,14 @@ DECIMALS = {"decimal_statistics.py.txt": {"d_tanh": "TWO, on line 11",
                                            "d_exp": "H, on line 18",
                                            "d_sigmoid": "ONE, on line 23"},
             "decimal_run_time.py.txt": {"d_tanh": "h, on line 10", "d_exp": "h, on line 18",
-                                        "d_sigmoid": "h, on line 24"}}
+                                        "d_sigmoid": "h, on line 24"},
+            "longdouble_run_time.py.txt": dict.fromkeys(("d_tanh", "d_exp", "d_sigmoid"),
+                                                        "WEIGHTS, on line 12")}
 """The difference in 28-digit decimals, Decimal reached as ``statistics.Decimal`` (a65f's e7:
 3/3 on d_tanh, d_exp and d_sigmoid on every route, unflagged, before; the reading refuses it
-now too) and by a name made at run time, which no reading sees: the decimals its code holds
-are seen as it runs, the name and the first line said."""
+now too) and by a name made at run time, which no reading sees, and in NumPy's long double
+named at run time (a65g's f5: 3/3 on every route tried, before): the many-digit numbers its
+code holds are seen as it runs, the name and the first line said."""
 
 
 @pytest.mark.parametrize("attack", sorted(DECIMALS))
@@ -286,11 +289,33 @@ def test_a_difference_in_decimals_however_their_class_was_reached_is_seen(attack
     path = tmp_path / "solutions.py"
     path.write_text(_attack(attack), encoding="utf-8")
     found = load_solutions(path)
+    what = "a long double" if attack.startswith("longdouble") else "a decimal number"
     for name, where in DECIMALS[attack].items():
         said = shortcut(EXERCISES[name], found[name],
                         draw_exact(EXERCISES[name], random.Random(5)))
-        assert "computes with far more digits than a float has (a decimal number, held in " \
+        assert f"computes with far more digits than a float has ({what}, held in " \
             f"{where}, at x = " in said, (name, said)
+
+
+@pytest.mark.parametrize("attack, name, said", [
+    ("value_decimal_fd.py.txt", "Value", "your backward() runs the forward pass again (a "
+     "decimal number, held in "),
+    ("node_decimal_fd.py.txt", "node", "your forward pass takes finite differences as it "
+     "makes each node (a decimal number, held in H, in __add__ on line ")],
+    ids=["Value", "node"])
+def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
+        attack, name, said, tmp_path, capsys):
+    """A class Value whose _backward takes each local derivative as a central difference in
+    28-digit decimals, and microgpt's node that does so as it makes each node, Decimal
+    reached by a name made at run time (a65g's v1 and n1: 1/1 on check, report, Gradescope
+    and PrairieLearn before): the class's watch (``learner/rerun.py``) sees the decimals
+    its code holds, as a rule's does."""
+    path = tmp_path / "value.py"
+    path.write_text(_attack(attack), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["check", str(path), name, "--allow-unsandboxed"]) == 1
+    out = capsys.readouterr().out
+    assert said in out and "earn no points here" in out, out
 
 
 @pytest.mark.slow

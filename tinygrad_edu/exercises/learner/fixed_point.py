@@ -75,25 +75,27 @@ def lines_watched(file: str | None, long: list[tuple[str, int]]) -> Callable[...
     return trace
 
 
-def long_held(frame: Any, returned: Any = None) -> str:
+def long_held(frame: Any, returned: Any = None, ints: bool = True) -> str:
     """An integer of more than ``LONG`` bits in a name of ``frame``'s function, or in a
     global name its code reads, or in what one holds (``DEPTH`` deep), or ``returned`` by
-    it: what and where (``an integer of 121 digits, held in S``), or nothing."""
+    it: what and where (``an integer of 121 digits, held in S``), or nothing. ``ints=False``:
+    decimals, fractions and long doubles alone (a class Value's watch: ``rerun.py``; its
+    sets and dicts may hold a hash, 61 bits, as a key)."""
     _TURN[0] += 1
     for name, value in frame.f_locals.items():
-        found = _long(value)
+        found = _long(value, ints)
         if found:
             return f"{found}, held in {name}"
     space = frame.f_globals
     for name in frame.f_code.co_names:  # (the names it reads: attributes' too, none held)
-        found = _long(dict.get(space, name))
+        found = _long(dict.get(space, name), ints)
         if found:
             return f"{found}, held in {name}"
-    found = _long(returned)
+    found = _long(returned, ints)
     return f"{found}, given back by {frame.f_code.co_name}" if found else ""
 
 
-def _long(value: Any) -> str:
+def _long(value: Any, ints: bool = True) -> str:
     """``value`` said, if it is an integer of more than ``LONG`` bits, a decimal or a
     fraction (``_many_digits``), or holds one (looked into as ``_items`` says, ``DEPTH``
     deep, ``BUDGET`` values at most); else nothing. Read by the built-in types' own methods,
@@ -102,7 +104,7 @@ def _long(value: Any) -> str:
     kind = type(value)
     if kind is float or kind in _FLAT:
         return ""
-    found = _many_digits(value, kind)
+    found = _many_digits(value, kind, ints)
     stack = [(value, DEPTH)]
     budget = BUDGET
     while not found and stack:
@@ -116,7 +118,7 @@ def _long(value: Any) -> str:
             if kind is float or kind in _FLAT:
                 continue
             budget -= 1
-            found = _many_digits(item, kind)
+            found = _many_digits(item, kind, ints)
             if found or budget <= 0:
                 return found
             if inner and kind in _INNER:  # (an object's own __dict__, a generator's frame:
@@ -126,13 +128,14 @@ def _long(value: Any) -> str:
     return found
 
 
-def _many_digits(value: Any, kind: type) -> str:
-    """``value`` said if it is an integer of more than ``LONG`` bits (``_bits``), or a
-    number of the standard library's that computes with as many digits as it is told to: a
-    ``decimal.Decimal`` (28 digits unless told otherwise), a ``fractions.Fraction`` (exact),
-    however the code reached its class (``statistics.Decimal``, a name made at run time);
-    else nothing. No rule holds one."""
-    bits = _bits(value, kind)
+def _many_digits(value: Any, kind: type, ints: bool = True) -> str:
+    """``value`` said if it is an integer of more than ``LONG`` bits (``_bits``), a number
+    of the standard library's that computes with as many digits as it is told to (a
+    ``decimal.Decimal``, 28 digits unless told otherwise; a ``fractions.Fraction``, exact), or
+    NumPy's long double (x86's 80 bits: 64 of mantissa) or an array of them, however the code
+    reached its class (``statistics.Decimal``, ``np.dtype(chr(103)).type``: a name made at run
+    time); else nothing. No rule holds one."""
+    bits = _bits(value, kind) if ints else 0
     if bits:
         return f"an integer of {int(bits * 0.30103) + 1} digits"
     if kind is int or kind is bool:
@@ -141,9 +144,22 @@ def _many_digits(value: Any, kind: type) -> str:
     if said is None:
         said = next((words for module, name, words in _EXACT_CLASSES
                      if issubclass(kind, getattr(sys.modules.get(module), name, _NONE))), "")
+        numpy = sys.modules.get("numpy")
+        if not said and numpy is not None:
+            if issubclass(kind, numpy.ndarray):
+                said = _ARRAY
+            elif issubclass(kind, numpy.floating) and numpy.dtype(kind).itemsize > 8:
+                said = "a long double"
         if len(_EXACT) < KINDS:
             _EXACT[kind] = said
+    if said is _ARRAY:  # (an array's dtype is its own: looked at each time)
+        dtype = sys.modules["numpy"].ndarray.dtype.__get__(value)
+        return "an array of long doubles" if dtype.kind in "fc" and dtype.itemsize > \
+            (8 if dtype.kind == "f" else 16) else ""
     return said
+
+
+_ARRAY = "<an array>"
 
 
 class _NONE:
