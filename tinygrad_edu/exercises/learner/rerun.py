@@ -69,7 +69,7 @@ from typing import Any
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner import nudged, watched, watched_numbers
 from tinygrad_edu.exercises.learner.duals import SEQUENCES, DualsGiven
-from tinygrad_edu.exercises.learner.fixed_point import long_held
+from tinygrad_edu.exercises.learner.fixed_point import digits_named
 from tinygrad_edu.exercises.learner.held import (
     SHALLOW,
     CallsSeen,
@@ -223,11 +223,11 @@ class _Watch:
         """A complex number held by a function of the class's file, given to it, or given
         back (``held.complex_held``): the complex step, taken on the numbers of the nodes
         (``u = a.data``), its unit made at run time (no honest class has one); or a decimal,
-        a fraction or a long double (``fixed_point.long_held``): a finite difference made
+        a fraction or a long double (``fixed_point.digits_named``): a finite difference made
         exact in many digits. Said if nothing else was (a function of the forward pass at a
         complex number says more)."""
         try:  # (``frame`` is of the files: ``profile`` saw it called)
-            found = self.mine.held(frame, returned) or long_held(frame, returned, ints=False)
+            found = self.mine.held(frame, returned) or digits_named(frame, returned)
             if found:
                 code = frame.f_code
                 self.held = (f"{found}, in {code.co_name} " + watched_numbers.lines_said(
