@@ -67,7 +67,7 @@ from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.refused import engines_words, took_a_float_only
 from tinygrad_edu.program.returned import Outside
-from tinygrad_edu.program.rooted import _slot
+from tinygrad_edu.program.rooted import place_slot
 from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.sets import unpacked
 from tinygrad_edu.program.tape import Tape
@@ -375,7 +375,7 @@ class Compiled:
             raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                f"{record.refused}")
         for place, written in outside.writes:  # (a number it changes: an input at once)
-            before = outside.watcher.start.get(_slot(place), MISSING)
+            before = outside.watcher.start.get(place_slot(place), MISSING)
             if isinstance(written, Traced) or (place.kind == "number" and
                                                type(before) in (int, float, bool)):
                 self.dynamic.add(place.key())

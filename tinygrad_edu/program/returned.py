@@ -29,7 +29,7 @@ from tinygrad_edu.program.places import (
     state_of,
 )
 from tinygrad_edu.program.reading import own_names
-from tinygrad_edu.program.rooted import _slot
+from tinygrad_edu.program.rooted import place_slot
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Recording, Traced
 from tinygrad_edu.program.walk import Walk
@@ -128,7 +128,7 @@ class Outside:
         leaks)."""
         start = self.watcher.start
         installed = {id(t) for _, _, t in self.watcher.installed}
-        own = {_slot(p): id(t) for p, _, t in self.watcher.installed}  # (where each was put)
+        own = {place_slot(p): id(t) for p, _, t in self.watcher.installed}  # (where each was put)
         said: set[int] = set()
         replayed: set[tuple[Any, ...]] = set()  # (items whose numbers a program writes)
         held = {id(p.value): p.held for p in self.walk.places if p.held is not None}
@@ -140,18 +140,18 @@ class Outside:
             now = place.value
             if isinstance(now, Traced) and id(now) in installed:  # (an input it moved: a
                 plain_at(place)  # deque it took from, a list it sorted)
-            before = start.get(_slot(place), MISSING)
+            before = start.get(place_slot(place), MISSING)
             if isinstance(now, Traced) and id(now) in installed and own.get(
-                    _slot(place)) != id(now):  # (an input moved here: ``xs.reverse()``,
+                    place_slot(place)) != id(now):  # (an input moved here: ``xs.reverse()``,
                 self.writes.append((place, now))  # written again as the number it holds)
-                replayed.add(_slot(place))
+                replayed.add(place_slot(place))
                 continue
             if now is before or id(now) in installed or (
                     type(now) is str and same_number(now, before)) or \
                     stands_for(now, before) or stands_for(before, now):  # (a text read anew;
                 continue  # Python's function, or another thread's capture's stand-in for it)
             parent = place.parent
-            if parent is not None and _slot(parent) not in start:  # (inside something new)
+            if parent is not None and place_slot(parent) not in start:  # (inside something new)
                 plain_at(place)
                 continue
             in_container = parent is not None and parent.kind in ("sequence", "dict", "set") \
@@ -162,7 +162,7 @@ class Outside:
             if place.kind in ("number", "constant") or now is MISSING:
                 if now is not MISSING:
                     self.writes.append((place, now))
-                    replayed.add(_slot(place))
+                    replayed.add(place_slot(place))
                     plain_at(place)
                 continue
             if in_container:
@@ -189,7 +189,7 @@ class Outside:
             if place.kind not in ("sequence", "dict", "set") or id(place.value) in said or \
                     place.step == ("attr", "__dict__"):
                 continue
-            before = start.get(_slot(place), MISSING)
+            before = start.get(place_slot(place), MISSING)
             if before is place.value and changed(place, start, held.get(id(place.value)),
                                                   replayed):
                 said.add(id(place.value))

@@ -22,7 +22,7 @@ from tinygrad_edu.program.walk import Walk
 from tinygrad_edu.program.watching import FOLLOWED, follow_data
 from tinygrad_edu.program.world import followed_at, reached
 
-__all__ = ["Rooted", "_slot"]
+__all__ = ["Rooted", "place_slot"]
 
 
 class Rooted:
@@ -125,7 +125,7 @@ class Rooted:
     def _found(self, new: list[Place]) -> None:
         """What each new place held first, and how often a number found outside is found."""
         for p in new:
-            self.start.setdefault(_slot(p), p.value)
+            self.start.setdefault(place_slot(p), p.value)
             if is_number(p):
                 self.number_ids[id(p.value)] = self.number_ids.get(id(p.value), 0) + 1
 
@@ -174,7 +174,7 @@ class Rooted:
                 place.write(held, own=True)
 
 
-def _slot(place: Place) -> tuple[Any, ...]:
+def place_slot(place: Place) -> tuple[Any, ...]:
     """A place by the object that holds it (for what held what at the start, and where an
     input was put): a module's global is an item of its dict however it is reached (read by
     the module's code, an attribute of the module walked to, an item of its ``vars()``), one
