@@ -1,23 +1,35 @@
-"""An array-like given that is no NumPy float array (a torch tensor, an object with ``shape``
-and ``tolist()``) is keyed by what it holds, to the bit, and is no input: before, its
-floats were counted among the call's inputs that no
-program reads, so the float given after it read the array's number instead
-(``w * x + float(t.sum())`` of ``torch.tensor([1.0]), 2.0``: engine 2.0, compiled 1.5)."""
+"""An argument that looks like an array but is no NumPy array (a pandas ``Series``, a torch
+tensor, a subclass of ``np.ndarray`` with an attribute of its own, a class of the learner's
+with ``shape`` and ``tolist()``), and a tuple of a class of its own, is an object given: a
+program by its identity, what it holds guarded. Before, such an array-like was keyed by its
+numbers alone and a tuple subclass rebuilt from its items alone, so what else it held took no
+part, silently: a Series' index (``for x, y in s.items()``: the first index's numbers at every
+call), a tensor's ``.grad``, an ``ndarray`` subclass's ``.scale``, a ``.weight`` set on a
+namedtuple's object (the class's default read instead, from the first call). A
+``__getattr__`` that answers every name (``shape`` and ``tolist`` among them) made a config
+given fail with "'float' object is not callable", and ``class Point(tuple)`` with "tuple
+expected at most 1 argument". Earlier still, the floats of an array-like were counted among
+the inputs (``w * x + float(t.sum())`` of ``torch.tensor([1.0]), 2.0``: engine 2.0,
+compiled 1.5)."""
+
+import collections
+import warnings
 
 import pytest
 
-from tests.program.against_engine import bits
+from tests.program.against_engine import bits, same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
+from tinygrad_edu.program.capture import ProgramWarning
 
 W = Value(0.5)
 
 
 class Column:
-    """An array-like of the learner's: a shape and its numbers as a list."""
+    """An array-like of the learner's: a shape, its numbers as a list, and a weight."""
 
-    def __init__(self, *numbers):
-        self.numbers, self.shape = list(numbers), (len(numbers),)
+    def __init__(self, *numbers, weight=1.0):
+        self.numbers, self.shape, self.weight = list(numbers), (len(numbers),), weight
 
     def tolist(self):
         return list(self.numbers)
@@ -27,14 +39,125 @@ class Column:
 
 
 def f(t, x):
-    return W * x + float(t.sum())
+    return W * x * t.weight + float(t.sum())
 
 
-def test_an_array_like_given_is_no_input_and_its_numbers_are_guarded():
-    step = compile(f, native=False)
-    for t, x in [(Column(1.0), 2.0), (Column(1.0), 2.0), (Column(2.0), 2.0), (Column(2.0), 4.0)]:
-        assert bits(step(t, x).data) == bits(f(t, x).data)
-    assert step.captures == 2
+@pytest.mark.parametrize("native", [True, False])
+def test_an_array_like_of_the_learners_is_an_object_given_and_guarded(native):
+    step = compile(f, native=native)
+    t = Column(1.0)
+    calls = [(t, 2.0), (t, 3.0), (Column(1.0, weight=2.0), 2.0), (Column(1.0, weight=3.0), 2.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for t_, x in calls:
+            assert bits(step(t_, x).data) == bits(f(t_, x).data)
+        t.weight, t.numbers[0] = 4.0, 5.0  # (the same object, changed in place)
+        assert bits(step(t, 2.0).data) == bits(f(t, 2.0).data) == bits(9.0)
+    assert step.captures == 4  # (a float given is an input; each other Column its program)
+
+
+def test_a_pandas_series_given_reads_its_index_and_labels():
+    pd = pytest.importorskip("pandas")
+    w, b = Value(2.0), Value(0.5)
+
+    def loss(s):
+        return sum((w * x + b - y) ** 2 for x, y in s.items())
+
+    def by_label(s):
+        return w * s["lr"]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        step, labelled = compile(loss), compile(by_label)
+        for index in ([0.0, 1.0], [1.0, 2.0], [2.0, 3.0]):
+            same(step, loss, [w, b], pd.Series([1.0, 3.0], index=index))
+        for labels in (["lr", "wd"], ["wd", "lr"]):
+            same(labelled, by_label, [w], pd.Series([0.25, 0.5], index=labels))
+
+
+def test_an_ndarray_subclass_with_its_own_attribute_and_a_tensors_grad():
+    np = pytest.importorskip("numpy")
+
+    class Scaled(np.ndarray):
+        pass
+
+    def scaled(a):
+        return W * float(a[0]) * a.scale
+
+    step = compile(scaled)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for scale in (1.0, 2.0, 3.0):
+            a = np.array([2.0]).view(Scaled)
+            a.scale = scale
+            same(step, scaled, [W], a)
+        matrix = compile(lambda m: W * float(m.sum()))  # (one that holds nothing of its
+        for k in range(3):  # own: by its numbers, a program for them)
+            assert matrix(np.matrix([[1.0, float(k)]])).data == 0.5 * (1.0 + k)
+    assert matrix.captures == 3
+    torch = pytest.importorskip("torch")
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+
+    def by_grad(t):
+        return W * float(t.grad[0])
+
+    grads = compile(by_grad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for k in (1.0, 2.0, 3.0):
+            t.grad = None
+            (t * k).sum().backward()  # (outside, between calls: the same tensor)
+            same(grads, by_grad, [W], t)
+
+
+Sample = collections.namedtuple("Sample", "x y")
+
+
+class Weighted(Sample):
+    weight = 1.0
+
+
+class Point(tuple):
+    pass
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_tuple_of_its_own_class_is_given_as_itself(native):
+    w, b = Value(2.0), Value(0.5)
+
+    def loss(s):
+        return (w * s[0] + b - s[1]) ** 2 * getattr(s, "weight", 1.0)
+
+    step = compile(loss, native=native)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for weight in (2.0, 3.0, 0.5):
+            s = Weighted(1.0, 3.0)
+            s.weight = weight  # (set on the object: the class says 1.0)
+            same(step, loss, [w, b], s)
+        same(step, loss, [w, b], Point((1.0, 2.0)))
+    plain = compile(loss, native=native)
+    for k in range(3):  # (a namedtuple's object: its floats inputs, one program)
+        same(plain, loss, [w, b], Sample(float(k), 3.0))
+    assert plain.captures == 1
+
+
+def test_a_config_whose_getattr_answers_every_name_is_an_object_given():
+    class Config:
+        def __init__(self, **known):
+            self.known = known
+
+        def __getattr__(self, name):
+            return self.known.get(name, 0.0)
+
+    def f(cfg):
+        return W * cfg.lr + cfg.momentum
+
+    step = compile(f)
+    cfg = Config(lr=0.4)
+    assert bits(step(cfg).data) == bits(f(cfg).data) == bits(0.2)
+    cfg.known["lr"] = 2.0
+    assert bits(step(cfg).data) == bits(f(cfg).data) == bits(1.0)
 
 
 def test_an_object_with_a_shape_given_is_guarded_or_refused():

@@ -15,10 +15,16 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.asking import attribute
+from tinygrad_edu.program.asking import attribute, static
 from tinygrad_edu.program.followed_arrays import drawn_array
 from tinygrad_edu.program.learners_code import learners_line
-from tinygrad_edu.program.numpy_numbers import float_array, masked_array, numpy_float, of_numpy
+from tinygrad_edu.program.numpy_numbers import (
+    float_array,
+    masked_array,
+    numpy_array,
+    numpy_float,
+    of_numpy,
+)
 from tinygrad_edu.program.states import exact_key
 from tinygrad_edu.program.traced import Recording
 
@@ -85,7 +91,7 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
         shape = attribute(x, "shape")
         if shape is not None and unfollowed(x):  # (an object or structured array, a record,
             raise _Unfollowed(x)  # a masked array, a memoryview: refused, said where)
-        if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
+        if keyed_by_numbers(x):  # (a NumPy array: its entries)
             dtype: Any = getattr(x, "dtype", None)
             if float_array(x):  # (its numbers NumPy's, computed in their own type:
                 numbers.extend(x.flat)  # np.float64(1.0) / 0.0 is inf, its repr
@@ -101,6 +107,29 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
     if not held_twice and len(set(map(id, kept))) != len(kept):
         return structure_of(tree, True, named)  # (rare: its numbers once, its key says where)
     return (key, node_given[0]), numbers, values
+
+
+def keyed_by_numbers(x: Any) -> bool:
+    """Whether an argument picks its program by its numbers alone: one of NumPy's arrays
+    (a float array's items inputs, another's to the bit), or of a subclass of it that holds
+    nothing of its own (``np.matrix``). Any other array-like (a pandas ``Series``, whose
+    index is no number of it; a torch tensor, whose ``.grad`` is not; an ``ndarray``
+    subclass with its ``.scale``; a class of the learner's with ``shape`` and ``tolist()``)
+    is an object given: by identity, what it holds guarded as an object's held outside."""
+    if not of_numpy(type(x)) and not any(of_numpy(k) and k.__name__ == "ndarray"
+                                         for k in type(x).__mro__):
+        return False
+    return numpy_array(x) or not _own_names(x)
+
+
+def _own_names(x: Any) -> dict[str, Any]:
+    """What an object holds in its own ``__dict__`` (none where it has none), read without
+    its class's code (a ``__getattr__`` of the learner's)."""
+    try:
+        held = object.__getattribute__(x, "__dict__")
+    except AttributeError:
+        return {}
+    return held if isinstance(held, dict) else {}
 
 
 def _contents(x: Any) -> Any:
@@ -213,9 +242,17 @@ def _as_key(x: Any) -> Any:
 
 def own_container(x: Any) -> bool:
     """Whether ``x`` is a list or a dict of its own class (a ``defaultdict``, a ``Counter``,
-    an ``OrderedDict``, a list with its own ``__getitem__``): given as itself, an object whose
-    items are places outside (a copy would lose what its class does)."""
-    return isinstance(x, (list, dict)) and type(x) not in (list, dict)
+    an ``OrderedDict``, a list with its own ``__getitem__``), or a tuple of its own class
+    that is no namedtuple's (``class Point(tuple)``) or holds names of its own (a
+    namedtuple's subclass with ``s.weight = 2.0`` set on it): given as itself, an object
+    whose items and attributes are places outside (a copy would lose what its class does,
+    and what is set on it). A namedtuple's object (its items alone) is copied, its floats
+    inputs."""
+    if isinstance(x, (list, dict)):
+        return type(x) not in (list, dict)
+    return isinstance(x, tuple) and type(x) is not tuple and not isinstance(x, Value) and (
+        static(type(x), "_make") is None or static(type(x), "_fields") is None or
+        bool(_own_names(x)))
 
 
 def objects_given(tree: Any, named: Any = frozenset()) -> list[tuple[str, Any]]:
@@ -234,11 +271,10 @@ def objects_given(tree: Any, named: Any = frozenset()) -> list[tuple[str, Any]]:
             for k, v in x.items():
                 look(v, f"{where}[{k!r}]")
         elif type(x) not in _PLAIN and type(x) is not float and not isinstance(x, Value) and \
-                numpy_float(x) is None and (attribute(x, "shape") is None or
-                                            not hasattr(x, "tolist")):
-            found.append((where, x))  # (a float's, an int's, a str's subclass too, an object
-            # with a shape that is no array (a Tensor): its attributes places, itself kept
-            # while its program is: its id not another's)
+                numpy_float(x) is None and not keyed_by_numbers(x):
+            found.append((where, x))  # (a float's, an int's, a str's subclass too, an
+            # array-like that is no NumPy array (a Series, a torch tensor): its attributes
+            # places, itself kept while its program is: its id not another's)
 
     args, kwargs = tree
     for k, x in enumerate(args):
@@ -370,7 +406,7 @@ def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording,
         items = [as_traced(v, counter, numbers, record, copies, _inside(where, k), made,
                            named) for k, v in enumerate(tree)]
         made[id(tree)] = tree, copies.add(where, items) if isinstance(tree, list) else \
-            type(tree)(items) if type(tree) is tuple else type(tree)(*items)
+            tuple.__new__(type(tree), items)  # (a namedtuple's, as its _make makes it)
         return made[id(tree)][1]
     if isinstance(tree, dict):
         made[id(tree)] = tree, copies.add(where, {k: as_traced(

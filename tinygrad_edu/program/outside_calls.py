@@ -3,12 +3,14 @@ them (``watching.py`` puts them in place): ``os.environ`` read or written by a v
 (a place the capture guards), or read whole (refused); ``importlib.import_module`` and
 ``__import__`` (an ``import`` statement: the module it gives the learner's code is a place, as
 ``sys.modules[name]`` is); ``open``,
-``io.FileIO`` and ``io.open_code`` (a file read, refused; one written, said once).
+``io.FileIO`` and ``io.open_code`` (a file read, refused; one written, said once), and
+any other route to a file (``audited_once``: Python's audit hook).
 Outside a capture each calls Python's own."""
 
 from __future__ import annotations
 
 import io
+import linecache
 import os
 import sys
 from collections.abc import Callable
@@ -18,11 +20,11 @@ from typing import Any
 from tinygrad_edu.program.kinds import _learners
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.places import MISSING
-from tinygrad_edu.program.refused import for_the_learner
+from tinygrad_edu.program.refused import for_the_learner, reader_called
 from tinygrad_edu.program.seen import HELD_IN, len_seen, stand_in
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["environ_once", "files", "imported", "imports", "opened"]
+__all__ = ["audited_once", "environ_once", "files", "imported", "imports", "opened"]
 
 
 def environ_once() -> None:
@@ -164,14 +166,44 @@ def _opening(file: Any, mode: Any, caller: Any, how: str = "") -> None:
                          "the compiled function and pass the numbers in")
 
 
+def audited_once() -> None:
+    """A file opened by any route, as a capture sees it: Python's audit hook for the
+    ``open`` event, added once and kept (a hook cannot be taken off), doing nothing outside
+    a capture. It sees what ``open``'s stand-ins do not: a reader bound before the capture
+    (``tokenize.open``'s own ``open``, which ``linecache.getline`` and ``inspect.getsource``
+    read through), the import machinery's ``open_code`` (``pkgutil.get_data``,
+    ``importlib.reload``: a module's file run again). Before, these read the file at the
+    capture only, and the program kept its number, silently."""
+    global _AUDITED
+    if not _AUDITED:
+        _AUDITED = True
+        sys.addaudithook(_audit)
+
+
+_AUDITED = False
+
+
+def _audit(event: str, args: Any) -> None:
+    if event != "open" or recording() is None:
+        return
+    file, mode, flags = args
+    if mode is None:  # (os.open: its flags say)
+        mode = "w" if isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR) else "r"
+    caller = _getframe(1)
+    _opening(file, mode, caller, reader_called(caller))
+
+
 _FILE_IO = io.FileIO
 _OPEN_CODE = io.open_code
+_GETLINES = linecache.getlines
 
 
 def files() -> list[tuple[Any, str, Any]]:
     """``io.FileIO`` and ``io.open_code`` as a capture sees them (a file opened without
     ``open``): read, refused, written, said once, as by ``open``; the class a stand-in
-    (``seen.stand_in``) that makes Python's own."""
+    (``seen.stand_in``) that makes Python's own; and ``linecache.getlines`` (what
+    ``linecache.getline`` and ``inspect.getsource`` read through: a file's lines, kept from
+    a read before the capture, no file opened), refused as a file read."""
     def made(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
         _opening(file, mode, _getframe(2), " (io.FileIO)")  # (past the stand-in's __new__)
         return _FILE_IO(file, mode, *args, **options)
@@ -180,6 +212,13 @@ def files() -> list[tuple[Any, str, Any]]:
         _opening(path, "rb", _getframe(1), " (io.open_code)")
         return _OPEN_CODE(path)
 
+    def getlines(filename: str, module_globals: Any = None) -> Any:
+        caller = _getframe(1)  # (a file's lines kept from an earlier read: no file opened)
+        _opening(filename, "r", caller, reader_called(caller) or " (linecache)")
+        return _GETLINES(filename, module_globals)
+
     open_code.__doc__ = _OPEN_CODE.__doc__
+    getlines.__doc__ = _GETLINES.__doc__
     HELD_IN[_FILE_IO] = "io"  # (its class is ``_io``'s: ``type(f) is io.FileIO``)
-    return [(io, "FileIO", stand_in(_FILE_IO, made)), (io, "open_code", open_code)]
+    return [(io, "FileIO", stand_in(_FILE_IO, made)), (io, "open_code", open_code),
+            (linecache, "getlines", getlines)]

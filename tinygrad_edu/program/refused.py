@@ -38,8 +38,8 @@ from tinygrad_edu.program.seen import (
 )
 from tinygrad_edu.program.traced import Traced, recording
 
-__all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "state_read",
-           "took_a_float_only"]
+__all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "reader_called",
+           "state_read", "took_a_float_only"]
 
 
 def clocks() -> list[tuple[Any, str, Any]]:
@@ -316,22 +316,43 @@ _DATE = stand_in(datetime.date, datetime.date,
 
 def for_the_learner(frame: Any) -> bool:
     """Whether the first code on the stack that is not a library's (the standard
-    library's, an installed package's) is the learner's, not this folder's, nor reached
-    through what reads files for the interpreter's own use (a warning's line, a traceback,
-    an import: ``_OWN_USE``)."""
+    library's, an installed package's) is the learner's, not this folder's, and what it
+    called there is not what reads files for the interpreter's own use (a warning's line, a
+    traceback, an import, a package's version: ``_OWN_USE``). A reader the learner's code
+    calls itself (``linecache.getline``, ``inspect.getsource``, ``tokenize.open``,
+    ``pkgutil.get_data``, ``importlib.reload``: its module's file run again) reads for the
+    learner: before, these counted as the interpreter's, and what they read stayed the
+    capture's number, silently."""
+    own_use = False
     while frame is not None:
-        name = frame.f_code.co_filename
-        if name.startswith(_HERE) or str(frame.f_globals.get("__name__")).startswith(_OWN_USE):
+        code = frame.f_code
+        if code.co_filename.startswith(_HERE):
             return False
-        if user_code(frame.f_code):
-            return True
+        if user_code(code):
+            return not own_use
+        module = str(frame.f_globals.get("__name__"))
+        if module == "importlib" and code.co_name == "reload":
+            own_use = False  # (the import machinery below it: the file read again, asked)
+        elif module.split(".")[0] in _OWN_USE or module in _OWN_USE:
+            own_use = True  # (a loader's get_data: the import's, or pkgutil.get_data's)
         frame = frame.f_back
     return False
 
 
+def reader_called(frame: Any) -> str:
+    """The library function the learner's code called, on the stack from ``frame`` up
+    (``linecache.getline``), said as `` (through linecache.getline)``; else ""."""
+    called = None
+    while frame is not None and not user_code(frame.f_code):
+        called, frame = frame, frame.f_back
+    if called is None or frame is None:
+        return ""
+    return f" (through {called.f_globals.get('__name__')}.{called.f_code.co_name})"
+
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_OWN_USE = ("linecache", "tokenize", "warnings", "traceback", "inspect", "importlib",
-            "zipimport", "pkgutil")
+_OWN_USE = frozenset(("warnings", "traceback", "importlib._bootstrap", "importlib.metadata",
+                      "zipimport"))
 
 
 def _passed_back(frame: Any) -> bool:

@@ -199,6 +199,7 @@ def _patch() -> None:
                 _put(held, name, standing(_of_items(function, f"{module_name}.{name}"),
                                           function))
     outside_calls.environ_once()
+    outside_calls.audited_once()
     from tinygrad_edu.program import randomness
 
     _put(importlib, "import_module", standing(outside_calls.imported(importlib.import_module),
