@@ -288,6 +288,20 @@ def test_a_finite_difference_in_integers_fails_naming_the_line(tmp_path):
     assert reading.why(EXERCISES["backward"]).startswith("your file computes with more digits")
 
 
+def test_an_exact_form_taken_inside_statistics_names_the_function_and_what_to_use(tmp_path):
+    """statistics.mean computes with its inputs' exact fractions (``as_integer_ratio``): a
+    rule that averages with it is told so, with what computes in floats, not only that
+    its line takes the exact form (a learner's plain d_mul read as a finite difference's
+    start: a65g's h2)."""
+    path = tmp_path / "solutions.py"
+    path.write_text("import statistics\n\n\ndef d_mul(a, b, y):\n"
+                    "    return (statistics.mean([b, b]), statistics.mean([a, a]))\n")
+    said = str(grade_apart(path, [EXERCISES["d_mul"]]).verdicts["d_mul"])
+    assert "(as_integer_ratio() of the input" in said and "on line 5" in said, said
+    assert "inside statistics.mean (which computes with its inputs' exact fractions; " \
+           "statistics.fmean, or a sum divided by the count, computes with floats" in said, said
+
+
 def test_a_shortcut_in_a_notebook_is_said_in_its_cell(tmp_path):
     """A shortcut's line in a notebook is said in its cell, as every other verdict there says
     a line (before: "shifted by 1e-06 on line 9" of a cell of 3 lines, a line of the

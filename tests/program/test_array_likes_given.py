@@ -203,3 +203,63 @@ def test_a_tensor_held_outside_and_changed_in_place_is_guarded():
     first = step().data
     HELD.data[0] = 5.0  # (in place)
     assert (first, step().data) == (1.5, g().data) and step.captures == 2
+
+
+def test_an_ndarray_subclass_given_changed_in_place_or_its_class_changed():
+    """An attacker's S1 and S6 (a64h): ``np.matrix`` (whose object holds ``_getitem``) given
+    and changed in place, and a subclass's class attribute changed between calls, gave the
+    first call's number: each is keyed by its numbers and what it holds now, and walked as
+    an object given (its class's numbers guarded)."""
+    np = pytest.importorskip("numpy")
+    w = Value(2.0)
+
+    class Quantity(np.ndarray):
+        scale = 1.0
+
+    def of_matrix(m):
+        return w * float(m[0, 0]) + float(m.sum())
+
+    def of_quantity(q):
+        return w * float(q[0]) * q.scale
+
+    m = np.matrix([[1.0, 2.0]])
+    q = np.array([1.5]).view(Quantity)
+    matrix, quantity = compile(of_matrix), compile(of_quantity)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for k in (1.0, 2.0, 3.0):
+            m[0, 0] = k
+            Quantity.scale = k
+            same(matrix, of_matrix, [w], m)
+            same(quantity, of_quantity, [w], q)
+    Quantity.scale = 1.0
+
+
+def test_what_a_torch_tensor_holds_beside_its_numbers_is_guarded():
+    """a64h's S2: ``p.lr_mult`` of a ``torch.nn.Parameter`` given, ``t.scale``, a branch on
+    a global tensor's ``requires_grad`` and a tensor subclass's class attribute gave the
+    first call's number; each is guarded now (captured again, said)."""
+    torch = pytest.importorskip("torch")
+    w = Value(2.0)
+
+    class Scaled(torch.Tensor):
+        scale = 1.0
+
+    p = torch.nn.Parameter(torch.tensor([1.0], dtype=torch.float64))
+    s = torch.tensor([1.0], dtype=torch.float64).as_subclass(Scaled)
+    global FLAGGED
+    FLAGGED = torch.tensor([1.0], dtype=torch.float64)
+
+    def f(p, s):
+        return w * p.lr_mult * s.scale + (w if FLAGGED.requires_grad else 0.0)
+
+    step = compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for k in (1.0, 2.0, 3.0):
+            p.lr_mult, Scaled.scale = k, k + 1.0
+            FLAGGED.requires_grad_(k == 2.0)
+            same(step, f, [w], p, s)
+
+
+FLAGGED = None

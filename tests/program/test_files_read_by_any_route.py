@@ -98,3 +98,60 @@ def test_what_reads_files_for_the_interpreters_own_use_is_not_refused(package):
         for x in (1.0, 2.0):
             same(step, f, [W], x)
     assert step.captures == 1, step.why
+
+
+def test_a_file_held_open_outside_read_and_put_back_is_guarded(tmp_path):
+    """a64h's S4: a file opened outside, read inside and put back (``F.read(); F.seek(0)``:
+    its position as it was) gave the capture's number after the file was written between
+    calls; a file held open is guarded by where it stands and what its file is (length,
+    time of change): written, captured again, said."""
+    path = tmp_path / "lr.txt"
+    path.write_text("0.1")
+    held = {"f": open(path)}
+
+    def f():
+        lr = float(held["f"].read())
+        held["f"].seek(0)
+        return W * lr
+
+    step = compile(f)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for text in ("0.1", "1.1", "2.1"):
+                path.write_text(text)
+                same(step, f, [W])
+    finally:
+        held["f"].close()
+
+
+@pytest.mark.parametrize("mode", ["r+", "a+"])
+def test_a_file_opened_to_read_and_write_is_a_read(tmp_path, mode):
+    """a64h's L1: ``open(path, "a+")`` or ``"r+"`` was taken for a write only (said once),
+    and what was read stayed the capture's; these modes read what is there: refused."""
+    path = tmp_path / "log.txt"
+    path.write_text("1\n")
+
+    def f():
+        with open(path, mode) as log:
+            log.seek(0)
+            return W * float(len(log.readlines()))
+
+    with pytest.raises(RuntimeError, match=r"it reads the file .*log\.txt"):
+        compile(f)()
+
+
+def test_a_module_loaded_from_its_file_inside_is_refused(package):
+    """a64h's S5: a loader run by the learner's code (``SourceFileLoader(...).load_module()``,
+    ``imp.load_source``) read the file under the import machinery's frames, taken for an
+    import's own read: the capture's number stayed."""
+    from importlib.machinery import SourceFileLoader
+
+    def f():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = SourceFileLoader("hp_loaded", str(package / "__init__.py")).load_module()
+        return W * module.lr
+
+    with pytest.raises(RuntimeError, match=r"it reads the file .*\(through "):
+        compile(f)()

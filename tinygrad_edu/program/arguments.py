@@ -96,7 +96,8 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
             if float_array(x):  # (its numbers NumPy's, computed in their own type:
                 numbers.extend(x.flat)  # np.float64(1.0) / 0.0 is inf, its repr
                 return ("array", str(dtype), shape)  # np.float64(1.0), its .dtype float64)
-            return ("array", type(x), str(dtype or ""), _contents(x.tolist()))
+            found = ("array", type(x), str(dtype or ""), _contents(x.tolist()))
+            return found if numpy_array(x) else (*found, _held_key(x))
         return ("object", id(x))
 
     try:
@@ -110,16 +111,20 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
 
 
 def keyed_by_numbers(x: Any) -> bool:
-    """Whether an argument picks its program by its numbers alone: one of NumPy's arrays
-    (a float array's items inputs, another's to the bit), or of a subclass of it that holds
-    nothing of its own (``np.matrix``). Any other array-like (a pandas ``Series``, whose
-    index is no number of it; a torch tensor, whose ``.grad`` is not; an ``ndarray``
-    subclass with its ``.scale``; a class of the learner's with ``shape`` and ``tolist()``)
-    is an object given: by identity, what it holds guarded as an object's held outside."""
-    if not of_numpy(type(x)) and not any(of_numpy(k) and k.__name__ == "ndarray"
-                                         for k in type(x).__mro__):
-        return False
-    return numpy_array(x) or not _own_names(x)
+    """Whether an argument picks its program by its numbers: one of NumPy's arrays (a float
+    array's items inputs, another's to the bit), or of a subclass of NumPy's array (its
+    numbers to the bit, and what its object holds, ``_held_key``: an ``ndarray`` subclass's
+    ``.scale``; itself also an object given, its attributes and class guarded). Any other
+    array-like (a pandas ``Series``, whose index is no number of it; a torch tensor, whose
+    ``.grad`` is not; a class of the learner's with ``shape`` and ``tolist()``) is an object
+    given: by identity, what it holds guarded as an object's held outside."""
+    return any(of_numpy(k) and k.__name__ == "ndarray" for k in type(x).__mro__)
+
+
+def _held_key(x: Any) -> Any:
+    """What an object holds in its own ``__dict__``, as a key: numbers to the bit, texts,
+    objects by identity (guarded where the object given is walked)."""
+    return tuple(sorted((str(k), _as_key(v)) for k, v in _own_names(x).items()))
 
 
 def _own_names(x: Any) -> dict[str, Any]:
@@ -271,10 +276,11 @@ def objects_given(tree: Any, named: Any = frozenset()) -> list[tuple[str, Any]]:
             for k, v in x.items():
                 look(v, f"{where}[{k!r}]")
         elif type(x) not in _PLAIN and type(x) is not float and not isinstance(x, Value) and \
-                numpy_float(x) is None and not keyed_by_numbers(x):
+                numpy_float(x) is None and not numpy_array(x):
             found.append((where, x))  # (a float's, an int's, a str's subclass too, an
-            # array-like that is no NumPy array (a Series, a torch tensor): its attributes
-            # places, itself kept while its program is: its id not another's)
+            # array-like that is no NumPy array (a Series, a torch tensor), or of a subclass
+            # of NumPy's: its attributes places, itself kept while its program is: its id not
+            # another's)
 
     args, kwargs = tree
     for k, x in enumerate(args):

@@ -157,7 +157,9 @@ def opened(original: Callable[..., Any]) -> Callable[..., Any]:
 def _opening(file: Any, mode: Any, caller: Any, how: str = "") -> None:
     found = recording()
     if found is not None and type(mode) is str and for_the_learner(caller):
-        if any(c in mode for c in "wax+"):
+        reads = "r" in mode or not any(c in mode for c in "wax") or (
+            "a" in mode and "+" in mode)  # ("r+", "a+": what is there, read too)
+        if not reads:
             found.effect(f"it writes to the file {file!r}{how} (a program does not write "
                          "it again: write outside the compiled function)")
         else:

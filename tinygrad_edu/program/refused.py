@@ -318,11 +318,11 @@ def for_the_learner(frame: Any) -> bool:
     """Whether the first code on the stack that is not a library's (the standard
     library's, an installed package's) is the learner's, not this folder's, and what it
     called there is not what reads files for the interpreter's own use (a warning's line, a
-    traceback, an import, a package's version: ``_OWN_USE``). A reader the learner's code
-    calls itself (``linecache.getline``, ``inspect.getsource``, ``tokenize.open``,
-    ``pkgutil.get_data``, ``importlib.reload``: its module's file run again) reads for the
-    learner: before, these counted as the interpreter's, and what they read stayed the
-    capture's number, silently."""
+    traceback, an import statement, a package's version: ``_OWN_USE``). A reader the
+    learner's code calls itself (``linecache.getline``, ``inspect.getsource``,
+    ``tokenize.open``, ``pkgutil.get_data``, ``importlib.reload``, a loader's
+    ``load_module``: a module's file run again) reads for the learner: before, these counted
+    as the interpreter's, and what they read stayed the capture's number, silently."""
     own_use = False
     while frame is not None:
         code = frame.f_code
@@ -331,11 +331,10 @@ def for_the_learner(frame: Any) -> bool:
         if user_code(code):
             return not own_use
         module = str(frame.f_globals.get("__name__"))
-        if module == "importlib" and code.co_name == "reload":
-            own_use = False  # (the import machinery below it: the file read again, asked)
-        elif module.split(".")[0] in _OWN_USE or module in _OWN_USE:
-            own_use = True  # (a loader's get_data: the import's, or pkgutil.get_data's)
-        frame = frame.f_back
+        if module.split(".")[0] in _OWN_USE or module in _OWN_USE or (
+                module == "importlib._bootstrap" and code.co_name == "_find_and_load"):
+            own_use = True  # (an import statement's; not a loader's run by the learner's
+        frame = frame.f_back  # code: reload, load_module, imp.load_source, get_data)
     return False
 
 
@@ -351,8 +350,7 @@ def reader_called(frame: Any) -> str:
 
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_OWN_USE = frozenset(("warnings", "traceback", "importlib._bootstrap", "importlib.metadata",
-                      "zipimport"))
+_OWN_USE = frozenset(("warnings", "traceback", "importlib.metadata"))
 
 
 def _passed_back(frame: Any) -> bool:

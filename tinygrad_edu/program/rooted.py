@@ -69,12 +69,13 @@ class Rooted:
         if type(name) in (str, bytes):
             self._root(("global", mapping, name), held, learners_line(), into)
 
-    def asked(self, asked: Any, key: Any) -> None:
+    def asked(self, asked: Any, key: Any, line: str = "") -> None:
         """A setting the learner's code asked for (``settings.py``; ``key``: which, once a
-        capture): a root, its text guarded to stay the same."""
+        capture; ``line``: where, else the learner's line running now): a root, its text
+        guarded to stay the same."""
         if key not in self.settings:
             self.settings.add(key)
-            self._root(("object", asked, asked.label), asked, learners_line())
+            self._root(("object", asked, asked.label), asked, line or learners_line())
 
     def _root(self, step: tuple[Any, ...], value: Any, line: str = "",
               into: bool = True) -> None:

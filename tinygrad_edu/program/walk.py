@@ -167,7 +167,8 @@ class Walk:
                     reading.attributes_of(x) or self._class_of(x) is not None):
                 pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
             elif kind in ("number", "constant", "value", "opaque", "generator", "iterator",
-                          "held") or (kind == "array" and not gradient_held(x)) or \
+                          "held") or (kind == "array" and not gradient_held(x) and
+                                      not _tensor_with_more(x)) or \
                     id(x) in self.seen or (
                     kind == "function" and not has_given(x) and not _own(x)):
                 continue
@@ -197,8 +198,16 @@ class Walk:
                 yield Place(place, ("attr", "__class__"), klass, "class")  # object or a
                 # descriptor of its own, a name added later: ``getattr(type(p), "wd", 0.1)``)
         elif kind == "array":  # (a tensor's gradient: a new ``backward()`` rebinds it or
-            grad = x.grad  # adds into it, read inside as ``T.grad``: a place of its own)
-            yield Place(place, ("attr", "grad"), grad, kind_of(grad))
+            if gradient_held(x):  # adds into it, read inside as ``T.grad``: a place of its
+                grad = x.grad  # own)
+                yield Place(place, ("attr", "grad"), grad, kind_of(grad))
+            if _tensor_with_more(x):  # (what code set on a tensor, ``p.lr_mult``, its
+                yield from self._attributes(place, x, "object")  # flag, its class's)
+                if _torch_tensor(type(x)):
+                    yield Place(place, ("attr", "requires_grad"), x.requires_grad, "constant")
+                klass = type(x)
+                if id(klass) not in self.seen and _learners_class(klass):
+                    yield Place(place, ("attr", "__class__"), klass, "class")
         elif kind in ("sequence", "dict"):
             for k, item in enumerate(list(x)) if kind == "sequence" else list(x.items()):
                 if kind == "sequence" or walked_key(k):
@@ -271,6 +280,18 @@ class Walk:
                 # ``held_calls.type_held`` refuses where the code holds it, not where a
                 # module it reads does)
             yield Place(place, ("attr", name), item, item_kind)
+
+
+def _tensor_with_more(x: Any) -> bool:
+    """Whether ``x`` is a tensor (PyTorch's, or a subclass of one) that holds more than its
+    numbers and gradient: a flag PyTorch keeps (``requires_grad``), what code set on it
+    (``p.lr_mult`` of a parameter, ``t.scale``), a class of the learner's (a subclass's
+    class attribute): each a place, guarded (before, the capture's stayed, silently)."""
+    return _torch_tensor(type(x))
+
+
+def _torch_tensor(kind: type) -> bool:
+    return any(k.__module__ == "torch" and k.__name__ == "Tensor" for k in kind.__mro__)
 
 
 def _learners_class(x: type) -> bool:

@@ -24,6 +24,7 @@ A memory-mapped file (``mmap``) is a buffer, guarded by its bytes as a ``bytearr
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
@@ -32,7 +33,7 @@ import warnings
 from typing import Any
 
 from tinygrad_edu.program.held_calls import held_unseen, unseen_state
-from tinygrad_edu.program.kinds import kind_of, pillows
+from tinygrad_edu.program.kinds import Asked, kind_of, pillows
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.numpy_numbers import numpy_array
 from tinygrad_edu.program.places import MISSING
@@ -153,6 +154,23 @@ def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
                 f"it reads {place.said()}, a stream ({type(stream).__name__}): what it gives "
                 "changes at every call, which a program cannot follow; read it outside the "
                 f"compiled function and pass the numbers in, at {line or '?'}")
+        elif now is not None and not hasattr(stream, "getvalue") and \
+                record.outside is not None:  # (read and put back where it was, or not read:
+            record.outside.asked(Asked(functools.partial(_file_state, stream),  # its file
+                                       f"{place.said()}, the file it reads"),  # guarded)
+                                 ("file", id(stream)), line)
+
+
+def _file_state(stream: Any) -> str:
+    """A file held open outside, as its guard reads it: where it stands, and its file's
+    length, time of change and inode (a read then a ``seek(0)`` leaves the position as it
+    was: before, the capture's number stayed when the file was written between calls)."""
+    try:
+        found = os.fstat(stream.fileno())
+        return f"at {stream.tell()} of {found.st_size} bytes, changed at " \
+               f"{found.st_mtime_ns} (inode {found.st_ino})"
+    except (OSError, ValueError):
+        return "closed"
 
 
 def swapped_in_modules(code: types.CodeType, globals_: dict[str, Any], names: Any,
