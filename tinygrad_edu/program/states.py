@@ -204,8 +204,10 @@ def _sort(v: Any, kind: type) -> str:
         sort = "ref"
     elif _element(v):
         sort = "element"
-    elif kind.__module__.startswith("multiprocessing") or isinstance(v, logging.Handler):
-        sort = "inside"  # (a handler's attributes: ``log.handlers[0].level``)
+    elif kind.__module__.startswith("multiprocessing") or isinstance(v, logging.Handler) or \
+            kind.__module__ == "configparser":
+        sort = "inside"  # (a handler's attributes: ``log.handlers[0].level``; a section's
+        # parser: ``HP = CONFIG["train"]``, then ``HP.getfloat("lr")``; a64h's S3)
     else:
         sort = "object"
     _SORTS[kind] = sort
