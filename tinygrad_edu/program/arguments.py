@@ -227,12 +227,7 @@ def _subclass_key(x: Any) -> Any:
         value = str.__str__(x)
     else:
         value = bytes.__getitem__(x, slice(None))
-    try:
-        held = object.__getattribute__(x, "__dict__")
-    except AttributeError:
-        held = {}
-    return ("subclass", type(x), value, tuple(sorted((str(k), _as_key(v))
-                                                     for k, v in held.items())))
+    return ("subclass", type(x), value, _held_key(x))
 
 
 def _as_key(x: Any) -> Any:
