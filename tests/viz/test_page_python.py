@@ -162,15 +162,58 @@ def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raise
 
 
 def stop_once_in(function: str, timeout_s: float = 120.0) -> None:
-    """SIGINT to this process, as the page's Stop, once its main thread runs ``function``."""
+    """SIGINT to this process, as the page's Stop, once its main thread runs ``function``;
+    none if it is never seen to (a SIGINT sent then would land outside the Check and end
+    the test run: an xdist worker crashed so, on a loaded machine, before)."""
     main, waited = threading.main_thread().ident, 0.0
     while waited < timeout_s:
         frame = sys._current_frames().get(main)
         if frame is not None and frame.f_code.co_name == function:
-            break
+            os.kill(os.getpid(), signal.SIGINT)
+            return
         time.sleep(0.01)
         waited += 0.01
-    os.kill(os.getpid(), signal.SIGINT)
+
+
+def stop_once_above(function: str, timeout_s: float = 120.0) -> None:
+    """SIGINT to this process once its main thread runs code above ``function`` (called
+    from it: a watch of the grader's on the learner's line); none if it is never seen to."""
+    main, waited = threading.main_thread().ident, 0.0
+    while waited < timeout_s:
+        frame = sys._current_frames().get(main)
+        if frame is not None and frame.f_code.co_name != function:
+            while frame is not None and frame.f_code.co_name != function:
+                frame = frame.f_back
+            if frame is not None:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+        time.sleep(0.0005)
+        waited += 0.0005
+
+
+def test_a_stop_that_lands_in_a_watch_of_the_graders_ends_the_check_there(monkeypatch,
+                                                                         capsys):
+    """The page's Stop that comes while the grader's line watch looks at the learner's
+    line (most of a loop's time) is raised at the learner's next line, as the time limit's
+    is: before, the watch's guard swallowed it, the loop ran on to the 5 s limit, and its
+    verdict was recorded as an attempt."""
+    from tinygrad_edu.viz import page_python
+
+    told = []
+    monkeypatch.setattr(page_python, "_HEARD", [told.append], raising=False)
+    monkeypatch.setattr(apart, "APART", False)
+    assert '"code": 0' in check_json("d_tanh", RIGHT, "")
+    capsys.readouterr()
+    timer = threading.Thread(target=stop_once_above, args=("d_tanh",))
+    timer.start()
+    started = time.monotonic()
+    try:
+        answer = json.loads(check_json("d_tanh", "def d_tanh(x, y):\n    while True:\n"
+                                                 "        pass\n", ""))
+    finally:
+        timer.join()
+    assert answer == {"code": 1, "progress": ""} and time.monotonic() - started < 4
+    assert told and told[0].startswith("It was at your answer, line ")
 
 
 def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any, TypeVar
 
-__all__ = ["TimeLimit", "call_with_time_limit", "not_counted"]
+__all__ = ["TimeLimit", "call_with_time_limit", "not_counted", "stopped_from_a_watch"]
 
 _set_recursion_limit = sys.setrecursionlimit
 """Python's own, bound as the grader imports this module: the learner's process caps what
@@ -148,7 +148,8 @@ class _Stop:
         self.seconds = seconds
         self.grader = grader
         self.up = False  # the time is up
-        self.first: TimeLimit | None = None  # the first stop raised
+        self.raises: Callable[[], BaseException] | None = None  # (else TimeLimit)
+        self.first: BaseException | None = None  # the first stop raised
         self.ends = 0.0  # when the time is up (``start``; later by the time ``not_counted``)
         self.waiting = 0  # how many ``not_counted`` calls it is in
 
@@ -195,14 +196,18 @@ class _Stop:
             return  # the solution has ended: the grader is tidying up
         if not self.up and (self.waiting or time.monotonic() < self.ends):
             return  # (a time not counted: ``postpone`` set the timer again)
-        self.up = True
-        for f in learners:
-            f.f_trace, f.f_trace_opcodes = self.line, _PY310
-        sys.settrace(self.watch)  # for the frames it calls, and to switch the lines' tracing on
+        self.stop_at_lines(learners)
         if not _in_our_trace_function(frame):
             self._raise()
         # else it came in our own trace function (or in what that calls), which stops the
         # learner's code itself once it has returned
+
+    def stop_at_lines(self, learners: list[FrameType]) -> None:
+        """From now on, each line of the learner's code stops it (``learners``: its frames)."""
+        self.up = True
+        for f in learners:
+            f.f_trace, f.f_trace_opcodes = self.line, _PY310
+        sys.settrace(self.watch)  # for the frames it calls, and to switch the lines' tracing on
 
     def watch(self, frame: FrameType, event: str, arg: Any) -> Any:
         """The trace function of every new frame: follows the learner's only."""
@@ -219,7 +224,7 @@ class _Stop:
         return self.line
 
     def _raise(self) -> None:
-        stop = TimeLimit(self.seconds)
+        stop = self.raises() if self.raises is not None else TimeLimit(self.seconds)
         if self.first is None:
             self.first = stop
         raise stop
@@ -236,6 +241,25 @@ class _Stop:
 
 
 _TRACE_FUNCTIONS = {_Stop.watch.__code__, _Stop.line.__code__}
+
+
+def stopped_from_a_watch(raises: Callable[[], BaseException], frame: FrameType | None) -> bool:
+    """Where a stop of the page's (its Stop: ``raises`` makes its exception) comes while
+    ``frame`` runs the grader's own code inside a limited call (a trace or profile function of
+    ``stops_by_lines``: the line watch, the class watch), have the learner's next line raise
+    it, as the time limit's does, and say so (True); else False, for the caller to raise it
+    there. Raised in the watch, it was swallowed by the watch's own guard (which keeps a
+    learner's object that raises from ending the look): the learner's loop ran on to the time
+    limit, whose verdict was recorded."""
+    stop = _RUNNING[-1] if _RUNNING else None
+    if stop is None or stop.up or not _in_our_trace_function(frame):
+        return False
+    learners = stop._learners_frames(frame)
+    if not learners:
+        return False
+    stop.raises = raises
+    stop.stop_at_lines(learners)
+    return True
 
 
 def _in_our_trace_function(frame: FrameType | None) -> bool:

@@ -118,9 +118,11 @@ def _page_stop(signum: int, frame: Any) -> None:
     ``PageStop`` (``exercises/limit.py``, beside the grader's other stop), told from a
     KeyboardInterrupt the learner's code raises."""
     try:  # (the grader's, imported by then but for a Stop while the first Check imports it)
-        from tinygrad_edu.exercises.limit import PageStop
+        from tinygrad_edu.exercises.limit import PageStop, stopped_from_a_watch
     except ImportError:
         raise KeyboardInterrupt from None
+    if not _STOPPING and stopped_from_a_watch(PageStop, frame):  # (in a watch of the
+        return  # grader's: raised at the learner's next line)
     _stop_raised(PageStop)
 
 
