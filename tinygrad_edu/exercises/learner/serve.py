@@ -134,7 +134,8 @@ def _serve(argv: list[str]) -> int:
     _capped_recursion(path)
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
-                                     limit._Stop.line, inputs.watched.call,
+                                     limit._Stop.stop_at_lines, limit._Stop.line,
+                                     inputs.watched.call,
                                      inputs.rerun.Watching.__enter__,
                                      inputs.rerun.Watching.__exit__,
                                      sys.unraisablehook]))
