@@ -328,11 +328,11 @@ def pages_of(site: Path) -> list[Path]:
     return pages
 
 
-API_SAMPLE = 4
+API_SAMPLE = 2
 """How many of the API reference's pages the main tier looks at in both widths: the
 longest (the most likely to overflow); the long tier looks at all of them."""
 
-NOTEBOOK_SAMPLE = 3
+NOTEBOOK_SAMPLE = 1
 """How many of the notebooks' pages (one template, mkdocs-jupyter's; none holds a replay)
 the main tier looks at in both widths, the longest; the long tier looks at all of them."""
 

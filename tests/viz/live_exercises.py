@@ -460,6 +460,61 @@ def exercises_three_stages_and_an_exercise_of_each_kind_pass_with_their_model_an
     passes_each(exercises, [EXERCISES[name] for name in SAMPLE], values, STAGES)
 
 
+BLOCK = definition(GPT, "block").replace(
+    "        out.append([a + b for a, b in zip(linear(h, p[\"mlp_fc2\"]), xt)])\n",
+    "        out.append(linear(h, p[\"mlp_fc2\"]))\n")
+"""A tester's block: the MLP's residual forgotten (a verdict of three tables, 1416 px tall
+at 390 px)."""
+HEADLINE_FIRST = """() => {
+    const box = document.getElementById("output"), r = box.getBoundingClientRect();
+    const top = document.querySelector(".md-header").getBoundingClientRect().bottom;
+    const range = document.createRange(), text = box.firstChild.firstChild;
+    range.setStart(text, 0);
+    range.setEnd(text, 1);
+    const first = range.getBoundingClientRect();
+    return first.top >= Math.max(r.top, top) && first.bottom <= Math.min(r.bottom, innerHeight);
+}"""
+"""The verdict's first line (its headline, the box's first character) is on screen: in the
+box's view and in the window's, under the header."""
+ROWS_WHOLE = """() => [...document.querySelectorAll("#output .table")].map(table => {
+    const lines = table.textContent.split("\\n").filter(Boolean).length;
+    const style = getComputedStyle(table), line = parseFloat(style.lineHeight);
+    return {lines: lines, tall: Math.round(table.clientHeight / line),
+            whiteSpace: style.whiteSpace};
+})"""
+"""Each table of the verdict: its lines, how many lines tall it is drawn, and whether it
+wraps."""
+
+
+def exercises_a_long_verdict_at_390_px_shows_its_headline_first_and_its_tables_in_line(
+        exercises, capsys):
+    """Before, at 390 px: block's verdict (1416 px) in its 432 px box, scrolled past its
+    headline and its failing input to the diagnosis; each row of its tables of expected
+    against got wrapped, the "got" under its name; and under it "your answer: 0 of 1
+    attempted stages of microgpt pass", a count of this Check's one answer (a fourth tester's
+    walk). Now the headline at the top of a box as tall as the window under the header, each
+    table a line a row (sideways scroll), and the count this browser keeps."""
+    exercises.set_viewport_size({"width": 390, "height": 844})
+    try:
+        exercises.select_option("#stage", "block")
+        exercises.evaluate("document.getElementById('editor').scrollIntoView({block: 'start'})")
+        said = check(exercises, BLOCK)
+        assert said.startswith("✗ block: not yet.\n  failing input:"), said
+        assert "diagnosis (out, dx, dweights): the MLP's residual forgotten." in said, said
+        assert exercises.evaluate(HEADLINE_FIRST)
+        box = exercises.evaluate("document.getElementById('output').getBoundingClientRect()"
+                                 ".height")
+        assert box > 700, box  # (before, 432 px)
+        tables = exercises.evaluate(ROWS_WHOLE)
+        assert len(tables) == 3, tables
+        for table in tables:
+            assert table["whiteSpace"] == "pre" and table["tall"] == table["lines"], tables
+        assert "of 1 attempted" not in said, said
+        assert re.search(r"\n\d+ of 10 stages of microgpt passed in this browser\.\n", said), said
+    finally:
+        exercises.set_viewport_size({"width": 1280, "height": 900})
+
+
 EXERCISES_STEPS = [
     exercises_stop_while_python_loads_blames_no_code,
     exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
@@ -491,6 +546,7 @@ EXERCISES_STEPS = [
     exercises_a_refusal_stands_after_a_reload_and_a_stop_changes_nothing,
     exercises_a_warning_quotes_this_checks_line,
     exercises_a_verdict_lands_on_its_own_exercise,
+    exercises_a_long_verdict_at_390_px_shows_its_headline_first_and_its_tables_in_line,
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
     exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_first,
@@ -500,6 +556,8 @@ EXERCISES_STEPS = [
 
 
 EXERCISES_LONG = {exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
+                  exercises_next_is_a_stage_not_passed_yet,
+                  exercises_a_verdict_lands_on_its_own_exercise,
                   exercises_a_check_starts_from_the_python_the_page_set_up,
                   exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_first,
                   exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,

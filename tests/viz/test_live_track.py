@@ -364,8 +364,7 @@ def test_the_way_in_and_what_a_learner_needs_are_on_screen_at_both_widths(watche
         page.close()  # header at 1280 px, the title and the menus off the screen at 390)
 
 
-@pytest.mark.long(sibling="tests/viz/test_live_verdicts.py::"
-                  "test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_on_a_plain_server_a_print_flood_is_said_to_print_too_much_and_shown(chromium, site):
     """Before, on a server that does not isolate the page (Python ended at the time limit,
     not interrupted): a print in a loop of the graded function was "still running after

@@ -4,8 +4,9 @@ page's Python, memory filled at a file's top level and in a function, recursion 
 than the limit, a print flood at a file's top level; and the closing step after stage 10,
 and where a stage's link lands. The fixtures are in conftest.py; one page serves the tests
 of this module (Python loaded once, about 10 s), each starting from no stored progress. CI
-runs the 390 px verdict's; the others run in the long tier (./run.sh test --long), each
-beside a sibling in the main tier."""
+runs those of a reload and a flood's last line; the others run in the long tier (./run.sh
+test --long), each beside a sibling in the main tier (the 390 px verdict's, a step of
+tests/viz/test_live_pages.py::test_the_exercises, on its page: no Python loaded again)."""
 
 import re
 
@@ -66,8 +67,7 @@ def exercises(page):
     return page
 
 
-@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
-                  "tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_code_that_ends_python_is_a_verdict_as_on_the_command_line(exercises, tmp_path,
                                                                     capsys):
     """Before: "Python in this page stopped working at line 5 ... this attempt does not count",
@@ -102,8 +102,7 @@ def test_code_that_ends_python_is_a_verdict_as_on_the_command_line(exercises, tm
     assert check(exercises, LINEAR).startswith("✓ linear passed")
 
 
-@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
-                  "tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(exercises):
     """Before: "Endless recursion at line 2: deep calls itself ... again and again" for
     deep(5000), which ends (the command line said the same): now deeper than the page's
@@ -117,8 +116,7 @@ def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(exercise
         "case that should end it) or stops only past the limit" in said, said
 
 
-@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
-                  "tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_a_stage_link_lands_on_the_editor_and_the_statements_start_where_they_fit(page,
                                                                                  server):
     """Before: the editor at the top, the statement's start above the screen (752 px up for
@@ -142,8 +140,7 @@ def test_a_stage_link_lands_on_the_editor_and_the_statements_start_where_they_fi
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
-                  "tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_the_closing_step_after_stage_10_says_training_takes_minutes(exercises):
     """Before: "# 3. train it; then it makes up names", where a tester's training took
     274 s."""
@@ -155,8 +152,7 @@ def test_the_closing_step_after_stage_10_says_training_takes_minutes(exercises):
         "python -m tinygrad_edu exercises train my_gpt.py" in closing, closing
 
 
-@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
-                  "tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_a_print_flood_at_the_top_level_is_cut_as_one_in_the_function(exercises):
     """Before: the verdict on a file that printed 10**7 lines as it ran, then about 2,000 of
     them (the page's cut as they came), where the same flood in the function is shown in
@@ -182,8 +178,7 @@ GROWN_AT_THE_TOP = "big = []\nwhile True:\n    big.append([0.0] * 10**6)\n\n\n"
 MemoryError at line 3: a learner's process may take 1 GB more)."""
 
 
-@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
-                  "tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_memory_grown_at_the_top_level_is_said_to_run_out_at_its_line(exercises):
     """Before: "your answer, line 3: running the file did not finish in 5 s, so it was
     stopped (an endless loop, or a long one?)", the countdown at "stopped in 0 s" for 2 s
@@ -231,62 +226,7 @@ def test_memory_grown_in_a_function_is_a_clean_verdict_at_its_line(exercises):
     assert check(exercises, definition(GPT, "softmax")).startswith("✓ softmax passed")
 
 
-BLOCK = definition(GPT, "block").replace(
-    "        out.append([a + b for a, b in zip(linear(h, p[\"mlp_fc2\"]), xt)])\n",
-    "        out.append(linear(h, p[\"mlp_fc2\"]))\n")
-"""A tester's block: the MLP's residual forgotten (a verdict of three tables, 1416 px tall
-at 390 px)."""
-HEADLINE_FIRST = """() => {
-    const box = document.getElementById("output"), r = box.getBoundingClientRect();
-    const top = document.querySelector(".md-header").getBoundingClientRect().bottom;
-    const range = document.createRange(), text = box.firstChild.firstChild;
-    range.setStart(text, 0);
-    range.setEnd(text, 1);
-    const first = range.getBoundingClientRect();
-    return first.top >= Math.max(r.top, top) && first.bottom <= Math.min(r.bottom, innerHeight);
-}"""
-"""The verdict's first line (its headline, the box's first character) is on screen: in the
-box's view and in the window's, under the header."""
-ROWS_WHOLE = """() => [...document.querySelectorAll("#output .table")].map(table => {
-    const lines = table.textContent.split("\\n").filter(Boolean).length;
-    const style = getComputedStyle(table), line = parseFloat(style.lineHeight);
-    return {lines: lines, tall: Math.round(table.clientHeight / line),
-            whiteSpace: style.whiteSpace};
-})"""
-"""Each table of the verdict: its lines, how many lines tall it is drawn, and whether it
-wraps."""
-
-
-def test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_tables_in_line(exercises):
-    """Before, at 390 px: block's verdict (1416 px) in its 432 px box, scrolled past its
-    headline and its failing input to the diagnosis; each row of its tables of expected
-    against got wrapped, the "got" under its name; and under it "your answer: 0 of 1
-    attempted stages of microgpt pass", a count of this Check's one answer (a fourth tester's
-    walk). Now the headline at the top of a box as tall as the window under the header, each
-    table a line a row (sideways scroll), and the count this browser keeps."""
-    exercises.set_viewport_size({"width": 390, "height": 844})
-    try:
-        exercises.select_option("#stage", "block")
-        exercises.evaluate("document.getElementById('editor').scrollIntoView({block: 'start'})")
-        said = check(exercises, BLOCK)
-        assert said.startswith("✗ block: not yet.\n  failing input:"), said
-        assert "diagnosis (out, dx, dweights): the MLP's residual forgotten." in said, said
-        assert exercises.evaluate(HEADLINE_FIRST)
-        box = exercises.evaluate("document.getElementById('output').getBoundingClientRect()"
-                                 ".height")
-        assert box > 700, box  # (before, 432 px)
-        tables = exercises.evaluate(ROWS_WHOLE)
-        assert len(tables) == 3, tables
-        for table in tables:
-            assert table["whiteSpace"] == "pre" and table["tall"] == table["lines"], tables
-        assert "of 1 attempted" not in said, said
-        assert "\n0 of 10 stages of microgpt passed in this browser.\n" in said, said
-    finally:
-        exercises.set_viewport_size({"width": 1280, "height": 900})
-
-
-@pytest.mark.long(sibling="test_a_long_verdict_at_390_px_shows_its_headline_first_and_its_"
-                  "tables_in_line")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_what_a_button_did_while_python_loads_is_still_said_once_it_is_ready(watched, server):
     """Before, at 390 px: "Your earlier code is back." (Bring back my earlier code, pressed
     while Python loaded) replaced at once by "Python 3.14.2 is ready." (a fourth tester's
