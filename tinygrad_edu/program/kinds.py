@@ -33,7 +33,13 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program.asking import static
 from tinygrad_edu.program.learners_code import learners_file
-from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_scalar
+from tinygrad_edu.program.numpy_numbers import (
+    masked_array,
+    ndarray_subclass,
+    numpy_array,
+    numpy_real,
+    numpy_scalar,
+)
 from tinygrad_edu.program.states import CTYPES, torch_generator
 from tinygrad_edu.program.traced import Traced
 
@@ -137,6 +143,9 @@ def _kind_of(x: Any, kind: type) -> str:
         return "set"
     if numpy_array(x):  # (of objects: its items walked, as a list's)
         return "sequence" if x.dtype.kind == "O" and x.ndim == 1 else "array"
+    if ndarray_subclass(x):  # (np.matrix, a masked array, a record array, a class of yours:
+        return "array"  # its numbers, held by a copy, ``numbers_of``; before, an object's
+        # attributes walked and its numbers not: a64i's S2)
     if numpy_real(x):
         return "number"
     if isinstance(x, types.ModuleType):
@@ -190,6 +199,10 @@ def numbers_of(x: Any) -> Any:
     bytes of what it holds (``_held_in_c``); anything else, itself."""
     if _tensor(type(x)):
         return x._data
+    if masked_array(x):  # (its data, mask and fill value, as pickle keeps them)
+        return pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)
+    if ndarray_subclass(x):  # (its numbers, as NumPy's own array: a view)
+        return x.view(next(k for k in type(x).__mro__ if k.__name__ == "ndarray"))
     found = _held_in_c(type(x))
     if found == "pandas":  # (its blocks, axes, dtypes and flags, as pickle keeps them)
         return pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)

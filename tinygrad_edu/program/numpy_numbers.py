@@ -18,8 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["NUMPY_DOUBLE", "PLAIN_KINDS", "double", "float_array", "followed_numpy", "integral",
-           "masked_array", "numpy_array", "numpy_bool", "numpy_computes", "numpy_float",
-           "numpy_kind", "numpy_real", "numpy_scalar", "numpy_spelled", "of_numpy"]
+           "masked_array", "ndarray_subclass", "numpy_array", "numpy_bool", "numpy_computes",
+           "numpy_float", "numpy_kind", "numpy_real", "numpy_scalar", "numpy_spelled",
+           "of_numpy"]
 
 NUMPY_DOUBLE = {"N_ADD", "N_SUB", "N_MUL", "N_DIV", "N_POW", "N_NEG", "N_ABS", "N_MAX", "N_MIN",
                 "N_COPY", "N_FLOORDIV", "N_MOD", "N_ISINT", "N_SUM", "N_FSUM", "N_EXP",
@@ -57,6 +58,13 @@ def numpy_array(x: Any) -> bool:
     return kind.__name__ == "ndarray" and of_numpy(kind)
 
 
+def ndarray_subclass(x: Any) -> bool:
+    """Whether ``x`` is an array of a subclass of NumPy's (``np.matrix``, a masked array, a
+    record array, a class of the learner's), not NumPy's own array."""
+    return not numpy_array(x) and any(k.__name__ == "ndarray" and of_numpy(k)
+                                      for k in type(x).__mro__)
+
+
 def _numpy_number(kind: type) -> bool:
     """Whether ``kind`` is one of NumPy's own classes other than its array's (a number's,
     a record's, ``np.generic``'s subclasses)."""
@@ -82,9 +90,11 @@ def numpy_scalar(x: Any) -> bool:
 
 
 def numpy_float(x: Any) -> Any:
-    """``x`` if it is a NumPy float of no shape (``np.float64(0.5)``: an input, as a float
-    is), else None."""
-    if of_numpy(type(x)) and hasattr(x, "dtype") and x.dtype.kind == "f" and \
+    """``x`` if it is a NumPy float (``np.float64(0.5)``: an input, as a float is), else
+    None; not an array of no dimension (``np.array(0.1)``: an array, its item an input,
+    whose ``.item()``, ``lr[()]`` and in-place ``lr *= 0.5`` are an array's; before, taken
+    for a number, the capture's ``.item()`` stayed and ``lr[()]`` raised)."""
+    if _numpy_number(type(x)) and hasattr(x, "dtype") and x.dtype.kind == "f" and \
             getattr(x, "shape", None) == ():
         return x
     return None

@@ -179,8 +179,8 @@ _BY_C: dict[str, Asked] = {}
 
 def read_by_c() -> list[Asked]:
     """The settings C code reads for the learner's code, where no capture sees it read them
-    (guarded at every capture): Python's limit on an int's digits, NumPy's print options
-    (where NumPy is imported)."""
+    (guarded at every capture): Python's limit on an int's digits, NumPy's print options and
+    its error state (where NumPy is imported)."""
     if not _BY_C and hasattr(sys, "get_int_max_str_digits"):
         _BY_C["digits"] = Asked(_int_digits, "Python's limit on an int's digits (read by "
                                 "str() and int() of a long int)")
@@ -188,7 +188,11 @@ def read_by_c() -> list[Asked]:
     if numpy is not None and "numpy" not in _BY_C:
         _BY_C["numpy"] = Asked(_PrintOptions(numpy), "NumPy's print options (read by a "
                                "NumPy number's or array's text)")
-    return list(_BY_C.values())
+        _BY_C["numpy errors"] = Asked(  # (before, a program captured under "ignore" gave
+            lambda: repr((numpy.geterr(), numpy.geterrcall())),  # -inf where the engine,
+            "NumPy's error mode (np.seterr, np.errstate: read by its arithmetic, which warns, "
+            "raises or says nothing of a division by zero or an overflow)")  # under "raise",
+    return list(_BY_C.values())  # raised: a64i's S3)
 
 
 def engines_defaults(name: str, method: Callable[..., Any]) -> Callable[..., Any]:

@@ -230,9 +230,17 @@ class Traced:
             raise AttributeError(name)
         if of_numpy(type(self.value)) and name in _OF_ITS_TYPE:
             return getattr(self.value, name)  # (a NumPy number's dtype: its type's, followed)
-        if name == "item" and double(type(self.value)):  # (np.float64's:
-            return lambda: _step("float", as_float, self)  # float(x), followed)
+        if name == "item" and double(type(self.value)):  # (np.float64's: float(x),
+            return self._item  # followed)
         return getattr(self._plain(f".{name}"), name)
+
+    def _item(self, *at: Any) -> Any:
+        """``x.item()`` of an np.float64 followed: ``float(x)``; ``x.item(0)``,
+        ``x.item(())`` too, as NumPy takes them of a number (its one item), and NumPy's
+        own error for another index."""
+        if at:
+            self.value.item(*at)  # (an index NumPy refuses: its error)
+        return _step("float", as_float, self)
 
     def __float__(self) -> float:
         found = recording()

@@ -32,6 +32,7 @@ from tinygrad_edu.program.kinds import (
     pythons_own,
 )
 from tinygrad_edu.program.learners_code import learners_file
+from tinygrad_edu.program.numpy_numbers import ndarray_subclass
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -283,11 +284,13 @@ class Walk:
 
 
 def _tensor_with_more(x: Any) -> bool:
-    """Whether ``x`` is a tensor (PyTorch's, or a subclass of one) that holds more than its
-    numbers and gradient: a flag PyTorch keeps (``requires_grad``), what code set on it
-    (``p.lr_mult`` of a parameter, ``t.scale``), a class of the learner's (a subclass's
-    class attribute): each a place, guarded (before, the capture's stayed, silently)."""
-    return _torch_tensor(type(x))
+    """Whether ``x`` is a tensor (PyTorch's, or a subclass of one) or an array of a class of
+    the learner's that subclasses NumPy's, which hold more than their numbers and gradient:
+    a flag PyTorch keeps (``requires_grad``), what code set on it (``p.lr_mult`` of a
+    parameter, ``t.scale``, ``q.unit``), a class of the learner's (a subclass's class
+    attribute): each a place, guarded (before, the capture's stayed, silently)."""
+    return _torch_tensor(type(x)) or (ndarray_subclass(x) and
+                                      not str(type(x).__module__).startswith("numpy"))
 
 
 def _torch_tensor(kind: type) -> bool:
