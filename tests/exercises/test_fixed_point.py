@@ -200,10 +200,16 @@ def test_an_objects_attributes_are_one_level_down_on_every_python(make):
 
 
 FLAT = {float: 1.5, str: "9" * 200, bytes: b"\xff" * 60, bytearray: bytearray(b"\xff" * 60),
-        memoryview: memoryview(array.array("Q", [2 ** 64 - 1])), bool: True, complex: 1j,
-        type(None): None, type(Ellipsis): ..., type(NotImplemented): NotImplemented}
+        bool: True, complex: 1j, type(None): None, type(Ellipsis): ...,
+        type(NotImplemented): NotImplemented}
 """What is passed over at once, each with a value: numbers of a float's size or a bool's,
-text, bytes (a memoryview's items are C numbers: 64 bits at most)."""
+text, bytes. (Not a memoryview: one of an array of long doubles is one; its items are not
+looked into, C numbers of 64 bits at most, ``test_a_memoryviews_items_are_not_looked_into``.)"""
+
+
+def test_a_memoryviews_items_are_not_looked_into():
+    assert _looked_at(memoryview(array.array("Q", [2 ** 64 - 1]))) == ""
+    assert _looked_at([memoryview(b"\xff" * 60)] * 3) == ""
 
 
 @pytest.mark.parametrize("kind", sorted(FLAT, key=repr), ids=repr)
@@ -249,3 +255,36 @@ def test_a_functions_module_is_not_read_through_it():
         "an int64 array"])
 def test_a_rules_values_hold_no_long_integer(value):
     assert _looked_at(value) == ""
+
+
+LONG_DOUBLE = numpy.dtype(chr(103))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: numpy.zeros(1, [("u", LONG_DOUBLE), ("v", LONG_DOUBLE)]),
+    lambda: numpy.zeros(2, [("a", "f8"), ("b", [("c", "i4"), ("d", LONG_DOUBLE, (3,))])]),
+    lambda: numpy.zeros(2, [("a", [("b", [("c", LONG_DOUBLE)])], (2,))]),
+    lambda: numpy.zeros(7, LONG_DOUBLE).view(numpy.uint8),
+    lambda: numpy.zeros(7, LONG_DOUBLE).view(numpy.uint8)[16:48],
+    lambda: numpy.frombuffer(memoryview(numpy.zeros(7, LONG_DOUBLE)), numpy.uint8),
+    lambda: memoryview(numpy.zeros(7, LONG_DOUBLE)),
+    lambda: [numpy.zeros(1, [("u", LONG_DOUBLE)])],
+], ids=["record", "nested record with a subarray", "record in a subarray", "uint8 view",
+        "slice of a uint8 view", "view through a memoryview", "memoryview", "in a list"])
+def test_long_doubles_in_a_records_fields_or_under_a_view_are_seen(make):
+    """An array whose dtype's kind is "V" (a structured array: a65h's k5, k8) or "u" (a
+    uint8 view of an array of long doubles: k7), its long doubles in a field at any depth or
+    in its base: said as the array of long doubles it is (not seen before)."""
+    assert _looked_at(make()) == "an array of long doubles, held in value"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: numpy.zeros(1, [("u", "f8"), ("v", "c16"), ("w", "i8", (4,))]),
+    lambda: numpy.zeros(4).view(numpy.uint8),
+    lambda: memoryview(numpy.zeros(4)),
+    lambda: memoryview(b"\xff" * 64),
+    lambda: numpy.frombuffer(bytes(64), numpy.uint8),
+], ids=["record of float64", "uint8 view of float64", "memoryview of float64",
+        "memoryview of bytes", "array on bytes"])
+def test_records_and_views_of_a_floats_digits_are_not_long_doubles(make):
+    assert _looked_at(make()) == ""

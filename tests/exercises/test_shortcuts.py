@@ -276,12 +276,18 @@ DECIMALS = {"decimal_statistics.py.txt": {"d_tanh": "TWO, on line 11",
             "decimal_run_time.py.txt": {"d_tanh": "h, on line 10", "d_exp": "h, on line 18",
                                         "d_sigmoid": "h, on line 24"},
             "longdouble_run_time.py.txt": dict.fromkeys(("d_tanh", "d_exp", "d_sigmoid"),
-                                                        "WEIGHTS, on line 12")}
+                                                        "WEIGHTS, on line 12"),
+            "longdouble_record.py.txt": dict.fromkeys(("d_tanh", "d_exp", "d_sigmoid"),
+                                                      "w, on line 12"),
+            "longdouble_byte_view.py.txt": dict.fromkeys(("d_tanh", "d_exp", "d_sigmoid"),
+                                                         "w, on line 11")}
 """The difference in 28-digit decimals, Decimal reached as ``statistics.Decimal`` (a65f's e7:
 3/3 on d_tanh, d_exp and d_sigmoid on every route, unflagged, before; the reading refuses it
 now too) and by a name made at run time, which no reading sees, and in NumPy's long double
-named at run time (a65g's f5: 3/3 on every route tried, before): the many-digit numbers its
-code holds are seen as it runs, the name and the first line said."""
+named at run time (a65g's f5: 3/3 on every route tried, before), and those long doubles kept
+in the fields of a structured array or in a uint8 view of an array of them (a65h's k5 and k7:
+3/3 before, the dtype's kind "V" and "u"): the many-digit numbers its code holds are seen as
+it runs, the name and the first line said."""
 
 
 @pytest.mark.parametrize("attack", sorted(DECIMALS))
@@ -289,7 +295,8 @@ def test_a_difference_in_decimals_however_their_class_was_reached_is_seen(attack
     path = tmp_path / "solutions.py"
     path.write_text(_attack(attack), encoding="utf-8")
     found = load_solutions(path)
-    what = "a long double" if attack.startswith("longdouble") else "a decimal number"
+    what = "a decimal number" if not attack.startswith("longdouble") else \
+        "a long double" if attack.endswith("run_time.py.txt") else "an array of long doubles"
     for name, where in DECIMALS[attack].items():
         said = shortcut(EXERCISES[name], found[name],
                         draw_exact(EXERCISES[name], random.Random(5)))
@@ -301,15 +308,18 @@ def test_a_difference_in_decimals_however_their_class_was_reached_is_seen(attack
     ("value_decimal_fd.py.txt", "Value", "your backward() runs the forward pass again (a "
      "decimal number, held in "),
     ("node_decimal_fd.py.txt", "node", "your forward pass takes finite differences as it "
-     "makes each node (a decimal number, held in H, in __add__ on line ")],
-    ids=["Value", "node"])
+     "makes each node (a decimal number, held in H, in __add__ on line "),
+    ("value_longdouble_record.py.txt", "Value", "your backward() runs the forward pass again "
+     "(an array of long doubles, held in w, in _d on line 15")],
+    ids=["Value", "node", "Value-longdouble-record"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
     28-digit decimals, and microgpt's node that does so as it makes each node, Decimal
     reached by a name made at run time (a65g's v1 and n1: 1/1 on check, report, Gradescope
     and PrairieLearn before): the class's watch (``learner/rerun.py``) sees the decimals
-    its code holds, as a rule's does."""
+    its code holds, as a rule's does; and long doubles kept in a structured array's fields
+    (a65h's k8: 1/1 before)."""
     path = tmp_path / "value.py"
     path.write_text(_attack(attack), encoding="utf-8")
     capsys.readouterr()

@@ -167,20 +167,65 @@ def _many_digits(value: Any, kind: type, ints: bool = True) -> str:
                      if issubclass(kind, getattr(sys.modules.get(module), name, _NONE))), "")
         numpy = sys.modules.get("numpy")
         if not said and numpy is not None:
-            if issubclass(kind, numpy.ndarray):
+            if issubclass(kind, numpy.ndarray) or kind is memoryview:
                 said = _ARRAY
             elif issubclass(kind, numpy.floating) and numpy.dtype(kind).itemsize > 8:
                 said = "a long double"
         if len(_EXACT) < KINDS:
             _EXACT[kind] = said
     if said is _ARRAY:  # (an array's dtype is its own: looked at each time)
-        dtype = sys.modules["numpy"].ndarray.dtype.__get__(value)
-        return "an array of long doubles" if dtype.kind in "fc" and dtype.itemsize > \
-            (8 if dtype.kind == "f" else 16) else ""
+        return "an array of long doubles" if _long_array(value) else ""
     return said
 
 
 _ARRAY = "<an array>"
+BASES = 8
+"""How many steps of an array's ``base`` (or a memoryview's ``obj``) are followed."""
+
+
+def _long_array(value: Any) -> bool:
+    """Whether ``value`` (a NumPy array or a memoryview) holds long doubles: its dtype has
+    one, in a field of a structured dtype or in a subarray's dtype, however deep
+    (``_long_dtype``: ``np.zeros(1, [("u", G), ("v", G)])``, whose kind is "V"); or it is a
+    view of an array that does, ``BASES`` steps of ``base`` (and of a memoryview's ``obj``)
+    up (``np.zeros(7, G).view(np.uint8)``, whose kind is "u"). Read by NumPy's and the
+    built-in types' own descriptors: no code of a subclass's is run."""
+    numpy = sys.modules["numpy"]
+    array = numpy.ndarray
+    for _ in range(BASES):
+        kind = type(value)
+        if kind is memoryview:
+            value = memoryview.obj.__get__(value)
+            continue
+        if not issubclass(kind, array):
+            return False
+        if _long_dtype(array.dtype.__get__(value)):
+            return True
+        value = array.base.__get__(value)
+    return False
+
+
+def _long_dtype(dtype: Any) -> bool:
+    """Whether a NumPy dtype is a long double's (or a long complex's), or has one among
+    its fields or as its subarray's dtype, at any depth (kept for each dtype met, up to
+    ``KINDS``: a dtype is immutable)."""
+    found = _DTYPES.get(dtype)
+    if found is None:
+        found, stack = False, [dtype]
+        while stack and not found:
+            part = stack.pop()
+            kind = part.kind
+            found = kind in "fc" and part.itemsize > (8 if kind == "f" else 16)
+            if part.subdtype is not None:
+                stack.append(part.subdtype[0])
+            if part.fields:
+                stack.extend(field[0] for field in part.fields.values())
+        if len(_DTYPES) < KINDS:
+            _DTYPES[dtype] = found
+    return found
+
+
+_DTYPES: dict[Any, bool] = {}
 
 
 class _NONE:
@@ -194,11 +239,12 @@ _EXACT: dict[type, str] = {}
 """What a class is, of ``_EXACT_CLASSES``, or nothing (kept for each class met)."""
 
 
-_FLAT = frozenset({float, str, bytes, bytearray, memoryview, bool, complex, type(None),
+_FLAT = frozenset({float, str, bytes, bytearray, bool, complex, type(None),
                    type(Ellipsis), type(NotImplemented)})
 """What cannot hold an integer of more than ``LONG`` bits (passed over at once): numbers of
-a float's or a bool's size, text, and bytes (a bytearray's items, a memoryview's of bytes or
-of C numbers, are of 64 bits at most: digits, said in the guide)."""
+a float's or a bool's size, text, and bytes (a bytearray's items are of 8 bits: digits, said
+in the guide). Not a memoryview: one of a NumPy array of long doubles is looked at as the
+array (``_long_array``), and its items are not looked into (``_way``)."""
 _INNER = frozenset({dict, types.FrameType})
 """What an object's referents may hold on one Python and not on another (3.10: an object's
 attributes in a ``__dict__``, a generator's locals in a frame; 3.11 on: most often the
@@ -221,17 +267,19 @@ def _bits(value: Any, kind: type) -> int:
 
 def _way(kind: type) -> str:
     """How a value of ``kind`` is looked into (``_items``): as a list, a tuple, a dict, a
-    set, a frozenset, an array, a range, not at all (a class, a module: "") or else by its
-    referents (``gc.get_referents``: what its type's C code says it holds, with no code of
-    the learner's run), whatever its type. Kept for each class met, up to ``KINDS``."""
+    set, a frozenset, an array, a range, not at all (a class, a module, a memoryview: "")
+    or else by its referents (``gc.get_referents``: what its type's C code says it holds,
+    with no code of the learner's run), whatever its type. Kept for each class met, up to
+    ``KINDS``."""
     way = _WAYS.get(kind)
     if way is None:
         way = next((name for base, name in _BASES if issubclass(kind, base)), "")
         if not way and "numpy" in sys.modules and issubclass(
                 kind, sys.modules["numpy"].ndarray):
             way = "array"
-        if not way and not issubclass(kind, _NAMESPACES):
-            way = "range" if kind is range else "referents"
+        if not way and not issubclass(kind, _NAMESPACES) and kind is not memoryview:
+            way = "range" if kind is range else "referents"  # (a memoryview: of C numbers,
+        # or of an array, looked at as the array, _long_array)
         if len(_WAYS) < KINDS:
             _WAYS[kind] = way
     return way
