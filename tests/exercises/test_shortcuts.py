@@ -310,8 +310,10 @@ def test_a_difference_in_decimals_however_their_class_was_reached_is_seen(attack
     ("node_decimal_fd.py.txt", "node", "your forward pass takes finite differences as it "
      "makes each node (a decimal number, held in H, in __add__ on line "),
     ("value_longdouble_record.py.txt", "Value", "your backward() runs the forward pass again "
-     "(an array of long doubles, held in w, in _d on line 15")],
-    ids=["Value", "node", "Value-longdouble-record"])
+     "(an array of long doubles, held in w, in _d on line 15"),
+    ("value_double_double_nested.py.txt", "Value", "your backward() runs the forward pass "
+     "again (_ts, your function on line 6 that the forward pass never called, at ")],
+    ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
@@ -319,7 +321,8 @@ def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothi
     reached by a name made at run time (a65g's v1 and n1: 1/1 on check, report, Gradescope
     and PrairieLearn before): the class's watch (``learner/rerun.py``) sees the decimals
     its code holds, as a rule's does; and long doubles kept in a structured array's fields
-    (a65h's k8: 1/1 before)."""
+    (a65h's k8: 1/1 before), and double-double helpers given their numbers in nested tuples
+    (a65h's k3: 1/1 before; ``rerun._listed`` looks ``NESTED`` levels down)."""
     path = tmp_path / "value.py"
     path.write_text(_attack(attack), encoding="utf-8")
     capsys.readouterr()
@@ -425,3 +428,74 @@ def test_right_values_are_exact_on_the_expressions_drawn():
         drawn = draw_exact(exercise, random.Random(seed))
         for cls in classes:
             assert shortcut(exercise, cls, drawn) == "", (seed, cls)
+
+
+HONEST_PAIRS = """\
+import math
+
+
+def _two_prod(p):
+    (a, b), = p
+    m = a * b
+    c = 134217729.0 * a
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    return m, ((ah * bh - m) + ah * bl + al * bh) + al * bl
+
+
+def _two_sum(p):
+    (a, b), = p
+    s = a + b
+    v = s - a
+    return s, (a - (s - v)) + (b - v)
+
+
+def d_tanh(x, y):
+    m, e = _two_prod(((y, y),))
+    s, t = _two_sum(((1.0, -m),))
+    return s + (t - e)
+
+
+def d_exp(x, y):
+    return y
+
+
+def d_sigmoid(x, y):
+    s = 1 / (1 + math.exp(-x))
+    m, e = _two_prod(((s, s),))
+    d, t = _two_sum(((s, -m),))
+    return d + (t - e)
+
+
+def d_div(a, b, y):
+    q = 1 / b
+    m, e = _two_prod(((y, q),))
+    return [q, -(m + e)]
+"""
+"""Honest rules whose error-free helpers (TwoProduct, TwoSum) are given their numbers in
+nested tuples, as k1's are: each is called at the rule's own numbers, never at two a tiny
+step apart."""
+
+
+def test_a_difference_in_double_double_arithmetic_is_seen_where_honest_pairs_are_not(
+        tmp_path, capsys):
+    """a65h's k1 (3/3 before): its helpers are given the points x + h and x - h as the first
+    numbers of their pairs (``stepped.first_number`` looks ``NESTED`` levels into a list or a
+    tuple given first), and the honest rules whose helpers are given pairs so pass."""
+    path = tmp_path / "solutions.py"
+    path.write_text(_attack("double_double_fd.py.txt"), encoding="utf-8")
+    names = ["d_tanh", "d_exp", "d_sigmoid"]
+    capsys.readouterr()
+    assert cli(["check", str(path), *names, "--allow-unsandboxed"]) == 1
+    out = capsys.readouterr().out
+    for name in names:
+        said = next(block for block in out.split("\n\n") if block.startswith(f"✗ {name}:"))
+        assert "your answer evaluates the function at a point shifted from its input (_ts, a " \
+            "function of your own, at two numbers " in said, said
+    honest = tmp_path / "honest.py"
+    honest.write_text(HONEST_PAIRS, encoding="utf-8")
+    assert cli(["check", str(honest), *names, "d_div", "--allow-unsandboxed"]) == 0, \
+        capsys.readouterr().out

@@ -105,7 +105,12 @@ a step is off by its rounding, 1e-5, and fails on the numbers)."""
 LISTED = 8
 """How many items of a list or tuple given to a function that the forward pass never called
 are looked at in ``backward()`` (a helper that recomputes the graph is given its operands'
-columns: one or two)."""
+columns: one or two), and of each list or tuple among them, ``NESTED`` levels down."""
+NESTED = 3
+"""How many levels of lists and tuples given to such a function are looked into: a helper
+given double-double pairs inside a tuple (``_add(((ah, al, bh, bl),))``) holds its numbers
+one level down (a65h's k3: a Value's local derivatives as central differences in
+double-double arithmetic, 1/1 before)."""
 _EXACT = (("fractions", "Fraction"), ("decimal", "Decimal"))
 """The standard library's exact numbers, read as floats where they are loaded."""
 MOST = 4096
@@ -208,8 +213,7 @@ class _Watch:
                     # first items of the lists and tuples it is given: not their Values, a
                     # sort's stack of them)
                     judge = self._unseen
-                    args += [number(y) for x in given if type(x) in (list, tuple)
-                             for y in x[:LISTED] if type(y) is float or hasattr(y, "dtype")]
+                    args += [number(y) for y in _listed(given)]
                 if all(x is None or type(x) is float for x in args):
                     self.pending[frame] = (judge, code, args, frame.f_back)  # (``_returned``)
                 else:  # (arrays or complex numbers: no honest backward's)
@@ -430,6 +434,30 @@ def _named(key: Any) -> str:
     if isinstance(key, str):
         return f"{key}, which computed nodes in the forward pass"
     return f"{key.co_name}, your function {_defined(key)} that computed nodes in the forward pass"
+
+
+def _listed(given: list[Any]) -> list[Any]:
+    """The floats and arrays among the first ``LISTED`` items of the lists and tuples in
+    ``given`` (of those types exactly: no code of a subclass's is run), and of the lists and
+    tuples among those, ``NESTED`` levels down, ``LISTED * NESTED * 2`` items at most."""
+    found: list[Any] = []
+    stack = [(x, NESTED) for x in reversed(given) if type(x) is list or type(x) is tuple]
+    budget = LISTED * NESTED * 2
+    while stack and budget > 0:
+        held, depth = stack.pop()
+        inner = []
+        for y in held[:LISTED]:
+            budget -= 1
+            kind = type(y)
+            if kind is float:
+                found.append(y)
+            elif kind is list or kind is tuple:
+                if depth > 1:
+                    inner.append((y, depth - 1))
+            elif hasattr(y, "dtype"):
+                found.append(y)
+        stack += reversed(inner)
+    return found
 
 
 def _columns(args: list[Any], numbers: list[list[float]]) -> Iterator[list[tuple[int, float]]]:

@@ -110,6 +110,8 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                 if len(pairs) >= 2 and len(paired) < 64:
                     paired[frame] = (pairs[0], pairs[1])
             first: Any = frame.f_locals.get(code.co_varnames[0])
+            if type(first) is tuple or type(first) is list:
+                first = first_number(first, plain)
             if type(first) is plain:
                 first = first._number
             if isinstance(first, NUMBERS) and len(calls.get(code, ())) < 64:
@@ -119,6 +121,35 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
             return
 
     return record
+
+
+NESTED = 3
+"""How many levels of lists and tuples a first argument is looked into for its first number,
+``LISTED`` items of each: a helper given a double-double pair, ``_ex((uh, ul))``, is given
+its point so (a65h's k1: d_tanh, d_exp and d_sigmoid as central differences in double-double
+arithmetic written with plain floats, 3/3 before)."""
+LISTED = 8
+
+
+def first_number(given: Any, plain: Any) -> Any:
+    """The first number (``NUMBERS``, of those types exactly, or a watched number:
+    ``plain``) among the first ``LISTED`` items of a list or a tuple, else among those of
+    the lists and tuples it holds, in order, ``NESTED`` levels down (of those types exactly:
+    no code of a subclass's is run); else None."""
+    stack = [(given, NESTED)]
+    budget = LISTED * NESTED * 2
+    while stack and budget > 0:
+        held, depth = stack.pop()
+        inner = []
+        for y in held[:LISTED]:
+            budget -= 1
+            kind = type(y)
+            if kind is plain or kind in _NUMBER_KINDS:
+                return y
+            if depth > 1 and (kind is tuple or kind is list):
+                inner.append((y, depth - 1))
+        stack += reversed(inner)  # (the first one's items, and theirs, before the next's)
+    return None
 
 
 def _matrices(frame: Any, event: str, arg: Any, code: Any, file: str | None) -> None:
@@ -165,6 +196,7 @@ METHOD = types.BuiltinMethodType
 SIMPLE = frozenset({float, int, bool, str, type(None), Fraction, Decimal})
 """The arguments that are no dual number written as parts (``duals.pair``), passed over."""
 NUMBERS = (int, float, Fraction, Decimal)
+_NUMBER_KINDS = frozenset(NUMBERS)
 """The numbers a finite difference is taken in (a bool is an int, and left out later)."""
 
 
