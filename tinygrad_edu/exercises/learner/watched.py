@@ -198,8 +198,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         raise ShiftedPoint(near)
     found = stepped(calls, [x for x in args if isinstance(x, float)],
                     lambda lines: lines_said(file or "", lines))
-    if found:
-        raise ShiftedPoint(found)
+    if found and not own:  # (a dual number's helpers, given pairs, sum a series at their
+        raise ShiftedPoint(found)  # first numbers, which ``stepped`` sees: ``own`` says more)
     said = [f"{what} {lines_said(file or '', [line])}" for what, line in held] + \
         stand_ins_held[:1] + [named] * bool(named) + \
         [f"{what} {lines_said(file or '', [line_of(code, offset)])}"
