@@ -322,7 +322,7 @@ def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothi
     and PrairieLearn before): the class's watch (``learner/rerun.py``) sees the decimals
     its code holds, as a rule's does; and long doubles kept in a structured array's fields
     (a65h's k8: 1/1 before), and double-double helpers given their numbers in nested tuples
-    (a65h's k3: 1/1 before; ``rerun._listed`` looks ``NESTED`` levels down)."""
+    (a65h's k3: 1/1 before; ``nested.nested_items`` looks ``NESTED`` levels down)."""
     path = tmp_path / "value.py"
     path.write_text(_attack(attack), encoding="utf-8")
     capsys.readouterr()

@@ -77,6 +77,7 @@ from tinygrad_edu.exercises.learner.held import (
     line_of,
 )
 from tinygrad_edu.exercises.learner.held_code import complex_constant
+from tinygrad_edu.exercises.learner.nested import nested_items
 
 __all__ = ["Watching"]
 
@@ -102,15 +103,6 @@ FLOOR = 1e-11
 is that number, computed another way, not a step: an honest forward pass makes -4.8e-35 and
 4.8e-35 where the engine makes 0.0, on either side of it (a finite difference with so small
 a step is off by its rounding, 1e-5, and fails on the numbers)."""
-LISTED = 8
-"""How many items of a list or tuple given to a function that the forward pass never called
-are looked at in ``backward()`` (a helper that recomputes the graph is given its operands'
-columns: one or two), and of each list or tuple among them, ``NESTED`` levels down."""
-NESTED = 3
-"""How many levels of lists and tuples given to such a function are looked into: a helper
-given double-double pairs inside a tuple (``_add(((ah, al, bh, bl),))``) holds its numbers
-one level down (a65h's k3: a Value's local derivatives as central differences in
-double-double arithmetic, 1/1 before)."""
 _EXACT = (("fractions", "Fraction"), ("decimal", "Decimal"))
 """The standard library's exact numbers, read as floats where they are loaded."""
 MOST = 4096
@@ -437,27 +429,8 @@ def _named(key: Any) -> str:
 
 
 def _listed(given: list[Any]) -> list[Any]:
-    """The floats and arrays among the first ``LISTED`` items of the lists and tuples in
-    ``given`` (of those types exactly: no code of a subclass's is run), and of the lists and
-    tuples among those, ``NESTED`` levels down, ``LISTED * NESTED * 2`` items at most."""
-    found: list[Any] = []
-    stack = [(x, NESTED) for x in reversed(given) if type(x) is list or type(x) is tuple]
-    budget = LISTED * NESTED * 2
-    while stack and budget > 0:
-        held, depth = stack.pop()
-        inner = []
-        for y in held[:LISTED]:
-            budget -= 1
-            kind = type(y)
-            if kind is float:
-                found.append(y)
-            elif kind is list or kind is tuple:
-                if depth > 1:
-                    inner.append((y, depth - 1))
-            elif hasattr(y, "dtype"):
-                found.append(y)
-        stack += reversed(inner)
-    return found
+    """The floats and arrays (``nested_items``) in the lists and tuples among ``given``."""
+    return [y for y in nested_items(given) if type(y) is float or hasattr(y, "dtype")]
 
 
 def _columns(args: list[Any], numbers: list[list[float]]) -> Iterator[list[tuple[int, float]]]:

@@ -23,6 +23,7 @@ from tinygrad_edu.exercises.learner.fixed_point import long_held
 from tinygrad_edu.exercises.learner.given import MATRICES, NEAR
 from tinygrad_edu.exercises.learner.held import PLAIN, LearnerFrames
 from tinygrad_edu.exercises.learner.held_code import PASSED, complex_receiver
+from tinygrad_edu.exercises.learner.nested import nested_items
 from tinygrad_edu.exercises.learner.watched_numbers import lines_said
 from tinygrad_edu.exercises.text_blocks import at_lines
 
@@ -123,33 +124,13 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
     return record
 
 
-NESTED = 3
-"""How many levels of lists and tuples a first argument is looked into for its first number,
-``LISTED`` items of each: a helper given a double-double pair, ``_ex((uh, ul))``, is given
-its point so (a65h's k1: d_tanh, d_exp and d_sigmoid as central differences in double-double
-arithmetic written with plain floats, 3/3 before)."""
-LISTED = 8
-
-
-def first_number(given: Any, plain: Any) -> Any:
+def first_number(given: list[Any] | tuple[Any, ...], plain: Any) -> Any:
     """The first number (``NUMBERS``, of those types exactly, or a watched number:
-    ``plain``) among the first ``LISTED`` items of a list or a tuple, else among those of
-    the lists and tuples it holds, in order, ``NESTED`` levels down (of those types exactly:
-    no code of a subclass's is run); else None."""
-    stack = [(given, NESTED)]
-    budget = LISTED * NESTED * 2
-    while stack and budget > 0:
-        held, depth = stack.pop()
-        inner = []
-        for y in held[:LISTED]:
-            budget -= 1
-            kind = type(y)
-            if kind is plain or kind in _NUMBER_KINDS:
-                return y
-            if depth > 1 and (kind is tuple or kind is list):
-                inner.append((y, depth - 1))
-        stack += reversed(inner)  # (the first one's items, and theirs, before the next's)
-    return None
+    ``plain``) in a list or a tuple, or in those it holds (``nested_items``: a helper given a
+    double-double pair, ``_ex((uh, ul))``, is given its point so; a65h's k1, d_tanh, d_exp and
+    d_sigmoid as central differences in double-double arithmetic, 3/3 before); else None."""
+    return next((y for y in nested_items([given])
+                 if type(y) is plain or type(y) in _NUMBER_KINDS), None)
 
 
 def _matrices(frame: Any, event: str, arg: Any, code: Any, file: str | None) -> None:
