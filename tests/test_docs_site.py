@@ -20,10 +20,11 @@ The site is the one in $TINYGRAD_EDU_SITE when that is set (.ci/run builds it wi
 which needs the docs extra (./run.sh docs installs it; else the test skips and says so). Like
 tests/viz/test_replay_browser.py it needs Playwright and a system Chromium, and skips without
 them. One browser, every page loaded once, one test (one pytest worker). The API reference
-has a page per module, all from one template: the main tier opens its longest pages
-and looks at their layout, and reads the others as Chromium parses them (their links,
-anchors, API entries and what they would load, without opening them); the long tier
-(``--long``) opens every page. The checks are first shown to catch a small page made to
+has a page per module, all from one template, and so have the notebooks, and the guides and
+the other pages of text (no replay, no live script): the main tier opens every page with a
+replay or a live script, and of each template its longest pages, and looks at their layout,
+and reads the others as Chromium parses them (their links, anchors, API entries and what
+they would load, without opening them); the long tier (``--long``) opens every page. The checks are first shown to catch a small page made to
 fail each of them.
 """
 
@@ -337,6 +338,12 @@ NOTEBOOK_SAMPLE = 1
 the main tier looks at in both widths, the longest; the long tier looks at all of them."""
 
 
+TEXT_SAMPLE = 3
+"""How many of the pages of text (the guides and the pages beside them that hold neither a
+replay nor a live script: one template, the theme's) the main tier looks at in both widths,
+the longest (the most tables and code); the long tier looks at all of them."""
+
+
 def longest_of(pages: list[Path], folder: str, keep: int) -> list[Path]:
     """The pages of ``folder`` but its index, the longest first, less the ``keep`` longest:
     the ones the main tier parses rather than opens."""
@@ -346,16 +353,27 @@ def longest_of(pages: list[Path], folder: str, keep: int) -> list[Path]:
     return found[keep:]
 
 
+def longest_text(site: Path, pages: list[Path], keep: int) -> list[Path]:
+    """The pages of text, the site's own and the guides (neither a replay nor a live script
+    in them), the longest first, less the ``keep`` longest: the ones the main tier parses
+    rather than opens."""
+    found = sorted((p for p in pages if p.parent in (site, site / "guides")
+                    and not re.search(r"replays/|assets/live/", p.read_text(encoding="utf-8"))),
+                   key=lambda p: p.stat().st_size, reverse=True)
+    assert len(found) > keep, f"pages of text: {len(found)}"
+    return found[keep:]
+
+
 @pytest.mark.slow
 def test_every_page_with_the_api_reference_sampled(site, tmp_path):
     """Every page's links, anchors, loads, formulas and API entries checked; every page
     opened, its scripts run and its layout looked at in both widths, but the API
-    reference's and the notebooks', of which the longest ``API_SAMPLE`` and
-    ``NOTEBOOK_SAMPLE`` pages (each kind shares one template): the others are parsed, not
-    opened."""
+    reference's, the notebooks' and the pages of text, of which the longest ``API_SAMPLE``,
+    ``NOTEBOOK_SAMPLE`` and ``TEXT_SAMPLE`` pages (each kind shares one template): the
+    others are parsed, not opened."""
     pages = pages_of(site)
-    parsed = longest_of(pages, "api", API_SAMPLE) + longest_of(pages, "notebooks",
-                                                                NOTEBOOK_SAMPLE)
+    parsed = longest_of(pages, "api", API_SAMPLE) + longest_of(
+        pages, "notebooks", NOTEBOOK_SAMPLE) + longest_text(site, pages, TEXT_SAMPLE)
     check_pages(site, tmp_path, pages, laid_out=set(pages) - set(parsed))
 
 
