@@ -24,8 +24,8 @@ has a page per module, all from one template, and so have the notebooks, and the
 the other pages of text (no replay, no live script): the main tier opens every page with a
 replay or a live script, and of each template its longest pages, and looks at their layout,
 and reads the others as Chromium parses them (their links, anchors, API entries and what
-they would load, without opening them); the long tier (``--long``) opens every page. The checks are first shown to catch a small page made to
-fail each of them.
+they would load, without opening them); the long tier (``--long``) opens every page. The
+checks are first shown to catch a small page made to fail each of them.
 """
 
 import base64

@@ -23,6 +23,12 @@ puts these in Value's class, and takes them away when the capture ends):
   the learner's code names one, as ``_data`` is (a name may come in a text from anywhere,
   ``getattr(z, name)``): the engine writes each once per node, and reads them in a backward
   pass, which a capture does not run.
+- **a node's ``_backward``** (``BackwardField``): a function the learner's code sets on a
+  node (``out._backward = _backward``, micrograd's way of writing an op: a straight-through
+  relu, a gradient clipped at one node) is refused, naming the line. A program passes each
+  gradient back by the node's op and its local derivatives and never calls a node's
+  ``_backward``: before, the engine's gradient through such a node was 0.3 and the
+  program's 0.0, silently (an attacker's, a64j S4).
 - **a Value copied** (``copy.copy``, ``copy.deepcopy``, a pickle: ``copies``).
 - **``_scope``, the ``named_scope`` path a node was made in** (``scope_of(z)``, ``z._scope``;
   kept in its ``__dict__``: ``ScopeField``): of a node made in the call, it is the path open
@@ -46,8 +52,8 @@ from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["REFUSED", "ClassLabel", "DataField", "RefusedField", "ScopeField", "copies",
-           "label_read", "local_grads_refused", "missing"]
+__all__ = ["REFUSED", "BackwardField", "ClassLabel", "DataField", "RefusedField", "ScopeField",
+           "copies", "label_read", "local_grads_refused", "missing"]
 
 REFUSED = ("_da", "_db", "_list_grads", "_data_before")
 """The engine's fields a capture refuses where the learner's code reads them."""
@@ -110,6 +116,34 @@ class RefusedField:
             self.slot.__delete__(v)
         else:
             del vars(v)[self.name]
+
+
+class BackwardField:
+    """Value's ``_backward`` while a capture runs (see the module's docstring): set on a node
+    by the learner's code, refused; read, the node's own (set before the capture) or the
+    class's, as Python reads it."""
+
+    def __init__(self, method: Any) -> None:
+        self.method = method
+
+    def __get__(self, v: Any, owner: Any = None) -> Any:
+        if v is None:
+            return self.method
+        own = vars(v).get("_backward") if reading.has_dict(v) else None
+        return self.method.__get__(v, owner) if own is None else own
+
+    def __set__(self, v: Any, backward: Any) -> None:
+        found = recording()
+        if found is not None:
+            found.refuse("it sets a node's _backward (micrograd's way of writing an op), which "
+                         "a program never calls: it passes each gradient back by the node's op "
+                         "and its local derivatives. Write the op with unary_op or binary_op "
+                         "(its derivative a rule: tinygrad_edu.custom_ops), or call the "
+                         "function uncompiled")
+        vars(v)["_backward"] = backward
+
+    def __delete__(self, v: Any) -> None:
+        del vars(v)["_backward"]
 
 
 class ScopeField:

@@ -62,6 +62,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.program import outside_calls, reading, settings, torch_seeds, written_out
 from tinygrad_edu.program.fields import (
     REFUSED,
+    BackwardField,
     ClassLabel,
     DataField,
     RefusedField,
@@ -337,6 +338,7 @@ def _value_methods() -> dict[str, Any]:
     for name in REFUSED:  # (a node's local derivatives, ``_data_before``: refused)
         replaced[name] = RefusedField(name, has.get(name))
     replaced["_scope"] = ScopeField()  # (a node's named_scope path: ``fields.py``)
+    replaced["_backward"] = BackwardField(has["_backward"])  # (one set on a node: refused)
     prev = has.get("_prev")  # (micrograd's set of a node's parents: the learner's ``set``,
     if prev is not None:  # gone through where they were made in the call, refused)
         replaced["_prev"] = property(lambda v: prev.__get__(v) if recording() is None else
