@@ -329,7 +329,7 @@ def pages_of(site: Path) -> list[Path]:
     return pages
 
 
-API_SAMPLE = 2
+API_SAMPLE = 1
 """How many of the API reference's pages the main tier looks at in both widths: the
 longest (the most likely to overflow); the long tier looks at all of them."""
 
@@ -338,7 +338,7 @@ NOTEBOOK_SAMPLE = 1
 the main tier looks at in both widths, the longest; the long tier looks at all of them."""
 
 
-TEXT_SAMPLE = 3
+TEXT_SAMPLE = 2
 """How many of the pages of text (the guides and the pages beside them that hold neither a
 replay nor a live script: one template, the theme's) the main tier looks at in both widths,
 the longest (the most tables and code); the long tier looks at all of them."""

@@ -94,11 +94,13 @@ def test_a_report_on_an_nbgrader_course_takes_the_assignments_points(tmp_path):
 
 
 @needs_nbgrader
+@pytest.mark.long(sibling="test_nbgraders_round_trip")
 def test_autograde_stops_at_a_submission_that_is_not_files(tmp_path):
     """nbgrader reads and copies a submission as the teacher, following links: a link to a
     classmate's notebook took their full marks, a link beside the notebook to the source
     notebook came back in the feedback, and a FIFO hung autograde for the class (an
-    attacker's, issue 65). The course's config stops autograde first, naming each."""
+    attacker's, issue 65). The course's config stops autograde first, naming each. (The
+    long tier's: 8 core-seconds; the round trip runs autograde under the same config.)"""
     course = tmp_path / "course"
     assert cli(["assignment", "d_mul", "--for", "nbgrader", "-o", str(course),
                 "--name", "ps1"]) == 0

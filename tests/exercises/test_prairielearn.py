@@ -255,6 +255,7 @@ def test_run_sh_grades_with_the_questions_wheel_never_an_older_one_in_the_image(
     assert "after the install, tinygrad_edu is not this question's wheel (other 0.0.9" in log
 
 
+@pytest.mark.long(sibling="test_prairielearn_grades_with_tinygrad_edus_grader")
 def test_installed_py_knows_the_questions_wheel_file_for_file(question, tmp_path):
     """The question's installed.py, on real files: the question's wheel unpacked as an
     installer lays it out is ``wheel``; the same with one file changed is ``other``, with
@@ -351,6 +352,7 @@ def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
 
 @needs_plugin
 @pytest.mark.slow
+@pytest.mark.long(sibling="test_prairielearn_grades_with_tinygrad_edus_grader")
 def test_prairielearn_names_no_folder_of_the_grader(question, tmp_path):
     """No user_code.py: not counted, and the message names the student's file, not the
     grading folder's path (before: "no user_code.py in /grade/student, and no .py or .ipynb
