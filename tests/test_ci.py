@@ -210,7 +210,7 @@ exit 0
     for tool in ("dot", "chromium"):  # found, so nothing is installed
         (bin_ / tool).write_text("#!/bin/sh\n")
         (bin_ / tool).chmod(0o755)
-    for tool in ("dirname", "mktemp", "tee", "tail", "sed", "rm", "cksum", "cut", "grep"):
+    for tool in ("dirname", "mktemp", "tee", "tail", "sed", "rm", "cksum", "cut", "grep", "nproc"):
         (bin_ / tool).symlink_to(shutil.which(tool))
     return repo, calls
 
@@ -245,7 +245,8 @@ def test_the_test_job_asks_for_the_long_tier_only_with_long_and_fails_when_no_te
 
     code, called, err = job()
     assert code == 0, err
-    assert called[:4] == ["-m", "pytest", "-n", "auto"] and "--long" not in called
+    cores = len(os.sched_getaffinity(0))  # (nproc's count)
+    assert called[:4] == ["-m", "pytest", "-n", str(cores + 1)] and "--long" not in called
     assert called[4:7] == ["--dist", "loadfile", "--no-loadscope-reorder"]  # (files in order)
     assert called[-2:] == ["tests", "notebooks"] and "--nbmake" in called
     code, called, err = job("--long")
