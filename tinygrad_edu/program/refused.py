@@ -39,7 +39,7 @@ from tinygrad_edu.program.seen import (
 from tinygrad_edu.program.traced import Traced, recording
 
 __all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "reader_called",
-           "state_read", "took_a_float_only"]
+           "state_read", "took_a_float_only", "traceback_frame_read"]
 
 
 def clocks() -> list[tuple[Any, str, Any]]:
@@ -175,26 +175,47 @@ def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool
     return call
 
 
+_STACK_READERS = ("inspect", "traceback")
+"""The standard library's modules that read the call stack for their caller."""
+
+
 def _frames(original: Callable[..., Any]) -> Callable[..., Any]:
     """``sys._getframe`` where the learner's code calls it (or ``inspect.currentframe()``,
-    ``inspect.stack()`` for it): refused. Above the compiled function are the capture's frames,
-    not its caller's, and the caller's locals change between calls; a program does not run the
-    code again to read them."""
+    ``inspect.stack()``, ``traceback.extract_stack()``, ``walk_stack``, ``format_stack``,
+    ``print_stack`` for it: before, the traceback module's routes gave the capture's stack at
+    every call, silently, an attacker's, a64j S1): refused. Above the compiled function are
+    the capture's frames, not its caller's, and the caller's locals change between calls; a
+    program does not run the code again to read them."""
     def _getframe(depth: int = 0, /) -> Any:
         frame = original(depth + 1)
         found = recording()
         if found is not None:
             caller = original(1)
-            while caller is not None and caller.f_globals.get("__name__") == "inspect":
+            while caller is not None and caller.f_globals.get("__name__") in _STACK_READERS:
                 caller = caller.f_back
             if caller is not None and user_code(caller.f_code):
-                found.refuse("it reads the call stack (sys._getframe, inspect.currentframe"
-                             "): above the compiled function are the capture's frames, and "
-                             "its caller's names change between calls, which a program cannot "
-                             "follow; pass what you need in as an argument")
+                found.refuse("it reads the call stack (sys._getframe, inspect.currentframe, "
+                             "traceback.extract_stack): above the compiled function are the "
+                             "capture's frames, and its caller's names change between calls, "
+                             "which a program cannot follow; pass what you need in as an "
+                             "argument")
         return frame
 
     return _getframe
+
+
+def traceback_frame_read(caller: Any) -> None:
+    """``e.__traceback__.tb_frame`` read by the learner's code while a capture runs (Python's
+    audit event ``object.__getattr__``, which ``outside_calls.audited_once`` hears): refused,
+    as ``sys._getframe`` is. From that frame, ``f_back`` reaches the frames above the compiled
+    function, the capture's at the capture (before: a loss that walked up to its caller's
+    names gave 12.5 where the engine gave 8.5, silently; an attacker's, a64j S1)."""
+    found = recording()
+    if found is not None and user_code(caller.f_code):
+        found.refuse("it reads a traceback's frame (e.__traceback__.tb_frame), from which "
+                     "the call stack above the compiled function is reached: the capture's "
+                     "frames, and its caller's names, which change between calls and a "
+                     "program cannot follow; pass what you need in as an argument")
 
 
 def _named(owner: Any) -> str:
