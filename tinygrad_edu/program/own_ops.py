@@ -7,13 +7,18 @@ capture again, would call it once more than the engine does (other draws, anothe
 and the capture's following of its draws and writes would do them twice. So the capture
 notes what such an op did (``built``), and the function runs as the engine for those
 arguments, said once (``capture.py``), as PyTorch's ``torch.compile`` runs an
-``autograd.Function`` with side effects eagerly (a graph break)."""
+``autograd.Function`` with side effects eagerly (a graph break). An op of one's own applied
+to plain numbers gives a plain number, which a program would keep as a constant while its
+forward function reads what may change between calls (a temperature in a dict: before, the
+engine's loss 0.0091 and the program's 0.0013 after the second change, silently; an
+attacker's, a64j S2): refused, naming the line."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_edu.engine import Value
 from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS
 from tinygrad_edu.program.learners_code import learners_line
 
@@ -39,7 +44,13 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
         if watcher is not None else {}
     lent = _lent(watcher)
     try:
-        return builder(*args)
+        made = builder(*args)
+        if not isinstance(made, Value):
+            found.refuse(f"it applies the op {row.name!r} (an op of your own) to plain numbers, "
+                         "whose result a program would keep as a constant where its forward "
+                         "function may read what changes between calls; apply it to a Value "
+                         "(Value(x)), or compute the number outside the compiled function")
+        return made
     finally:
         found.in_op = outer
         for place, number, traced in lent:  # (unchanged: the capture's stand-in again)
