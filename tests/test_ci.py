@@ -57,7 +57,7 @@ def test_the_test_job_finds_every_other_python_and_names_the_missing_ones(tmp_pa
     bin_ = tmp_path / "bin"
     fourteen = stub(bin_ / "python3.14", 14)
     stub(bin_ / "python3.15", None)  # a pyenv shim for a version pyenv has not selected
-    for tool in ("dirname", "ls", "grep", "sort", "seq"):  # and no other Python on the PATH
+    for tool in ("dirname", "ls", "grep", "sort", "seq", "nproc"):  # (no other Python there)
         (bin_ / tool).symlink_to(shutil.which(tool))
     run = subprocess.run([shutil.which("bash"), str(ROOT / "run.sh"), "pythons"],
                          capture_output=True, text=True, timeout=60,
