@@ -405,3 +405,21 @@ def test_an_operator_that_raised_and_was_caught_raises_again_in_the_program():
         warnings.simplefilter("ignore")
         for x in (2.0, 0.0, 4.0, 0.0, 3.0):
             same(step, safe_inverse, [w], Value(x))
+
+
+def test_a_followed_numbers_size_and_reduction_are_its_numbers():
+    """``x.__sizeof__()`` and ``x.__reduce_ex__(2)`` of a float given: the float's (24, and
+    ``copyreg.__newobj__``'s arguments), not the capture's stand-in's (32, and a reduction
+    holding the capture's number), which the program kept at every call before, silently
+    (an attacker's, a64j S5)."""
+    def sized(x):
+        return W * float(x.__sizeof__()) + 1.0
+
+    def reduced(x):
+        args = x.__reduce_ex__(2)[1]
+        return W * (args[0] if args and isinstance(args[0], float) else 0.0) + 1.0
+
+    for f in (sized, reduced):
+        step = compile(f, native=False)
+        for x in (0.3, 1.7, -2.9):
+            same(step, f, [W], x)

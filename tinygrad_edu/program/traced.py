@@ -222,8 +222,11 @@ class Traced:
     def __deepcopy__(self, memo: Any) -> Traced:
         return self
 
-    def __reduce_ex__(self, protocol: Any) -> Any:  # (pickled: its number, a constant)
-        return type(self.value), (self._plain("pickle"),)
+    def __reduce_ex__(self, protocol: Any) -> Any:  # (pickled: its number's own reduction,
+        return self._plain("pickle").__reduce_ex__(protocol)  # a constant; a64j's S5)
+
+    def __sizeof__(self) -> int:  # (its number's size, a constant: an int's grows with it)
+        return int(self._plain("__sizeof__").__sizeof__())
 
     def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
         if name.startswith("__") or name in Traced.__slots__:
