@@ -241,9 +241,12 @@ def test_a_file_stopped_while_it_prints_at_its_top_level_is_told_printing_takes_
     assert "(an endless loop, or a long one?)" in said["quiet"], said["quiet"]
 
 
+@pytest.mark.long(
+    sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
 def test_a_recursion_the_page_allows_passes_here_too(tmp_path, capsys):
     """The page grades under serve.DEPTH nested calls; so does the learner's process here
-    (deep(1500) in d_tanh passed on the page and failed here at Python's default 1000)."""
+    (deep(1500) in d_tanh passed on the page and failed here at Python's default 1000). (The
+    long tier's, 7 core-seconds: its sibling grades a recursion past that limit here.)"""
     path = tmp_path / "answers.py"
     path.write_text("def deep(n):\n    return 0 if n == 0 else deep(n - 1)\n\n\n"
                     "def d_tanh(x, y):\n    deep(1500)\n    return 1 - y * y\n",

@@ -333,9 +333,11 @@ def test_a_scattered_graph_is_the_graph_made_in_no_order_of_its_own():
 
 
 @pytest.mark.slow
+@pytest.mark.long(sibling="test_gradescope_gives_a_backward_that_skips_the_sort_nothing")
 def test_a_class_report_gives_the_rewriting_files_nothing(tmp_path):
     """``exercises report`` on a class folder, as a teacher runs it (in a fresh Python): a
-    student per route gets 0, an honest one full marks."""
+    student per route gets 0, an honest one full marks. (The long tier's, 7 core-seconds:
+    the main tier grades a rewriting file on Gradescope's route, as the same grader.)"""
     folder = tmp_path / "class"
     folder.mkdir()
     for route, rewrite in REWRITES.items():

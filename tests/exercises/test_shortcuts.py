@@ -333,6 +333,8 @@ def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothi
 
 
 @pytest.mark.slow
+@pytest.mark.long(
+    sibling="test_long_integers_held_in_a_dict_a_range_a_deque_or_cleared_names_are_seen")
 def test_long_integers_held_anywhere_looked_earn_nothing_on_check_and_report(
         tmp_path, capsys):
     """Graded as a teacher grades a class (the decimals' too): 0 of 3 each, the line said; an
