@@ -7,6 +7,7 @@ a64j S2). Now it is refused, naming the line; the same op on a Value is a step o
 its forward called at every run."""
 
 import math
+import warnings
 
 import pytest
 
@@ -37,3 +38,24 @@ def test_on_a_value_it_is_a_step_that_reads_the_setting_at_every_run():
         want = (W * 0.3 - soft(Value(1.0))) ** 2
         assert step(0.3, 1.0).data == want.data
     T["t"] = 1.0
+
+
+scale = unary_op("scale_test_own_op_on_numbers", lambda x, a: x * a, lambda x, y, a: a,
+                 param=0.5, register_op=False)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_an_ops_default_setting_changed_is_captured_again(native):
+    """An op with a setting called with its default, the default changed between calls
+    (``scale.__defaults__``, a schedule): before, the capture's alpha at every call (2.0
+    where the engine gave 5.0), silently (a64j S3); now captured again, said once."""
+    step = compile(lambda x: scale(W * x) + 1.0, native=native)
+    try:
+        for alpha in (0.5, 1.5, 2.5):
+            scale.__defaults__ = (alpha,)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = step(1.5).data
+            assert got == (scale(W * 1.5) + 1.0).data == 3.0 * alpha + 1.0
+    finally:
+        scale.__defaults__ = (0.5,)

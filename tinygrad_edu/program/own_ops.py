@@ -11,7 +11,11 @@ arguments, said once (``capture.py``), as PyTorch's ``torch.compile`` runs an
 to plain numbers gives a plain number, which a program would keep as a constant while its
 forward function reads what may change between calls (a temperature in a dict: before, the
 engine's loss 0.0091 and the program's 0.0013 after the second change, silently; an
-attacker's, a64j S2): refused, naming the line."""
+attacker's, a64j S2): refused, naming the line. And an op with a setting (``param``: its
+``alpha``) called with the default: the op function's defaults are guarded to stay as they
+are (``scale.__defaults__ = (1.5,)``, a schedule: captured again; before, the program kept
+the capture's alpha, 2.0 where the engine gave 5.0, silently; a64j S3), as the engine's own
+methods' defaults are (``settings.engines_defaults``)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS
+from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line
 
 __all__ = ["built", "drawn_inside", "said"]
@@ -40,6 +45,11 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
         return builder(*args)
     outer, found.in_op = found.in_op, row.name
     watcher = found.outside
+    function = getattr(row, "apply", None)  # (the op's function: ``ops.named``)
+    if watcher is not None and getattr(function, "__defaults__", None):
+        watcher.asked(Asked(lambda: repr((function.__defaults__, function.__kwdefaults__)),
+                            f"the default of {row.name}'s setting (an op of your own)"),
+                      ("defaults", id(function)))
     before = {id(p): p.read() for p in watcher.walk.places if p.kind == "number"} \
         if watcher is not None else {}
     lent = _lent(watcher)
