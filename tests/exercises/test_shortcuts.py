@@ -11,7 +11,10 @@ and exact arithmetic anywhere in its file (a complex step on numbers made plain 
 
 import csv
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -303,6 +306,40 @@ def test_a_difference_in_decimals_however_their_class_was_reached_is_seen(attack
                         draw_exact(EXERCISES[name], random.Random(5)))
         assert f"computes with far more digits than a float has ({what}, held in " \
             f"{where}, at x = " in said, (name, said)
+
+
+@pytest.mark.parametrize("attack", sampled(
+    ["longdouble_bytes_frombuffer.py.txt", "longdouble_bytes_uint8.py.txt"], 1,
+    "test_long_doubles_kept_as_bytes_round_as_floats_in_the_learners_process"))
+def test_long_doubles_kept_as_bytes_round_as_floats_in_the_learners_process(
+        attack, tmp_path, capsys):
+    """f65h's neighbours of a65h's k7 (3/3 before): long doubles kept in a bytearray read
+    back with ``np.frombuffer``, or in a ``uint8`` array read through views of it, which no
+    watch sees. The learner's process computes long doubles at a double's precision
+    (``learner/float_unit.py``), so the central difference is as far from the rule as one in
+    floats (about 1e-13), which the exact points refuse."""
+    if os.uname().machine not in ("x86_64", "i386", "i686"):
+        pytest.skip("NumPy's long double is the x87 unit's on x86 only")
+    path = tmp_path / "solutions.py"
+    path.write_text(_attack(attack), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["check", str(path), "d_tanh", "d_exp", "--allow-unsandboxed"]) == 1
+    out = capsys.readouterr().out
+    for name in ("d_tanh", "d_exp"):
+        assert f"✗ {name}: your answer agrees with the rule only to about " in out, out
+
+
+def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
+    """1 + 2^-60 in long doubles is 1 at a double's 53 bits, and more than 1 at the x87
+    unit's 64 (this process's, as Python starts)."""
+    if os.uname().machine not in ("x86_64", "i386", "i686"):
+        pytest.skip("NumPy's long double is the x87 unit's on x86 only")
+    check = ("import numpy as np\nfrom tinygrad_edu.exercises.learner import float_unit\n"
+             "tiny = np.longdouble(2.0) ** -60\nbefore = (1 + tiny) - 1 > 0\n"
+             "print(before, float_unit.double_precision(), (1 + tiny) - 1 > 0)\n")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["True", "True", "False"], done
 
 
 @pytest.mark.parametrize("attack, name, said", [

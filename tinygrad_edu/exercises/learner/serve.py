@@ -86,6 +86,7 @@ def _serve(argv: list[str]) -> int:
     from tinygrad_edu.exercises.learner import (
         answered,
         audit,
+        float_unit,
         imports,
         inputs,
         sandbox,
@@ -115,6 +116,7 @@ def _serve(argv: list[str]) -> int:
     # (NumPy's metadata, which numpy.testing reads as it is imported: importlib.metadata;
     # listed while the folder can be, before dropping root)
     itself = _metadata_of(("numpy",))
+    float_unit.double_precision()  # (long doubles round as floats do: ``float_unit.py``)
     random.Random("")  # (3.12 and later load a text seed's sha512 at the first one, here:
     # while the installation can be read; a Python under a folder only root may enter,
     # /root/.pyenv, cannot be once the process is the learner's user)
