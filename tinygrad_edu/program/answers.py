@@ -93,6 +93,13 @@ class Result:
         if not self.is_loss:
             raise RuntimeError("backward() on a compiled function's answer runs from its loss "
                                "only (the first Value it returns): call it on that one")
+        replaced = reading.engines_way_back()  # (since the capture: a64k S3)
+        if replaced:
+            raise RuntimeError(f"backward() on a compiled function's answer: the engine's "
+                               f"backward() is not its own since the capture ({replaced} "
+                               "replaced), and the program passes gradients back by each "
+                               "node's op; put the engine's back, or call the function "
+                               "uncompiled")
         self._run.backward(grad)
 
     def __getattr__(self, name: str) -> Any:

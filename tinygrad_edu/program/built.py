@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.graph import walk
 from tinygrad_edu.program import answers, ran, reading
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program.captured import captured_tape
@@ -121,6 +122,31 @@ class EngineRun:
         self.root.backward(seed)
 
 
+def _passed_back_as_the_ops_do(name: str, root: Value) -> None:
+    """Refused: a graph whose gradients the engine's ``backward()`` passes back otherwise
+    than by each node's op (``reading.own_way_back``: a node with its own ``_backward``, set
+    by any route, or of a class of its own; the loss's own ``backward``), or an engine whose
+    ``backward()`` is not its own (``reading.engines_way_back``). A program passes each
+    gradient back by the node's op: before, w.grad 7.5 where the engine's clipped one gave
+    0.15, silently (an attacker's, a64k S1-S4, S6)."""
+    replaced = reading.engines_way_back()
+    if replaced:
+        raise RuntimeError(f"{name} cannot be captured as a program: the engine's backward() "
+                           f"is not its own ({replaced} replaced), and a program passes "
+                           "gradients back by each node's op; put the engine's back, or call "
+                           "the function uncompiled")
+    for node in walk(root):
+        way = reading.own_way_back(node) if node is root or reading.row_of(node) is not None \
+            else None
+        if way:
+            raise RuntimeError(
+                f"{name} cannot be captured as a program: a node of its graph passes "
+                f"gradients back its own way ({way}: {explaining._value(node)}), which the "
+                "engine's backward() follows and a program, passing them back by each node's "
+                "op, does not; write the op with unary_op or binary_op (its derivative a "
+                "rule), or call the function uncompiled")
+
+
 def build(name: str, answer: Any, record: Recording, outside: Outside, count: int,
            given: Any, values: list[Value], native: bool) -> tuple[Entry, Any]:
     """The captured graph as a program, and the first call's answer."""
@@ -130,6 +156,7 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
                         "Value (or a tuple, a list, a dict or a dataclass whose first Value is "
                         "the loss)")
     root = found[0]
+    _passed_back_as_the_ops_do(name, root)
     writes = [(place, x) for place, x in outside.writes]
     traced_writes = [x for _, x in writes if isinstance(x, Traced)]
     tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),

@@ -45,7 +45,7 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
         return builder(*args)
     outer, found.in_op = found.in_op, row.name
     watcher = found.outside
-    function = getattr(row, "apply", None)  # (the op's function: ``ops.named``)
+    function: Any = getattr(row, "apply", None)  # (the op's function: ``ops.named``)
     if watcher is not None and getattr(function, "__defaults__", None):
         watcher.asked(Asked(lambda: repr((function.__defaults__, function.__kwdefaults__)),
                             f"the default of {row.name}'s setting (an op of your own)"),

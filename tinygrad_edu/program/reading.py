@@ -10,8 +10,9 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.row import GivenOp, ListOp, Op
 
-__all__ = ["ENGINES_OWN", "attributes_of", "children_of", "has_dict", "is_leaf",
-           "made_without_graph", "number_of", "operands_of", "own_names", "row_of"]
+__all__ = ["ENGINES_OWN", "PASSES_ON", "attributes_of", "children_of", "engines_way_back",
+           "has_dict", "is_leaf", "made_without_graph", "number_of", "operands_of",
+           "own_names", "own_way_back", "row_of"]
 
 
 def row_of(node: Value) -> Op | None:
@@ -178,3 +179,52 @@ def gradient_number(leaf: Value) -> float:
     raise TypeError(f"a program adds to a leaf's gradient, which must be a number; "
                     f"{leaf!r} has the gradient {grad!r} (a graph, from create_graph=True?): "
                     "zero_grad() first, or call backward(create_graph=True) without a program")
+
+
+PASSES_ON = ("_backward", "backward", "_add_grad", "grad", "__setattr__")
+"""What passes a gradient on at a node in the engine's ``backward()``: its ``_backward`` (the
+chain rule at it), ``backward`` and ``_add_grad`` (the seed at the root), and how its ``grad``
+is set. A node, or its class, that holds its own of any of these passes gradients its own way
+(micrograd's ``out._backward = ...``: a straight-through estimator, a gradient clipped at one
+node, a loss scaled), which a program, passing them on by each node's op, does not follow."""
+
+
+def own_way_back(node: Value) -> str | None:
+    """How ``node`` passes gradients on its own way in the engine's ``backward()``: the first
+    name of ``PASSES_ON`` it holds itself (``out.__dict__["_backward"] = ...``) or its class
+    holds, of a class of its own (``out.__class__ = STE``); else None."""
+    if has_dict(node):
+        for name in PASSES_ON[:3]:
+            if name in vars(node):
+                return f"its own {name}, set on it"
+    for cls in type(node).__mro__:
+        if cls is Value:
+            break
+        for name in PASSES_ON:
+            if name in vars(cls):
+                return f"the {name} of its class {cls.__qualname__}"
+    return None
+
+
+def engines_way_back() -> str | None:
+    """What of the engine's ``backward()`` is no longer the engine's own (``Value._backward``
+    replaced, ``graph.backpropagate`` wrapped to clip), named; else None."""
+    for name, own in _BACKWARD_OWN.items():
+        if vars(Value).get(name) is not own:
+            return f"Value.{name}"
+    for module, name, own in _BACKWARD_CODE:
+        if getattr(module, name, None) is not own:
+            return f"{module.__name__}.{name}"
+    return None
+
+
+def _backward_code() -> list[tuple[Any, str, Any]]:
+    from tinygrad_edu import engine, graph
+
+    return [(module, name, getattr(module, name)) for module, name in (
+        (engine, "backward_lists"), (graph, "backpropagate"), (graph, "seeded_order"),
+        (graph, "walk"))]
+
+
+_BACKWARD_OWN = {name: vars(Value).get(name) for name in PASSES_ON}
+_BACKWARD_CODE = _backward_code()
