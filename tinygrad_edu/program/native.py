@@ -36,6 +36,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
+from tinygrad_edu import safe_math
 from tinygrad_edu.ops import edited, find_op
 from tinygrad_edu.program.c_build import IN_A_BROWSER, SOURCE, TEXT, library
 from tinygrad_edu.program.captured import copy
@@ -339,6 +340,44 @@ def why_not_native(tape: Tape) -> str:
 _STOPPED: Any = object()  # (C stopped at a step: the Python program runs that call)
 
 
+def _functions_of(*modules: Any) -> tuple[tuple[Any, str], ...]:
+    return tuple((module, name) for module in modules for name, held in vars(module).items()
+                 if callable(held) and not isinstance(held, type) and not name.startswith("__")
+                 and not (module is safe_math and str(getattr(held, "__module__", "")).startswith(
+                     "tinygrad_edu.") and not _own(module, held)))  # (errors.explained: not
+    # called by a row)
+
+
+def _own(module: Any, held: Any) -> bool:
+    """Whether ``held`` is ``math``'s own function (a builtin of its), or ``safe_math``'s
+    (its code in that file)."""
+    if module is math:
+        return getattr(held, "__self__", None) is math
+    return getattr(getattr(held, "__code__", None), "co_filename", None) == _SAFE_MATH
+
+
+_SAFE_MATH = safe_math.__file__
+_CALLED = _functions_of(math, safe_math)
+"""The functions the engine's rows call as they run (``math``'s, ``safe_math``'s), each as
+Python has it: C calls its own library's instead, so a native run gives the engine's numbers
+only while each is still its own (a learner's ``math.exp = clamped``, ``safe_math.step``
+replaced: before, native gave exp(12.0) where the engine and the Python program gave
+exp(10.0), silently; an attacker's, a64k S5). Where one is not, the Python program runs."""
+
+
+def _as_python_has_them() -> bool:
+    now = tuple([getattr(module, name, None) for module, name in _CALLED])
+    known = _OWN_NOW.get(now)
+    if known is None:
+        known = all(_own(module, held) for (module, _), held in zip(_CALLED, now))
+        if len(_OWN_NOW) < 16:
+            _OWN_NOW[now] = known
+    return known
+
+
+_OWN_NOW: dict[tuple[Any, ...], bool] = {}
+
+
 class NativeProgram:
     """A program that runs natively where it can (see the module's docstring), with the
     Python program's interface: ``function(leaves, grads, numbers, seed)``, ``run``,
@@ -428,6 +467,8 @@ class NativeProgram:
         where C stops or the numbers are not floats (the Python program converts them, or
         says what is wrong)."""
         packed = self.packed
+        if not _as_python_has_them():  # (a math function replaced: the Python program calls it)
+            return _STOPPED
         if packed is None or len(leaves) != packed.leaves or len(grads) != packed.leaves or \
                 len(numbers) != packed.numbers or type(seed) is not float or \
                 not {*map(type, leaves), *map(type, grads)} <= {float}:
