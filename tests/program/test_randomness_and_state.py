@@ -278,3 +278,20 @@ def test_an_op_of_ones_own_reading_a_global_changed_between_calls_stays_a_progra
         assert "writes" not in step.explain() and step.captures == 2 and step.runs == 4
     finally:
         TEMP = 2.0
+
+
+def test_a_child_spawned_from_a_generator_held_outside_is_refused():
+    """``rng.spawn(1)[0].random()`` of a NumPy generator held outside: spawning draws no
+    number from it, but moves its seed sequence on, and each call's child draws others.
+    Before, the program kept the capture's child's draw, silently (an attacker's, a64k S9a);
+    now refused as a draw from it is."""
+    np = pytest.importorskip("numpy")
+    held = {"rng": np.random.default_rng(0)}
+    w = Value(2.0)
+
+    def noisy(x):
+        return w * x * held["rng"].spawn(1)[0].random()
+
+    with pytest.raises(RuntimeError, match=r"""it draws from "held\['rng'\]", a random """
+                       r"generator of its own \(Generator\)"):
+        compile(noisy, native=False)(1.5)

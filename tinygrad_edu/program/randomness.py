@@ -432,7 +432,10 @@ def _floats(out: Any) -> bool:
 
 # ----------------------------------------------------------------------------- its own
 def generator_state(generator: Any) -> Any:
-    """A random generator's state (to see whether a capture drew from it)."""
+    """A random generator's state (to see whether a capture drew from it), and for NumPy's,
+    how many children its seed sequence has spawned (``rng.spawn(1)`` draws no number from
+    it, but each child draws others: before, the program kept the capture's child's draw,
+    silently; an attacker's, a64k S9)."""
     import pickle
 
     if torch_generator(generator):  # (its seed and state, as bytes: a tensor pickles anew)
@@ -444,7 +447,8 @@ def generator_state(generator: Any) -> Any:
             except NotImplementedError:  # (random.SystemRandom: its draws are refused)
                 return None
     found = getattr(generator, "bit_generator", generator)
-    return pickle.dumps(getattr(found, "state", None))
+    spawned = getattr(getattr(found, "seed_seq", None), "n_children_spawned", None)
+    return pickle.dumps((getattr(found, "state", None), spawned))
 
 
 def generators_drawn(record: Any, generators: Any, lines: dict[Any, str]) -> None:
