@@ -423,3 +423,23 @@ def test_a_followed_numbers_size_and_reduction_are_its_numbers():
         step = compile(f, native=False)
         for x in (0.3, 1.7, -2.9):
             same(step, f, [W], x)
+
+
+def test_a_leafs_gradient_of_false_is_added_to_and_a_float32_one_is_refused_in_its_words():
+    """``p.grad = False`` before a call: the engine adds to it (False + g is g), and so does
+    the program; ``p.grad = np.float32(0)``: the engine adds in float32, which a program
+    does not, refused saying so (before: both refused, "a graph, from create_graph=True?";
+    an attacker's, a64k L3)."""
+    def f(x):
+        return W * x
+
+    step = compile(f, native=False)
+    step(0.5).backward()
+    W.grad = False
+    step(0.5).backward()
+    assert W.grad == 0.5
+    W.grad = np.float32(0.0)
+    with pytest.raises(TypeError, match=r"has the gradient np.float32\(0.0\) \(float32\), "
+                       "which the engine adds to as float32 arithmetic does"):
+        step(0.5).backward()
+    W.grad = 0.0

@@ -174,11 +174,17 @@ def gradient_number(leaf: Value) -> float:
     grad = leaf.grad
     if type(grad) is float:
         return grad
-    if isinstance(grad, (int, float)) and not isinstance(grad, bool):
+    if isinstance(grad, (int, float)):  # (False + g is g, as the engine adds it)
         return float(grad)
-    raise TypeError(f"a program adds to a leaf's gradient, which must be a number; "
-                    f"{leaf!r} has the gradient {grad!r} (a graph, from create_graph=True?): "
-                    "zero_grad() first, or call backward(create_graph=True) without a program")
+    if isinstance(grad, Value):
+        raise TypeError(f"a program adds to a leaf's gradient, which must be a number; "
+                        f"{leaf!r} has the gradient {grad!r}, a graph (from "
+                        "create_graph=True): zero_grad() first, or call "
+                        "backward(create_graph=True) without a program")
+    raise TypeError(f"a program adds to a leaf's gradient as a float; {leaf!r} has the "
+                    f"gradient {grad!r} ({type(grad).__name__}), which the engine adds to as "
+                    f"{type(grad).__name__} arithmetic does: set it to 0.0 (zero_grad()) "
+                    "before the call, or call the function uncompiled")
 
 
 PASSES_ON = ("_backward", "backward", "_add_grad", "grad", "__setattr__")
