@@ -443,3 +443,11 @@ def test_a_leafs_gradient_of_false_is_added_to_and_a_float32_one_is_refused_in_i
                        "which the engine adds to as float32 arithmetic does"):
         step(0.5).backward()
     W.grad = 0.0
+
+
+def test_a_dict_keyed_by_a_number_read_is_refused_as_an_answer():
+    """``return loss, {loss.data: "best"}``: a program would give back the capture's keys (its
+    stand-ins for the numbers: ``type(k) is float`` false, ``json.dumps`` refusing them;
+    an attacker's, a64k L2): refused, saying to return the number as a value."""
+    with pytest.raises(TypeError, match=r"not a dict keyed by a number it reads \(answer\[1\]\)"):
+        compile(lambda x: (W * x, {(W * x).data: "best"}), native=False)(0.5)

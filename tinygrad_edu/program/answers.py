@@ -187,6 +187,11 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
             made = type(x) if type(x) is not tuple else tuple
             return ("tuple", tuple(shape(v, f"{where}[{k}]") for k, v in enumerate(x)),
                     made)  # (a namedtuple as itself)
+        if isinstance(x, dict) and any(isinstance(k, (Value, Traced)) for k in x):
+            raise TypeError(f"a compiled function returns Values and numbers, not a dict "
+                            f"keyed by a number it reads ({where}): a program would give back "
+                            "the keys the capture made, as they were; return the number as a "
+                            "value ({'loss': loss.data}), or the pairs as a list")
         if type(x) is dict:
             return ("dict", {k: shape(v, f"{where}[{k!r}]") for k, v in x.items()})
         if _dataclass(x):  # (a copy at every call, as the engine makes a new one)
