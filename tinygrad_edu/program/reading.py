@@ -5,6 +5,7 @@ derivatives. The one place that knows the node's fields (engine.py)."""
 from __future__ import annotations
 
 import gc
+import os
 from typing import Any
 
 from tinygrad_edu.engine import Value
@@ -214,14 +215,30 @@ def own_way_back(node: Value) -> str | None:
 
 def engines_way_back() -> str | None:
     """What of the engine's ``backward()`` is no longer the engine's own (``Value._backward``
-    replaced, ``graph.backpropagate`` wrapped to clip), named; else None."""
+    replaced, ``graph.backpropagate`` wrapped to clip), named; else None. A capture's own
+    stand-in, put there while a capture runs (in another thread), is the engine's."""
     for name, own in _BACKWARD_OWN.items():
-        if vars(Value).get(name) is not own:
+        held = vars(Value).get(name)
+        if held is not own and not _captures(held):
             return f"Value.{name}"
     for module, name, own in _BACKWARD_CODE:
-        if getattr(module, name, None) is not own:
+        held = getattr(module, name, None)
+        if held is not own and not _captures(held):
             return f"{module.__name__}.{name}"
     return None
+
+
+def _captures(held: Any) -> bool:
+    """Whether ``held`` is a capture's own stand-in (``watching.py``'s: its code, or its
+    class, is the program layer's)."""
+    for x in (held, getattr(held, "fget", None)):
+        code = getattr(x, "__code__", None)
+        if code is not None and code.co_filename.startswith(_PROGRAM):
+            return True
+    return type(held).__module__.startswith("tinygrad_edu.program.")
+
+
+_PROGRAM = os.path.dirname(__file__) + os.sep
 
 
 def _backward_code() -> list[tuple[Any, str, Any]]:
