@@ -138,11 +138,12 @@ def engines_own(x: Any, where: str) -> str | None:
                     "where a capture cannot see the set it gives gone through; read "
                     "z.parents (a tuple, in the order the op took them) by its name")
         what = {"_data": "number", "grad": "gradient"}.get(field, "local derivative")
-        return (f"it holds Value's own field {field!r} (a Value's {what}, read past what a "
-                f"capture sees) at {where}, bound before the call: what it read at the capture "
-                "would be the program's at every call; " + (
+        return (f"it holds Value's own field {field!r} (a Value's {what}, read or set "
+                f"through it past what a capture sees) at {where}, bound before the call: what "
+                "it read or set at the capture would be the program's at every call; " + (
                     "read x.data (or x._data) by its name, which a capture follows"
-                    if field == "_data" else f"read {what}s outside the compiled function"))
+                    if field == "_data" else
+                    f"read {what}s outside the compiled function (and set them there)"))
     method = _READERS.get(id(held))
     if method is not None and held is _HAS[method]:
         return (f"it holds Value's own method {method!r} at {where}, bound before the call, "
