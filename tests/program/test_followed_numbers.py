@@ -451,3 +451,27 @@ def test_a_dict_keyed_by_a_number_read_is_refused_as_an_answer():
     an attacker's, a64k L2): refused, saying to return the number as a value."""
     with pytest.raises(TypeError, match=r"not a dict keyed by a number it reads \(answer\[1\]\)"):
         compile(lambda x: (W * x, {(W * x).data: "best"}), native=False)(0.5)
+
+
+def test_a_named_tuples_default_changed_is_captured_again():
+    """``HP().lr`` of a named tuple whose default is changed between calls through
+    ``HP.__new__.__defaults__`` (where Python keeps a named tuple's defaults): before, the
+    capture's 0.5 at every call (1.5 where the engine gave 4.5), silently (an attacker's,
+    a64k S8); now captured again, said once."""
+    import collections
+
+    held = {"HP": collections.namedtuple("HP", "lr", defaults=[0.5])}
+    hp = held["HP"]
+
+    def f(x):
+        return W * x * hp().lr
+
+    step = compile(f, native=False)
+    try:
+        for lr in (0.5, 1.5, 2.5):
+            hp.__new__.__defaults__ = (lr,)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                same(step, f, [W], 1.5)
+    finally:
+        hp.__new__.__defaults__ = (0.5,)

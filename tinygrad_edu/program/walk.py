@@ -247,6 +247,10 @@ class Walk:
             if kind == "class":  # (a descriptor of the learner's holding its own numbers:
                 for name, held in _descriptors(x):  # ``opt.lr`` from a ``__get__``)
                     yield Place(place, ("own", name), held, "object")
+                new = getattr(x, "__new__", None)  # (a named tuple's defaults are its
+                if issubclass(x, tuple) and hasattr(x, "_fields") and \
+                        isinstance(new, types.FunctionType) and new.__defaults__:  # __new__'s:
+                    yield Place(place, ("attr", "__new__"), new, "function")  # a64k S8)
                 meta = type(x)  # (its metaclass where it is the learner's, walked as a class:
                 if meta is not type and id(meta) not in self.seen and _learners_class(meta):
                     yield Place(place, ("attr", "__class__"), meta, "class")  # what it
