@@ -170,3 +170,18 @@ def test_an_images_pixel_access_held_outside_is_refused_naming_the_line(native):
                        r"PixelAccess .*read the image itself \(img\.getpixel.*, at "
                        r"test_held_in_c\.py:\d+: return \(W \* \(px\[1, 1\]"):
         compile(loss, native=native)()
+
+
+def test_memory_read_by_its_address_is_refused():
+    """``ctypes.c_double.from_address(ADDR).value`` of a buffer changed between calls: before,
+    the capture's number at every call (an attacker's, a64k S7a); now refused, naming the line
+    (Python's audit event ``ctypes.cdata``)."""
+    import ctypes
+
+    w = Value(2.0)
+    buffer = ctypes.create_string_buffer(8)
+    address = ctypes.addressof(buffer)
+    with pytest.raises(RuntimeError, match=r"it reads memory by its address \(ctypes' "
+                       r"from_address\).* at test_held_in_c\.py:\d+: "):
+        compile(lambda x: w * x * ctypes.c_double.from_address(address).value,
+                native=False)(1.5)

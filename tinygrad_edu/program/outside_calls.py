@@ -20,7 +20,12 @@ from typing import Any
 from tinygrad_edu.program.kinds import _learners
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.places import MISSING
-from tinygrad_edu.program.refused import for_the_learner, reader_called, traceback_frame_read
+from tinygrad_edu.program.refused import (
+    for_the_learner,
+    memory_read,
+    reader_called,
+    traceback_frame_read,
+)
 from tinygrad_edu.program.seen import HELD_IN, len_seen, stand_in
 from tinygrad_edu.program.traced import recording
 
@@ -176,7 +181,8 @@ def audited_once() -> None:
     read through), the import machinery's ``open_code`` (``pkgutil.get_data``,
     ``importlib.reload``: a module's file run again). Before, these read the file at the
     capture only, and the program kept its number, silently. The same hook sees a
-    traceback's frame read (the ``object.__getattr__`` event: ``traceback_frame_read``)."""
+    traceback's frame read (the ``object.__getattr__`` event: ``traceback_frame_read``), and
+    memory read by its address (the ``ctypes.cdata`` event: ``memory_read``)."""
     global _AUDITED
     if not _AUDITED:
         _AUDITED = True
@@ -190,6 +196,10 @@ def _audit(event: str, args: Any) -> None:
     if event == "object.__getattr__":  # (a traceback's frame read: the stack above, refused)
         if len(args) > 1 and args[1] == "tb_frame" and recording() is not None:
             traceback_frame_read(_getframe(1))
+        return
+    if event == "ctypes.cdata":  # (memory read by its address: refused)
+        if recording() is not None:
+            memory_read(_getframe(1))
         return
     if event != "open" or recording() is None:
         return

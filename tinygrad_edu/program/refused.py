@@ -38,8 +38,8 @@ from tinygrad_edu.program.seen import (
 )
 from tinygrad_edu.program.traced import Traced, recording
 
-__all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "reader_called",
-           "state_read", "took_a_float_only", "traceback_frame_read"]
+__all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "memory_read",
+           "reader_called", "state_read", "took_a_float_only", "traceback_frame_read"]
 
 
 def clocks() -> list[tuple[Any, str, Any]]:
@@ -216,6 +216,19 @@ def traceback_frame_read(caller: Any) -> None:
                      "the call stack above the compiled function is reached: the capture's "
                      "frames, and its caller's names, which change between calls and a "
                      "program cannot follow; pass what you need in as an argument")
+
+
+def memory_read(caller: Any) -> None:
+    """A ``ctypes`` object made at an address by the learner's code while a capture runs
+    (``ctypes.c_double.from_address(ADDR).value``: Python's audit event ``ctypes.cdata``):
+    refused. What is there can change between calls, and nothing of Python's shows it
+    (before: the capture's 0.5 at every call where the engine read 1.5 and 2.5, silently; an
+    attacker's, a64k S7)."""
+    found = recording()
+    if found is not None and user_code(caller.f_code):
+        found.refuse("it reads memory by its address (ctypes' from_address), which can change "
+                     "between calls where a program cannot see it; read the number outside "
+                     "the compiled function and pass it in")
 
 
 def _named(owner: Any) -> str:
