@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from tests.program.against_engine import same
 from tinygrad_edu import Value, safe_math
 from tinygrad_edu.program import compile
 
@@ -26,13 +27,6 @@ def test_a_native_program_gives_the_engines_numbers_with_a_math_function_replace
     setattr(module, name, replacement)
     try:
         for x in xs:
-            W.grad = 0.0
-            answer = step(x)
-            answer.backward()
-            got = (answer.data, W.grad)
-            W.grad = 0.0
-            loss = f(x)
-            loss.backward()
-            assert got == (loss.data, W.grad), (x, got)
+            same(step, f, [W], x)  # (the value and the gradient, bit for bit)
     finally:
         setattr(module, name, own)
