@@ -185,3 +185,30 @@ def test_memory_read_by_its_address_is_refused():
                        r"from_address\).* at test_held_in_c\.py:\d+: "):
         compile(lambda x: w * x * ctypes.c_double.from_address(address).value,
                 native=False)(1.5)
+
+
+@pytest.mark.parametrize("how", ["held", "bound", "opened", "loaded"])
+def test_a_c_library_called_through_ctypes_is_refused(how):
+    """libc's ``rand()`` called through ctypes, reseeded between calls: what the library keeps
+    is not Python's to see, and its call raises no audit event. Before, the capture's
+    ``rand()`` at every call where the engine drew 12, 12, 3 (an attacker's, a64k S7b); now
+    refused, naming the line: a library or its function reached from outside (held, bound),
+    or one opened inside (``ctypes.dlopen``: ``CDLL``, ``cdll.LoadLibrary``)."""
+    import ctypes
+
+    w = Value(2.0)
+    libc = ctypes.CDLL(None)
+    rand = libc.rand
+    calls = {"held": lambda: libc.rand(), "bound": lambda: rand(),
+             "opened": lambda: ctypes.CDLL(None).rand(),
+             "loaded": lambda: ctypes.cdll.LoadLibrary(None).rand()}
+    call = calls[how]
+
+    def loss(x):
+        return w * x * float(call() % 5 + 1)
+
+    which = {"held": r"libc \(a closure cell\), a CDLL,",
+             "bound": r"rand \(a closure cell\), a _FuncPtr,"}.get(how, "a C library")
+    with pytest.raises(RuntimeError, match=rf"it calls {which} through ctypes: what it gives "
+                       r"can depend on what the library keeps.* at test_held_in_c\.py:\d+: "):
+        compile(loss, native=False)(1.5)

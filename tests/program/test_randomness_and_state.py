@@ -295,3 +295,35 @@ def test_a_child_spawned_from_a_generator_held_outside_is_refused():
     with pytest.raises(RuntimeError, match=r"""it draws from "held\['rng'\]", a random """
                        r"generator of its own \(Generator\)"):
         compile(noisy, native=False)(1.5)
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("how", ["numpy", "random"])
+def test_a_generators_state_read_while_drawn_from_outside_is_read_again(how, native):
+    """A generator held outside whose state the function reads as a number
+    (``rng.bit_generator.state``, ``Random.getstate()``), drawn from outside between calls (a
+    data loader's): its state is guarded, the function captured again and said. Before, the
+    capture's number at every call, silently (an attacker's, a64k S9b, S9c)."""
+    np = pytest.importorskip("numpy")
+    held = {"rng": np.random.default_rng(0), "r": random.Random(0)}
+    w = Value(2.0)
+
+    def from_numpy(x):
+        return w * x * float(held["rng"].bit_generator.state["state"]["state"] % 7)
+
+    def from_random(x):
+        return w * x * float(held["r"].getstate()[1][5] % 7)
+
+    f = from_numpy if how == "numpy" else from_random
+    step = compile(f, native=native)
+    seen = set()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            seen.add(same(step, f, [w], 1.5).data)
+            for _ in range(3):
+                held["rng"].random()
+                held["r"].random()
+    assert len(seen) > 1 and step.captures == 4
+    assert any("a random generator, has been drawn from since the capture" in str(m.message)
+               for m in said)

@@ -327,6 +327,8 @@ def _changed(place: Any) -> str:
         return f"{place.said()} was given the attribute {added[0]!r}" if added else \
             f"{place.said()} lost an attribute" if reading.own_names(now) != place.held else \
             f"{place.said()} is not what it was"
+    if place.kind == "generator" and now is place.value:  # (its state read: states.py)
+        return f"{place.said()}, a random generator, has been drawn from since the capture"
     return f"{place.said()} is not what it was"
 
 

@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import datetime
 import operator
+import sys
 import types
 from typing import Any
 
 from tinygrad_edu.engine import Value
 
-__all__ = ["engines_own", "held_unseen", "reads_data", "type_held", "unseen_state"]
+__all__ = ["c_library", "c_library_words", "engines_own", "held_unseen", "reads_data",
+           "type_held", "unseen_state"]
 
 _BOUND_C = (types.BuiltinMethodType, types.MethodWrapperType)
 _UNCHANGING = (int, float, complex, str, bytes, tuple, frozenset, range, slice, type(None))
@@ -64,6 +66,24 @@ def unseen_state(function: Any, where: str) -> str | None:
         stateful = issubclass(owner, (datetime.date, datetime.time)) and function.__name__ in _NOW
         return held_unseen(function, where) if stateful else None
     return held_unseen(function, where, bound=True)
+
+
+def c_library(x: Any, where: str) -> str | None:
+    """Why ``x``, reached at ``where``, is refused where it is a C library or one of its
+    functions opened through ctypes (``libc.rand()``: what a C library keeps is not
+    Python's to see, nor does a call of it raise an audit event): its words; else None."""
+    ctypes = sys.modules.get("ctypes")
+    if ctypes is None or not isinstance(x, (ctypes.CDLL, ctypes.LibraryLoader,
+                                            ctypes._CFuncPtr)):
+        return None
+    return c_library_words(f"{where}, a {type(x).__name__},")
+
+
+def c_library_words(what: str) -> str:
+    """The words of a refusal of a C library called through ctypes (``what``: which)."""
+    return (f"it calls {what} through ctypes: what it gives can depend on what the library "
+            "keeps (libc's rand()), where a program cannot see it; call it outside the "
+            "compiled function and pass the number in")
 
 
 def held_unseen(function: Any, where: str, bound: bool = False) -> str:

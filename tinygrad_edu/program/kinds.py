@@ -40,7 +40,7 @@ from tinygrad_edu.program.numpy_numbers import (
     numpy_real,
     numpy_scalar,
 )
-from tinygrad_edu.program.states import CTYPES, torch_generator
+from tinygrad_edu.program.states import CTYPES, GENERATORS, torch_generator
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["gradient_held", "immutable", "kind_of", "numbers_of", "pillows", "pythons_own"]
@@ -161,8 +161,7 @@ def _kind_of(x: Any, kind: type) -> str:
             kind.__module__ != "unittest.mock" and  # to, not read; a proxy, a mock have every
             not _own_next(kind)):  # slot; the learner's
         return "iterator"
-    if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
-                           "numpy.random._generator") or torch_generator(x):
+    if kind.__module__ in GENERATORS or torch_generator(x):
         return "generator"
     if isinstance(x, BaseException) and kind.__getattribute__ is BaseException.__getattribute__:
         return "object"  # (an error kept: its attributes and ``args``, walked)

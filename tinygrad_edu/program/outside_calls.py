@@ -181,8 +181,9 @@ def audited_once() -> None:
     read through), the import machinery's ``open_code`` (``pkgutil.get_data``,
     ``importlib.reload``: a module's file run again). Before, these read the file at the
     capture only, and the program kept its number, silently. The same hook sees a
-    traceback's frame read (the ``object.__getattr__`` event: ``traceback_frame_read``), and
-    memory read by its address (the ``ctypes.cdata`` event: ``memory_read``)."""
+    traceback's frame read (the ``object.__getattr__`` event: ``traceback_frame_read``),
+    memory read by its address and a C library opened through ctypes (the ``ctypes.cdata``
+    and ``ctypes.dlopen`` events: ``memory_read``)."""
     global _AUDITED
     if not _AUDITED:
         _AUDITED = True
@@ -197,9 +198,9 @@ def _audit(event: str, args: Any) -> None:
         if len(args) > 1 and args[1] == "tb_frame" and recording() is not None:
             traceback_frame_read(_getframe(1))
         return
-    if event == "ctypes.cdata":  # (memory read by its address: refused)
-        if recording() is not None:
-            memory_read(_getframe(1))
+    if event in ("ctypes.cdata", "ctypes.dlopen"):  # (memory read by its address, a C
+        if recording() is not None:  # library opened: refused)
+            memory_read(_getframe(1), event == "ctypes.dlopen")
         return
     if event != "open" or recording() is None:
         return

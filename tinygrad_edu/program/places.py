@@ -25,7 +25,7 @@ from typing import Any
 
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.kinds import _MODULES, numbers_of
-from tinygrad_edu.program.states import state_of, torch_generator
+from tinygrad_edu.program.states import state_of
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["MISSING", "Place", "buffer_of", "function_and_self", "global_name", "item",
@@ -61,9 +61,9 @@ class Place:
             self.held = tuple(value)
         elif kind == "value":  # (the learner's names it holds itself: one given it since,
             self.held = reading.own_names(value)  # seen, ``hasattr(p, "frozen")``)
-        elif kind == "opaque" or (kind == "generator" and torch_generator(value)):
+        elif kind in ("opaque", "generator"):
             self.held = state_of(value)  # (what its attributes are: seen to change; a
-            # torch.Generator's seed and state, by state_of)
+            # generator's state, drawn from outside between calls, by state_of)
         elif kind == "array":  # (its numbers as they were; a buffer's as its bytes)
             held = numbers_of(value)
             self.held = buffer_of(held) if not hasattr(held, "dtype") else \

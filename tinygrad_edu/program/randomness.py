@@ -43,10 +43,10 @@ from typing import Any
 from tinygrad_edu.program.followed_arrays import drawn_array
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.own_ops import drawn_inside
-from tinygrad_edu.program.states import state_of, torch_generator
+from tinygrad_edu.program.states import generator_state
 from tinygrad_edu.program.traced import Traced, recording
 
-__all__ = ["Draws", "generator_state", "generators_drawn", "numpy_state", "patches", "put_back",
+__all__ = ["Draws", "generators_drawn", "numpy_state", "patches", "put_back",
            "state", "torch_draws", "unseen_draws"]
 
 RANDOM = ("random", "uniform", "gauss", "normalvariate", "lognormvariate", "expovariate",
@@ -431,26 +431,6 @@ def _floats(out: Any) -> bool:
 
 
 # ----------------------------------------------------------------------------- its own
-def generator_state(generator: Any) -> Any:
-    """A random generator's state (to see whether a capture drew from it), and for NumPy's,
-    how many children its seed sequence has spawned (``rng.spawn(1)`` draws no number from
-    it, but each child draws others: before, the program kept the capture's child's draw,
-    silently; an attacker's, a64k S9)."""
-    import pickle
-
-    if torch_generator(generator):  # (its seed and state, as bytes: a tensor pickles anew)
-        return state_of(generator)
-    for how in ("getstate", "get_state"):
-        if hasattr(generator, how):
-            try:
-                return pickle.dumps(getattr(generator, how)())
-            except NotImplementedError:  # (random.SystemRandom: its draws are refused)
-                return None
-    found = getattr(generator, "bit_generator", generator)
-    spawned = getattr(getattr(found, "seed_seq", None), "n_children_spawned", None)
-    return pickle.dumps((getattr(found, "state", None), spawned))
-
-
 def generators_drawn(record: Any, generators: Any, lines: dict[Any, str]) -> None:
     """A generator reached from outside (``outside.py``'s places, each with its state when
     reached) whose state the function changed: refused (what it gives changes at every call),

@@ -26,6 +26,7 @@ from concurrent import futures
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.held_calls import c_library_words
 from tinygrad_edu.program.identity import operand_start, read_outside
 from tinygrad_edu.program.learners_code import learners_file, learners_line, user_code
 from tinygrad_edu.program.seen import (
@@ -218,17 +219,23 @@ def traceback_frame_read(caller: Any) -> None:
                      "program cannot follow; pass what you need in as an argument")
 
 
-def memory_read(caller: Any) -> None:
+def memory_read(caller: Any, library: bool = False) -> None:
     """A ``ctypes`` object made at an address by the learner's code while a capture runs
-    (``ctypes.c_double.from_address(ADDR).value``: Python's audit event ``ctypes.cdata``):
-    refused. What is there can change between calls, and nothing of Python's shows it
-    (before: the capture's 0.5 at every call where the engine read 1.5 and 2.5, silently; an
-    attacker's, a64k S7)."""
+    (``ctypes.c_double.from_address(ADDR).value``: Python's audit event ``ctypes.cdata``),
+    or a C library it opens (``library``: ``ctypes.CDLL(None).rand()``, the event
+    ``ctypes.dlopen``; one held from outside: ``held_calls.c_library``): refused. What is
+    there, or what the C library keeps, can change between calls, and nothing of Python's
+    shows it (before: the capture's 0.5, or its ``rand()``, at every call where the engine
+    read others, silently)."""
+    while library and caller is not None and caller.f_globals.get("__name__") == "ctypes":
+        caller = caller.f_back  # (``CDLL.__init__``: who made it)
     found = recording()
-    if found is not None and user_code(caller.f_code):
-        found.refuse("it reads memory by its address (ctypes' from_address), which can change "
-                     "between calls where a program cannot see it; read the number outside "
-                     "the compiled function and pass it in")
+    if found is None or caller is None or not user_code(caller.f_code):
+        return
+    found.refuse(c_library_words("a C library") if library else
+                 "it reads memory by its address (ctypes' from_address), which can change "
+                 "between calls where a program cannot see it; read the number outside the "
+                 "compiled function and pass it in")
 
 
 def _named(owner: Any) -> str:

@@ -13,10 +13,16 @@ import types
 from typing import Any
 
 from tinygrad_edu.program.aliases import is_number
-from tinygrad_edu.program.held_calls import engines_own, reads_data, type_held, unseen_state
+from tinygrad_edu.program.held_calls import (
+    c_library,
+    engines_own,
+    reads_data,
+    type_held,
+    unseen_state,
+)
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.places import Place
-from tinygrad_edu.program.randomness import generator_state
+from tinygrad_edu.program.states import generator_state
 from tinygrad_edu.program.traced import Recording, Traced
 from tinygrad_edu.program.walk import Walk
 from tinygrad_edu.program.watching import FOLLOWED, follow_data
@@ -106,6 +112,8 @@ class Rooted:
                                            unseen_state(p.value, p.said())] if why), None)
         if any(p.kind == "opaque" and reads_data(p.value) for p in new):
             follow_data()
+        held_call = held_call or next((why for p in new if p.kind == "opaque" for why in [
+            c_library(p.value, p.said())] if why), None)  # (a C library: its own state)
         held_call = held_call or next((type_held(p.said()) for p in new if p.value is type and (
             p.parent is not None or p.step[0] != "global")), None)  # (a global: ``_swap``;
         # set, len... held so are seen where they are used)

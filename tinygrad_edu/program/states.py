@@ -24,12 +24,17 @@ import _thread
 import ctypes
 import logging
 import operator
+import pickle
 import types
 import weakref
 from collections import deque
 from typing import Any
 
-__all__ = ["BUDGET", "CTYPES", "exact_key", "exact_keys", "state_of", "torch_generator"]
+__all__ = ["BUDGET", "CTYPES", "GENERATORS", "exact_key", "exact_keys", "generator_state",
+           "state_of", "torch_generator"]
+
+GENERATORS = ("random", "numpy.random", "numpy.random.mtrand", "numpy.random._generator")
+"""The modules whose objects are random generators (``kinds.py``), PyTorch's apart."""
 
 CTYPES = (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)
 """ctypes' objects held by their bytes (a number, a structure's fields, an array's items)."""
@@ -45,6 +50,8 @@ def state_of(x: Any) -> Any:
     left = [BUDGET]
     if torch_generator(x):  # (its seed and state, in C: set outside between calls, seen)
         return x.initial_seed(), x.get_state().numpy().tobytes()
+    if type(x).__module__ in GENERATORS:  # (random's, NumPy's: its state and spawns)
+        return generator_state(x)
     if (_SORTS.get(type(x)) or _sort(x, type(x))) in ("element", "lock", "count", "bytes",
                                                        "rlock", "view"):
         return _state(x, _DEPTH, left)  # (no ``__dict__``: what it holds, itself)
@@ -63,6 +70,26 @@ def state_of(x: Any) -> Any:
         return _items(pairs, _DEPTH, left)
     except RuntimeError:  # (changed by another thread as it was read: not as it was)
         return object()
+
+
+def generator_state(generator: Any) -> Any:
+    """A random generator's state (to see whether a capture drew from it), and for NumPy's,
+    how many children its seed sequence has spawned (``rng.spawn(1)`` draws no number from
+    it, but each child draws others: before, the program kept the capture's child's draw,
+    silently). Checked at every call where the function reached it: its state read as a
+    number (``rng.bit_generator.state``, ``Random.getstate()``) while it is drawn from
+    outside between calls is seen, the function captured again."""
+    if torch_generator(generator):  # (its seed and state, as bytes: a tensor pickles anew)
+        return state_of(generator)
+    for how in ("getstate", "get_state"):
+        if hasattr(generator, how):
+            try:
+                return pickle.dumps(getattr(generator, how)())
+            except NotImplementedError:  # (random.SystemRandom: its draws are refused)
+                return None
+    found = getattr(generator, "bit_generator", generator)
+    spawned = getattr(getattr(found, "seed_seq", None), "n_children_spawned", None)
+    return pickle.dumps((getattr(found, "state", None), spawned))
 
 
 def torch_generator(x: Any) -> bool:
