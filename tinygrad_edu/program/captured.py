@@ -55,8 +55,9 @@ class _Builder:
         self.graded: set[int] = set()
         self.current: Any = None  # (the item whose step is being made)
 
-    # -- what an item is computed from, and its step
-    def deps(self, item: Any) -> list[Any]:
+    # -- what an item is computed from, and its step (``k``: its id, taken once: each
+    # ``id()`` is an audit event, heard by a capture's hook: ``outside_calls.audited_once``)
+    def deps(self, item: Any, k: int) -> list[Any]:
         record = self.record
         if isinstance(item, Traced):
             kind = item.source[0]
@@ -65,15 +66,15 @@ class _Builder:
             if kind == "step":
                 return [a for a in item.source[3] if isinstance(a, Traced)]
             return []
-        if id(item) in record.no_graph:  # (a number handed in, as a made node's below)
+        if k in record.no_graph:  # (a number handed in, as a made node's below)
             return [a if isinstance(a, (Traced, Value)) else record.given[id(a)][1]
                     for a in self.no_graph_recipe(item)[1]
                     if isinstance(a, (Traced, Value)) or id(a) in record.given]
-        made_from = [record.leaves[id(item)]] if id(item) in record.leaves else []
-        if reading.is_leaf(item) or id(item) in record.copied:  # (a node copied: its
-            return made_from  # original's number, followed)
+        made_from = [record.leaves[k]] if k in record.leaves else []
+        if reading.is_leaf(item) or k in record.copied:  # (a node copied: its original's
+            return made_from  # number, followed)
         found = [*made_from, *reading.children_of(item)]
-        if id(item) in record.made:
+        if k in record.made:
             for x in reading.numbers_given(item):
                 if isinstance(x, Traced):  # (kept as given)
                     found.append(x)
@@ -83,36 +84,40 @@ class _Builder:
 
     def add(self, start: Any) -> None:
         """``start`` and everything it is computed from, each once, in order."""
-        stack: list[tuple[Any, bool]] = [(start, False)]
+        slots, done, deps, emit = self.slots, self.done, self.deps, self.emit
+        stack: list[tuple[Any, int, bool]] = [(start, id(start), False)]
         while stack:
-            item, ready = stack.pop()
+            item, k, ready = stack.pop()
             if ready:
-                if id(item) not in self.slots:
-                    self.emit(item)
+                if k not in slots:
+                    emit(item, k)
                 continue
-            if id(item) in self.done:
+            if k in done:
                 continue
-            self.done.add(id(item))
-            stack.append((item, True))
-            stack += [(d, False) for d in reversed(self.deps(item)) if id(d) not in self.done]
+            done.add(k)
+            stack.append((item, k, True))
+            for d in reversed(deps(item, k)):
+                j = id(d)
+                if j not in done:
+                    stack.append((d, j, False))
 
-    def emit(self, item: Any) -> None:
+    def emit(self, item: Any, k: int) -> None:
         record = self.record
         self.keep.append(item)
         self.current = item
         if isinstance(item, Traced):
-            self.slots[id(item)] = self.traced_step(item)
+            self.slots[k] = slot = self.traced_step(item)
             if type(item.value) is not float:
-                self.tape.kinds[self.slots[id(item)]] = type(item.value)
-        elif id(item) in record.no_graph:
+                self.tape.kinds[slot] = type(item.value)
+        elif k in record.no_graph:
             name, operands = self.no_graph_recipe(item)
-            self.slots[id(item)] = self.node_step(item, name, operands, graded=False)
-        elif reading.is_leaf(item) or id(item) in record.copied:
-            self.slots[id(item)] = self.leaf_slot(item)
-        elif id(item) in record.made:
-            self.slots[id(item)] = self.made_step(item)
+            self.slots[k] = self.node_step(item, name, operands, graded=False)
+        elif reading.is_leaf(item) or k in record.copied:
+            self.slots[k] = self.leaf_slot(item)
+        elif k in record.made:
+            self.slots[k] = self.made_step(item)
         else:
-            self.slots[id(item)] = self.outside_node(item)
+            self.slots[k] = self.outside_node(item)
 
     def no_graph_recipe(self, item: Any) -> tuple[Any, tuple[Any, ...]]:
         """The row and operands of a node made under ``no_grad()``; a followed number given
@@ -198,10 +203,10 @@ class _Builder:
 
     def node_step(self, node: Value, row: Any, operands: Any, graded: bool) -> int:
         out = self.tape.slot()
-        args = tuple(self.slots[id(x)] if isinstance(x, Value) else self.number(x)
-                     for x in operands)
+        slots, number = self.slots, self.number
+        args = tuple([slots[id(x)] if isinstance(x, Value) else number(x) for x in operands])
         first = len(operands) // 2 if isinstance(row, ListOp) and row.lists == 2 else 0
-        nodes = tuple(graded and isinstance(x, Value) for x in operands)
+        nodes = tuple([graded and isinstance(x, Value) for x in operands])
         if graded:
             self._graded([x for x in operands if isinstance(x, Value)])
         self.tape.steps.append(Step(row, out, args, nodes, first))
@@ -230,10 +235,13 @@ class _Builder:
         return slot
 
     def _graded(self, values: Any) -> None:
+        record = self.record
         for v in values:
-            if (reading.is_leaf(v) or id(v) in self.record.copied) and (
-                    id(v) in self.record.made or id(v) in self.record.leaves):
-                self.graded.add(self.slots[id(v)])
+            if reading.is_leaf(v) or record.copied:
+                k = id(v)
+                if (reading.is_leaf(v) or k in record.copied) and (
+                        k in record.made or k in record.leaves):
+                    self.graded.add(self.slots[k])
 
     def _label(self, node: Value, slot: int) -> None:
         label = reading.label_of(node)
@@ -289,7 +297,8 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values
     build = _Builder(record, arg_values)
     tape = build.tape
     order = walk(root)
-    backward_nodes = [n for n in order if not reading.is_leaf(n) and id(n) not in record.copied]
+    copied, is_leaf = record.copied, reading.is_leaf
+    backward_nodes = [n for n in order if not is_leaf(n) and not (copied and id(n) in copied)]
     guards = [_plain_guard(g) for g in record.guards]
     extra: list[Any] = [*outputs]
     for g in guards:
@@ -312,9 +321,10 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values
     tape.root = build.slots[id(root)]
     position = {step.out: k for k, step in enumerate(tape.steps) if isinstance(step, Step)}
     tape.backward_order = [position[build.slots[id(n)]] for n in reversed(backward_nodes)]
-    in_graph = {id(n) for n in order}  # (a node made outside whose number alone was read:
-    tape.read = [(s, n) for s, n in tape.inner if id(n) not in in_graph]  # its .grad is
-    tape.inner = [(s, n) for s, n in tape.inner if id(n) in in_graph]  # not set; guarded)
+    if tape.inner:  # (a node made outside whose number alone was read: its .grad is not
+        in_graph = {id(n) for n in order}  # set; guarded)
+        tape.read = [(s, n) for s, n in tape.inner if id(n) not in in_graph]
+        tape.inner = [(s, n) for s, n in tape.inner if id(n) in in_graph]
     for g in guards:
         tape.guards.append(Check(g.op, _side(g.left, build), _side(g.right, build),
                                  g.outcome, g.where))

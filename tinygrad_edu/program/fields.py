@@ -83,39 +83,37 @@ def local_grads_refused(name: str, local_grads: Any) -> Any:
     return property(local_grads_, doc=local_grads.__doc__)
 
 
-class RefusedField:
+class RefusedField(property):
     """One of Value's fields that holds numbers no program follows (see the module's
     docstring), as the learner's code reads it: refused, naming the line; the engine's code
-    meets the field itself (``slot``; None for one kept in a Value's ``__dict__``)."""
+    meets the field itself (``slot``; None for one kept in a Value's ``__dict__``). A
+    property whose setter is the slot's own (C's: the engine's ``fill`` sets three of these
+    on every node it makes, and a setter of Python's would be a call of Python's each)."""
 
     def __init__(self, name: str, slot: Any) -> None:
         self.name, self.slot = name, slot
         self.why = _WHY.get(name) or _LOCAL_GRADS.format(_named(name))
+        if slot is not None:
+            super().__init__(self._read, slot.__set__, slot.__delete__)
+        else:
+            super().__init__(self._read, self._set, self._delete)
 
-    def __get__(self, v: Any, owner: Any = None) -> Any:
-        if v is None:  # (``type(z)._da.__get__(z)``: this one's, refused)
-            return self
-        found = recording()
+    def _read(self, v: Any) -> Any:
+        found = recording()  # (``type(z)._da.__get__(z)`` too: this one's, refused)
         if found is not None and user_code(_getframe(1).f_code):
             found.refuse(self.why)
         if self.slot is not None:
-            return self.slot.__get__(v, owner)
+            return self.slot.__get__(v, type(v))
         try:
             return vars(v)[self.name]
         except KeyError:
             raise AttributeError(self.name) from None
 
-    def __set__(self, v: Any, x: Any) -> None:
-        if self.slot is not None:
-            self.slot.__set__(v, x)
-        else:
-            vars(v)[self.name] = x
+    def _set(self, v: Any, x: Any) -> None:
+        vars(v)[self.name] = x
 
-    def __delete__(self, v: Any) -> None:
-        if self.slot is not None:
-            self.slot.__delete__(v)
-        else:
-            del vars(v)[self.name]
+    def _delete(self, v: Any) -> None:
+        del vars(v)[self.name]
 
 
 class BackwardField:

@@ -62,7 +62,7 @@ from tinygrad_edu.program.numpy_numbers import (
 from tinygrad_edu.program.program import Program, still_holds
 from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
-from tinygrad_edu.row import GivenOp, Op
+from tinygrad_edu.row import GivenOp, ListOp, Op
 
 __all__ = ["NativeProgram", "NativeUnavailable", "c_code", "native_program"]
 
@@ -129,6 +129,29 @@ def _callers_level() -> int:
 
 
 # ----------------------------------------------------------------------------- the tape as arrays
+
+
+def c_codes(tape: Tape) -> list[int | None]:
+    """``c_code`` of each step's row, in the tape's order (None for a step of plain
+    numbers): each of the engine's rows asked once (a tape of the demo step has 65,077
+    steps of 3 rows; a row is its own key, as no ``id()`` is: each ``id()`` is an audit event
+    a capture's hook hears), a row of a class of one's own at each step."""
+    known: dict[Any, int | None] = {}
+    found: list[int | None] = []
+    for step in tape.steps:
+        if not isinstance(step, Step):
+            found.append(None)
+        elif type(step.row) not in _ROWS:
+            found.append(c_code(step.row))
+        else:
+            code = known.get(step.row, _ROWS)
+            if code is _ROWS:
+                code = known[step.row] = c_code(step.row)
+            found.append(code)  # type: ignore[arg-type]
+    return found
+
+
+_ROWS = (Op, ListOp, GivenOp)  # (the engine's classes of rows: keys by identity)
 
 
 def c_code(row: Op) -> int | None:
@@ -245,9 +268,9 @@ class Packed:
                      integral(kind)]
         self.kinds = [tape.kinds.get(s, float) for s in tape.outputs]
         self.inner = [slots[s] for s, _ in tape.inner]
-        for step in tape.steps:
+        for step, code in zip(tape.steps, c_codes(tape)):
             assert not isinstance(step, Raises)  # (native_program checked)
-            code = c_code(step.row) if isinstance(step, Step) else _number_code(step, tape)
+            code = code if isinstance(step, Step) else _number_code(step, tape)
             assert code is not None  # (native_program checked)
             codes.append(code)
             out.append(slots[step.out])
@@ -313,11 +336,11 @@ class Packed:
 def why_not_native(tape: Tape) -> str:
     """Why ``tape`` cannot run natively (its ops with no C spelling), or ''."""
     missing: list[str] = []
-    for step in tape.steps:
+    for step, code in zip(tape.steps, c_codes(tape)):
         if isinstance(step, Raises):
             missing.append(f"the check that {step.where} raises again (a try/except)")
         elif isinstance(step, Step):
-            if c_code(step.row) is None:
+            if code is None:
                 what = edited(step.row)
                 missing.append(f"{step.row.name!r} (its row's {what} set)" if what else
                                repr(step.row.name))

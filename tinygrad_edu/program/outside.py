@@ -127,20 +127,29 @@ class Watcher(CodeRoots):
         else:  # (before: sys.settrace's call events, a tracer set before chained)
             self.previous = previous = sys.gettrace()
             codes, discover, tested, record = self.codes, self._discover, self.tested, self.record
+            ways: dict[types.CodeType, tuple[bool, bool]] = {}  # (code seen: whether it is
 
-            def called(frame: types.FrameType, event: Any, arg: Any) -> Any:
-                code = frame.f_code
-                if code not in codes:
-                    discover(code, frame.f_globals, frame)
-                    if code.co_freevars:  # (once a tracer returns, Python puts the frame's
-                        _ = frame.f_locals  # dict of locals back in its cells: made again
-                        # from them, so that a number discover installed there as an input,
-                        # a function followed, stays: else 3.10 read the cell's old number)
-                elif code in tested:
+            def called(frame: types.FrameType, event: Any, arg: Any) -> Any:  # tested, and
+                code = frame.f_code  # the learner's: both fixed once it is discovered)
+                way = ways.get(code)
+                if way is None:
+                    if code not in codes:
+                        discover(code, frame.f_globals, frame)
+                        if code.co_freevars:  # (once a tracer returns, Python puts the
+                            _ = frame.f_locals  # frame's dict of locals back in its cells:
+                            # made again from them, so that a number discover installed
+                            # there as an input, a function followed, stays: else 3.10 read
+                            # the cell's old number)
+                    elif code in tested:
+                        seen_starting(record, code, frame)
+                    way = (code in tested, user_code(code))
+                    if code in codes:
+                        ways[code] = way
+                elif way[0]:
                     seen_starting(record, code, frame)
                 if previous is not None:
                     return previous(frame, event, arg)
-                if user_code(code):  # (its exceptions, no line events: ``_handled``)
+                if way[1]:  # (the learner's: its exceptions, no line events: ``_handled``)
                     frame.f_trace_lines = False
                     return raised
                 return None

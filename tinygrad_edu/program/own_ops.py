@@ -27,7 +27,7 @@ from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS
 from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line
 
-__all__ = ["built", "drawn_inside", "said"]
+__all__ = ["ENGINES", "built", "drawn_inside", "said"]
 
 
 def _own(row: Any) -> bool:
@@ -36,12 +36,18 @@ def _own(row: Any) -> bool:
     return not (name in _BUILT_IN and (OPS.get(name) is row or _HIDDEN.get(name) is row))
 
 
+ENGINES: set[Any] = set()
+"""The engine's own rows met so far (``built`` looks no further: ``watching.py`` calls the
+builder itself for these, one call of Python's fewer for each node a capture makes)."""
+
+
 def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """``builder(*args)`` (the engine's node builder, ``args[0]`` the op's row) while a
     capture runs: for an op of one's own, what its functions write outside (a number found
     at a place of the capture's walk, changed) is noted in ``found.own``."""
     row = args[0]
     if not _own(row):
+        ENGINES.add(row)
         return builder(*args)
     outer, found.in_op = found.in_op, row.name
     watcher = found.outside

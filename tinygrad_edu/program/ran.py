@@ -29,7 +29,7 @@ from typing import Any
 from tinygrad_edu.ops import code_of
 from tinygrad_edu.program.learners_code import engines_file, learners_file, user_code
 from tinygrad_edu.program.places import own
-from tinygrad_edu.row import GivenOp, Op
+from tinygrad_edu.row import GivenOp, ListOp, Op
 
 __all__ = ["cache_state", "computed", "functions", "guard_named", "registered", "replaced",
            "rows_of"]
@@ -231,6 +231,9 @@ def rows_of(tape: Any) -> tuple[tuple[Any, Any, Any, Any], ...]:
     """The rows of the op table a tape computes with, each with its forward, rules and their
     code as they are now (what ``replaced`` checks stay so: a rule's ``__code__`` replaced,
     a64d f5)."""
-    rows = {id(step.row): step.row for step in tape.steps
-            if isinstance(getattr(step, "row", None), Op) and not isinstance(step.row, GivenOp)}
+    rows: dict[Any, Any] = {}
+    for step in tape.steps:  # (an engine's row its own key: each ``id()`` an audit event)
+        row = getattr(step, "row", None)
+        if isinstance(row, Op) and not isinstance(row, GivenOp):
+            rows.setdefault(row if type(row) in (Op, ListOp) else id(row), row)
     return tuple((row, row.forward, row.rules, code_of(row)) for row in rows.values())

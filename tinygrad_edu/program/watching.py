@@ -75,7 +75,7 @@ from tinygrad_edu.program.fields import (
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.number_steps import as_float, fsum
-from tinygrad_edu.program.own_ops import built
+from tinygrad_edu.program.own_ops import ENGINES, built
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks
 from tinygrad_edu.program.seen import (
@@ -412,7 +412,12 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
             return builder(*args)
         handed = len(found.given)
         try:
-            node = built(found, builder, args)  # (an op of one's own: what it did, noted)
+            try:
+                engines = row in ENGINES
+            except TypeError:  # (a row of one's own class, unhashable)
+                engines = False
+            node = builder(*args) if engines else \
+                built(found, builder, args)  # (an op of one's own: what it did, noted)
         except (ArithmeticError, ValueError) as error:
             found.raised.append(Raised(("node", row, args[1:]), type(error), learners_line(),
                                        error.args))
