@@ -350,8 +350,12 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
     ("value_longdouble_record.py.txt", "Value", "your backward() runs the forward pass again "
      "(an array of long doubles, held in w, in _d on line 15"),
     ("value_double_double_nested.py.txt", "Value", "your backward() runs the forward pass "
-     "again (_ts, your function on line 6 that the forward pass never called, at ")],
-    ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested"])
+     "again (_ts, your function on line 6 that the forward pass never called, at "),
+    ("node_double_double_flat.py.txt", "node", "your forward pass takes finite differences "
+     "as it makes each node (_ts, your function on line 7 that computed nodes in the forward "
+     "pass, at ")],
+    ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested",
+         "node-double-double-apart"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
@@ -360,7 +364,10 @@ def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothi
     and PrairieLearn before): the class's watch (``learner/rerun.py``) sees the decimals
     its code holds, as a rule's does; and long doubles kept in a structured array's fields
     (a65h's k8: 1/1 before), and double-double helpers given their numbers in nested tuples
-    (a65h's k3: 1/1 before; ``nested.nested_items`` looks ``NESTED`` levels down)."""
+    (a65h's k3: 1/1 before; ``nested.nested_items`` looks ``NESTED`` levels down); and the
+    node's local derivatives as a double-double difference whose step stays in the pairs'
+    low parts, ``_ex((x, h))`` and ``_ex((x, -h))``, no float ever x + h (a65h's k6: 1/1
+    before; ``rerun._kept_apart``)."""
     path = tmp_path / "value.py"
     path.write_text(_attack(attack), encoding="utf-8")
     capsys.readouterr()

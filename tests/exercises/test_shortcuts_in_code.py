@@ -288,18 +288,23 @@ def test_a_finite_difference_in_integers_fails_naming_the_line(tmp_path):
     assert reading.why(EXERCISES["backward"]).startswith("your file computes with more digits")
 
 
-def test_an_exact_form_taken_inside_statistics_names_the_function_and_what_to_use(tmp_path):
-    """statistics.mean computes with its inputs' exact fractions (``as_integer_ratio``): a
-    rule that averages with it is told so, with what computes in floats, not only that
-    its line takes the exact form (a learner's plain d_mul read as a finite difference's
-    start: a65g's h2)."""
+def test_an_exact_form_taken_inside_statistics_mean_is_an_honest_average(tmp_path):
+    """statistics.mean computes with its inputs' exact fractions (``as_integer_ratio``) and
+    gives back one float, correctly rounded: the fractions never reach the rule, which gets
+    no more digits than ``math.fsum`` gives. A rule that averages with it passes (before, an
+    honest d_mul was refused as a finite difference's start: a65g's h2, g6); a private
+    function of statistics that hands the fractions back (``statistics._sum``) is told, naming
+    the function and the line."""
     path = tmp_path / "solutions.py"
     path.write_text("import statistics\n\n\ndef d_mul(a, b, y):\n"
                     "    return (statistics.mean([b, b]), statistics.mean([a, a]))\n")
+    graded = grade_apart(path, [EXERCISES["d_mul"]])
+    assert graded.verdicts["d_mul"].passed, graded.verdicts["d_mul"]
+    path.write_text("import statistics\n\n\ndef d_mul(a, b, y):\n"
+                    "    return (float(statistics._sum([b])[1]), float(statistics._sum([a])[1]))\n")
     said = str(grade_apart(path, [EXERCISES["d_mul"]]).verdicts["d_mul"])
-    assert "(as_integer_ratio() of the input" in said and "on line 5" in said, said
-    assert "inside statistics.mean (which computes with its inputs' exact fractions; " \
-           "statistics.fmean, or a sum divided by the count, computes with floats" in said, said
+    assert "(as_integer_ratio() of the input" in said and "inside statistics._sum" in said \
+        and "on line 5" in said, said
 
 
 def test_a_shortcut_in_a_notebook_is_said_in_its_cell(tmp_path):

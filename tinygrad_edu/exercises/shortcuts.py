@@ -185,9 +185,10 @@ FORWARD_DIFFERENCES = (
     "your forward pass takes finite differences as it makes each node ({what}{at}{line}): "
     "it evaluates your ops' own functions at numbers nudged from the node's operands and "
     "keeps what comes out as the local derivatives, which gets them from the function's "
-    "values, with no derivative rule. The exercise is the rules and the chain rule: each op "
-    "sets its _backward to add its local derivative, written as an expression (for tanh, "
-    "(1 - t**2) * out.grad), to its operands' grads. Gradients found numerically earn no "
+    "values, with no derivative rule. The exercise is the rules: each op's local derivative "
+    "written as an expression of its operands and its output (for tanh, 1 - t**2), as the "
+    "node keeps it (in _local_grads, as microgpt's node does, or in what its _backward adds "
+    "to its operands' grads, as micrograd's does). Gradients found numerically earn no "
     "points here.")
 """What a forward pass that takes finite differences is told (``learner/rerun.py``:
 ``ForwardDifferences``)."""

@@ -134,8 +134,12 @@ def call_value_locals(cls: Any, case: Expression, made: list[Any]) -> tuple[Any,
     """Build ``case`` with the class: every node made by one op (``PRIMITIVE``) must hold its
     operands in ``_children`` and the local derivative towards each in ``_local_grads``, as
     microgpt's node does; the answer is those derivatives, in order."""
+    from tinygrad_edu.engine import Value
+
     names = case.node_names()
-    nodes = case.build(cls, made)
+    with rerun.Watching(cls, on=cls is not Value, known=_numbers_of(case)):
+        nodes = case.build(cls, made)  # (finite differences taken as each node is made,
+        # kept as its local derivatives: ``rerun.py``)
     found = []
     for k, (op, args, number) in enumerate(case.steps):
         if op not in PRIMITIVE:

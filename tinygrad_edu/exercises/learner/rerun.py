@@ -62,6 +62,8 @@ diagnosis, not a boundary: the learner's code runs in the process that watches i
 from __future__ import annotations
 
 import bisect
+import itertools
+import math
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -127,6 +129,7 @@ class _Watch:
         self.sorted: dict[Any, list[list[float]]] = {}
         self.backward = False
         self.nudged: dict[tuple[Any, ...], set[float]] = {}
+        self.apart: dict[tuple[Any, ...], set[float]] = {}  # (``_kept_apart``)
         self.ordered: dict[tuple[Any, int], list[float]] = {}
         self.every: list[float] | None = None
         self.paired: dict[Any, dict[float, str]] = {}
@@ -212,8 +215,37 @@ class _Watch:
                     judge(code, args, frame.f_back)
             else:
                 self._record(code, args, self._differences(code, args, frame.f_back))
+                if not self.found:
+                    self._kept_apart(code, given, frame.f_back)
         except BaseException:
             return
+
+    def _kept_apart(self, code: Any, given: list[Any], caller: Any) -> None:
+        """In the forward pass: a function of the file given a number and a step kept apart
+        in a pair (``_ex((x, h))``, in a tuple at any depth ``nested_items`` looks: the step
+        far above the number's last bit, so no double-double's rounding error, and at most
+        ``NEXT`` of it), then the same number with the step's opposite, while one node is
+        made: a central difference whose two points are never a float, each carried as
+        x and h in many-digit arithmetic of its own (a65h's k6). Honest pairs (two operands,
+        a number and its rounding error) come so at no two calls."""
+        for k, x in enumerate(given):
+            if type(x) is not tuple and type(x) is not list:
+                continue
+            pair = list(itertools.islice(nested_items([x]), 2))
+            if len(pair) < 2 or type(pair[0]) is not float or type(pair[1]) is not float:
+                continue
+            number, step = pair
+            if not (4 * math.ulp(number) < abs(step) <= NEXT * abs(number)):
+                continue
+            steps = self.apart.setdefault((code, k, number, self.made), set())
+            if -step in steps:
+                self.found = (f"{_named(code)}, at {number!r} with {min(step, -step)!r} and "
+                              f"{max(step, -step)!r} kept apart (a number and a step, as a "
+                              f"pair), as a node was made{self._line(caller)}")
+                self.in_forward = True
+                return
+            if len(steps) < NUDGED * 8:
+                steps.add(step)
 
     def _held(self, frame: Any, returned: Any = None) -> None:
         """A complex number held by a function of the class's file, given to it, or given

@@ -124,7 +124,9 @@ class Watched:
     def __ceil__(self) -> int: return _whole(self, math.ceil, "math.ceil")
 
     def as_integer_ratio(self) -> tuple[int, int]:
-        EXACT.append(f"as_integer_ratio() of the input {self._number!r}{inside()}{here()}")
+        called = inside()
+        if called not in _ROUNDED:  # (statistics.mean: its fractions never leave it)
+            EXACT.append(f"as_integer_ratio() of the input {self._number!r}{called}{here()}")
         return self._number.as_integer_ratio()
 
     def hex(self) -> str:
@@ -353,22 +355,22 @@ def here() -> str:
 
 def inside() -> str:
     """Which library function the learner's line called, where that function (not the
-    line) does this: ``, inside statistics.mean``, with what a learner who meant no exact
-    digits would use instead where there is one (``statistics.fmean``); else nothing."""
+    line) does this: ``, inside statistics._sum``; else nothing."""
     file = FORWARD.get("file")
     frame, called = sys._getframe(2), None
     while frame is not None and file and frame.f_code.co_filename != file:
         called, frame = frame, frame.f_back  # type: ignore[assignment]
     if called is None or frame is None:
         return ""
-    name = f"{called.f_globals.get('__name__')}.{called.f_code.co_name}"
-    return f", inside {name}{_INSTEAD.get(name, '')}"
+    return f", inside {called.f_globals.get('__name__')}.{called.f_code.co_name}"
 
 
-_INSTEAD = {name: (" (which computes with its inputs' exact fractions; statistics.fmean, or "
-                   "a sum divided by the count, computes with floats, as a rule does)")
-            for name in ("statistics.mean", "statistics.median", "statistics.variance",
-                         "statistics.pvariance", "statistics.stdev", "statistics.pstdev")}
+_ROUNDED = {f", inside statistics.{name}" for name in (
+    "mean", "variance", "pvariance", "stdev", "pstdev")}
+"""Where an input's exact form is taken by a function of ``statistics`` that sums the
+exact fractions of floats and gives back one float, correctly rounded (``statistics.mean([b,
+b])``, an honest ``b``): the fractions never reach the learner's code, which gets no more
+digits than ``math.fsum`` gives. Before, an honest ``d_mul`` was refused (g6)."""
 
 
 def lines_said(file: str, linenos: list[int]) -> str:
