@@ -105,6 +105,11 @@ class Result:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "zero_grad":  # (PyTorch's habit, zeroing through the loss: L4 of a64l)
+            raise AttributeError(
+                "a compiled function's answer is a Result, which has no 'zero_grad': zero "
+                "the parameters' gradients before calling the compiled function (p.grad = "
+                "0.0 for each, or model.zero_grad()), as its backward() adds to them")
         raise AttributeError(
             f"a compiled function's answer is a Result, which has no {name!r}: it holds the "
             "number (.data, .item(), float()) and backward() from the loss, not a Value's "

@@ -135,6 +135,12 @@ def _passed_back_as_the_ops_do(name: str, root: Value) -> None:
                            f"is not its own ({replaced} replaced), and a program passes "
                            "gradients back by each node's op; put the engine's back, or call "
                            "the function uncompiled")
+    replaced = reading.engines_builder()
+    if replaced:
+        raise RuntimeError(f"{name} cannot be captured as a program: the engine's node builder "
+                           f"is not its own ({replaced} replaced), and a program computes each "
+                           "node by its op's row; put the engine's back (an op of your own: "
+                           "unary_op or binary_op), or call the function uncompiled")
     for node in walk(root):
         way = reading.own_way_back(node) if node is root or reading.row_of(node) is not None \
             else None
@@ -147,6 +153,38 @@ def _passed_back_as_the_ops_do(name: str, root: Value) -> None:
                 "rule), or call the function uncompiled")
 
 
+def _as_made(name: str, record: Recording) -> None:
+    """Refused: a node made in the call whose row, operands or local derivatives were set
+    after its op made it (``r._da = -1.0``, a gradient reversal; ``out._da = 1.0`` after a
+    relu, a straight-through estimator; ``h._a = u``, ``h._row = ...``: the engine's
+    backward() follows what the node holds, a program computes each node by its op's row:
+    before, w.grad +9 where the engine's reversal gave -9, and a loss of 13.5 where the
+    engine's was 9.0, silently; an attacker's, a64l S1, S2), or a node made by the engine's
+    builder reached past the capture's watch (``from tinygrad_edu.engine import apply``,
+    ``engine.fill(...)``: before, the capture's node read at every call; a64l S6)."""
+    nows = list(zip(*[map(read, [node for node, _ in record.as_made])
+                      for read in reading.FIELD_READERS]))
+    for (node, then), now in zip(record.as_made, nows):
+        if now != then:
+            field = reading.field_set_since(node, then)
+            if field:
+                raise RuntimeError(
+                    f"{name} cannot be captured as a program: it sets {field} of a node its op "
+                    f"made ({explaining._value(node)}), which the engine's backward() then "
+                    "follows and a program, computing each node by its op's row, does not; "
+                    "write the op with unary_op or binary_op (its derivative a rule), or call "
+                    "the function uncompiled")
+    made, copied = record.made, record.copied
+    for v in record.filled:
+        if reading.row_of(v) is not None and id(v) not in made and id(v) not in copied:
+            raise RuntimeError(
+                f"{name} cannot be captured as a program: it makes a node with the engine's "
+                f"builder reached past what a capture watches ({explaining._value(v)}: the "
+                "engine's apply or fill held by name, engine.fill called), a node a program "
+                "would not compute again; make it with the Value's operators and methods "
+                "(x * y, x.exp()), or unary_op or binary_op for an op of your own")
+
+
 def build(name: str, answer: Any, record: Recording, outside: Outside, count: int,
            given: Any, values: list[Value], native: bool) -> tuple[Entry, Any]:
     """The captured graph as a program, and the first call's answer."""
@@ -157,6 +195,7 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
                         "the loss)")
     root = found[0]
     _passed_back_as_the_ops_do(name, root)
+    _as_made(name, record)
     writes = [(place, x) for place, x in outside.writes]
     traced_writes = [x for _, x in writes if isinstance(x, Traced)]
     tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),

@@ -80,8 +80,9 @@ class CodeRoots(Rooted):
                     f.__code__ is code for f in self.functions)):  # or held: fit's step)
                 self._closure_cells(code, self._cells(code, frame), reads_of(code))
             return
-        if "_data" in code.co_names or "_data" in code.co_consts:  # (``x._data``,
-            follow_data()  # ``getattr(x, "_data")``: followed as ``x.data``, ``fields.py``)
+        if "_data" in code.co_names or "_data" in code.co_consts or \
+                _by_a_made_name(code):  # (``x._data``, ``getattr(x, "_data")``, a name made
+            follow_data()  # at run time: followed as ``x.data``, ``fields.py``)
         if seen_at_start(code):  # (seen at every start)
             self.tested.add(code)
             seen_starting(self.record, code, frame)
@@ -282,3 +283,13 @@ def _cell_holds(cell: Any, value: Any) -> bool:
         return cell.cell_contents is value
     except ValueError:
         return value is MISSING
+
+
+def _by_a_made_name(code: types.CodeType) -> bool:
+    """Whether ``code`` reads an attribute by a name it may make at run time (``getattr``,
+    ``attrgetter``, ``__getattribute__`` called, no constant that names them all): a Value's
+    ``_data`` may be read so (``getattr(w, KEY)``: before, the capture's number at every call
+    where the engine's moved; an attacker's, a64l S5). Such code reads ``.data`` through the
+    capture's follower, at a cost of a call of Python's at each node the engine makes."""
+    return any(name in code.co_names for name in ("getattr", "attrgetter",
+                                                  "__getattribute__"))

@@ -44,7 +44,7 @@ from __future__ import annotations
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-from tinygrad_edu import scopes
+from tinygrad_edu import copying, scopes
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
@@ -53,7 +53,7 @@ from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.traced import recording
 
 __all__ = ["REFUSED", "BackwardField", "ClassLabel", "DataField", "RefusedField", "ScopeField",
-           "copies", "label_read", "local_grads_refused", "missing"]
+           "copies", "for_the_learner", "label_read", "local_grads_refused", "missing"]
 
 REFUSED = ("_da", "_db", "_list_grads", "_data_before")
 """The engine's fields a capture refuses where the learner's code reads them."""
@@ -83,6 +83,19 @@ def local_grads_refused(name: str, local_grads: Any) -> Any:
     return property(local_grads_, doc=local_grads.__doc__)
 
 
+def for_the_learner(frame: Any) -> bool:
+    """Whether the learner's code reads through ``frame``: its own, or the engine's copying
+    helpers called by it, which hand a node's fields back (``copying.fields_of(out)["_da"]``:
+    before, read past the refusal, a program's constant where the engine's number moved; an
+    attacker's, a64l S4; the engine's own API, ``.parents``, reads them for itself)."""
+    while frame is not None and frame.f_code.co_filename == _COPYING:
+        frame = frame.f_back
+    return frame is not None and user_code(frame.f_code)
+
+
+_COPYING = copying.__file__
+
+
 class RefusedField(property):
     """One of Value's fields that holds numbers no program follows (see the module's
     docstring), as the learner's code reads it: refused, naming the line; the engine's code
@@ -100,7 +113,7 @@ class RefusedField(property):
 
     def _read(self, v: Any) -> Any:
         found = recording()  # (``type(z)._da.__get__(z)`` too: this one's, refused)
-        if found is not None and user_code(_getframe(1).f_code):
+        if found is not None and for_the_learner(_getframe(1)):
             found.refuse(self.why)
         if self.slot is not None:
             return self.slot.__get__(v, type(v))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
-from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS
+from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS, edited
 from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line
 
@@ -31,14 +31,18 @@ __all__ = ["ENGINES", "built", "drawn_inside", "said"]
 
 
 def _own(row: Any) -> bool:
-    """Whether ``row`` is an op of one's own (not one of the engine's, by name and identity)."""
+    """Whether ``row`` is an op of one's own (not one of the engine's, by name and identity),
+    or one of the engine's whose forward or rules were set since the engine made it
+    (``OPS["tanh"].forward = noisy``: what it draws or writes is noted as an own op's is)."""
     name = getattr(row, "name", None)
-    return not (name in _BUILT_IN and (OPS.get(name) is row or _HIDDEN.get(name) is row))
+    return not (name in _BUILT_IN and (OPS.get(name) is row or _HIDDEN.get(name) is row)) \
+        or bool(edited(row))
 
 
 ENGINES: set[Any] = set()
-"""The engine's own rows met so far (``built`` looks no further: ``watching.py`` calls the
-builder itself for these, one call of Python's fewer for each node a capture makes)."""
+"""The engine's own rows met by this capture, as the engine made them (``built`` looks no
+further: ``watching.py`` calls the builder itself for these, one call of Python's fewer for
+each node a capture makes; emptied as a capture starts: a row edited between two is seen)."""
 
 
 def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any:

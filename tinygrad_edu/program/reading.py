@@ -196,6 +196,25 @@ is set. A node, or its class, that holds its own of any of these passes gradient
 node, a loss scaled), which a program, passing them on by each node's op, does not follow."""
 
 
+AS_MADE = ("_row", "_a", "_da", "_b", "_db", "_list", "_list_grads")
+"""A node's fields that its op set when it made it: the row, the operands, the local
+derivatives (a capture keeps them as made, ``built.py`` sees them still so)."""
+FIELD_READERS = tuple(vars(Value)[name].__get__ for name in AS_MADE)
+"""Each of ``AS_MADE`` read by its slot's own reader (past a capture's stand-in): what a
+watched node builder keeps of every node it makes (``watching.py``)."""
+
+
+def as_made(node: Value) -> tuple[Any, ...]:
+    """The fields of ``AS_MADE`` as ``node`` holds them now."""
+    return tuple([read(node) for read in FIELD_READERS])
+
+
+def field_set_since(node: Value, then: tuple[Any, ...]) -> str:
+    """The first field of ``AS_MADE`` that ``node`` holds another object in than ``then``
+    (what it held as its op made it), else ''."""
+    return next((name for name, x, y in zip(AS_MADE, as_made(node), then) if x is not y), "")
+
+
 def own_way_back(node: Value) -> str | None:
     """How ``node`` passes gradients on its own way in the engine's ``backward()``: the first
     name of ``PASSES_ON`` it holds itself (``out.__dict__["_backward"] = ...``) or its class
@@ -228,6 +247,19 @@ def engines_way_back() -> str | None:
     return None
 
 
+def engines_builder() -> str | None:
+    """What of the engine's node builder is no longer the engine's own (``engine.fill``
+    wrapped to floor tanh's slope, ``engine.apply`` replaced), named; else None. A program
+    computes each node by its op's row, as the engine's own builder does: before, w.grad
+    0.265 where the engine's floored slope gave 5.37, silently (an attacker's, a64l S7). A
+    capture's own stand-in is the engine's where what it watches is."""
+    for module, name, own in _BUILDER_CODE:
+        held = getattr(module, name, None)
+        if held is not own and not (_captures(held) and getattr(held, "builder", None) is own):
+            return f"{module.__name__}.{name}"
+    return None
+
+
 def _captures(held: Any) -> bool:
     """Whether ``held`` is a capture's own stand-in (``watching.py``'s: its code, or its
     class, is the program layer's)."""
@@ -249,5 +281,15 @@ def _backward_code() -> list[tuple[Any, str, Any]]:
         (graph, "walk"))]
 
 
+def _builder_code() -> list[tuple[Any, str, Any]]:
+    from tinygrad_edu import engine, sums
+
+    return [(module, name, getattr(module, name)) for module, name in (
+        (engine, "fill"), (engine, "bare"), (engine, "apply"), (engine, "apply_rest"),
+        (engine, "with_numbers"), (sums, "fill"), (sums, "bare"), (sums, "many"),
+        (sums, "_with_numbers"))]
+
+
 _BACKWARD_OWN = {name: vars(Value).get(name) for name in PASSES_ON}
 _BACKWARD_CODE = _backward_code()
+_BUILDER_CODE = _builder_code()

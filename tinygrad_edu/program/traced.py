@@ -93,6 +93,10 @@ class Recording:
         self.given: dict[int, tuple[float, Traced]] = {}  # id(float object) -> it, its source
         self.leaves: dict[int, Traced] = {}  # id(leaf Value) -> the traced number it holds
         self.made: dict[int, Any] = {}  # id(Value) -> Value, made in the capture
+        self.as_made: list[tuple[Any, tuple[Any, ...]]] = []  # (each node an op made, its
+        # fields then: ``reading.as_made``)
+        self.building = 0  # (the engine's node builder runs, as a capture watches it)
+        self.filled: list[Any] = []  # (Values filled while it did not: ``watching.py``)
         self.given_values: set[int] = set()  # (the ids of the Values given: bound at every call)
         self.copied: set[int] = set()  # (nodes copied: ``fields.copies``, numbers followed)
         self.reads: list[Traced] = []  # every .data read

@@ -88,6 +88,7 @@ from tinygrad_edu.program.seen import (
 )
 from tinygrad_edu.program.sets import made_into_a_set
 from tinygrad_edu.program.traced import Raised, Traced, _state, _step, recording
+from tinygrad_edu.row import ListOp, Op
 
 __all__ = ["MATH", "follow_data", "put_over", "watching"]
 
@@ -120,6 +121,7 @@ def watching() -> Iterator[None]:
     with _patch_lock:
         _patched += 1
         if _patched == 1:
+            ENGINES.clear()  # (a row of the engine's edited since: an op of one's own)
             _threshold[:] = gc.get_threshold()
             gc.set_threshold(0)
             _patch()
@@ -327,8 +329,11 @@ def _value_methods() -> dict[str, Any]:
 
         def grad_set(v: Value, number: Any) -> None:
             found = recording()
-            if found is not None and _getframe(1).f_code.co_filename not in _BUILDERS:
-                found.grad_writes.append((v, learners_line()))  # (not a node being made)
+            if found is not None:
+                if _getframe(1).f_code.co_filename not in _BUILDERS:
+                    found.grad_writes.append((v, learners_line()))  # (not a node being made)
+                elif not found.building:  # (a node filled past the watched builder: a
+                    found.filled.append(v)  # leaf, a copy, or ``engine.fill`` held)
             grad.__set__(v, number)
 
         replaced["grad"] = property(grad_get, grad_set)
@@ -411,20 +416,21 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
         if found is None:
             return builder(*args)
         handed = len(found.given)
-        try:
-            try:
-                engines = row in ENGINES
-            except TypeError:  # (a row of one's own class, unhashable)
-                engines = False
-            node = builder(*args) if engines else \
+        found.building += 1
+        try:  # (an engine's row as it made it, by identity: ``own_ops.ENGINES``)
+            node = builder(*args) if type(row) in _ROWS and row in ENGINES else \
                 built(found, builder, args)  # (an op of one's own: what it did, noted)
         except (ArithmeticError, ValueError) as error:
             found.raised.append(Raised(("node", row, args[1:]), type(error), learners_line(),
                                        error.args))
             raise
+        finally:
+            found.building -= 1
         if node.__class__ is not Value:
             return node
         found.made[id(node)] = node
+        found.as_made.append((node, (_ROW(node), _A(node), _DA(node), _B(node), _DB(node),
+                                     _LIST(node), _LIST_GRADS(node))))  # (``built.py``)
         if builder is not _many:
             given = found.given
             if (type(a) in _PLAIN and id(a) not in given) or \
@@ -439,11 +445,14 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
 
     build.__name__ = builder.__name__
     build.__doc__ = builder.__doc__
+    build.builder = builder  # type: ignore[attr-defined]  # (``reading.engines_builder``)
     return build
 
 
 _NO = object()
 _BUILDERS = frozenset(m.__file__ for m in (engine, sums, copying))  # (a new node's .grad)
+_ROWS = (Op, ListOp)  # (the engine's classes of rows: keyed by identity)
+_ROW, _A, _DA, _B, _DB, _LIST, _LIST_GRADS = reading.FIELD_READERS
 _PLAIN = frozenset((float, int))
 _many = sums.many
 

@@ -1,0 +1,206 @@
+"""A node made in a compiled function is computed by a program from its op's row, as the
+engine's own builder makes it. What the engine's backward() would follow otherwise is refused,
+naming what: a field of a node set after its op made it (a gradient reversal written into a
+local derivative, a straight-through relu, an operand or the row rewired), a node made by the
+engine's builder reached past the capture's watch (``apply`` or ``fill`` imported by name),
+the engine's builder replaced; and a row of the engine's whose forward was replaced by one
+that draws is noted as an op of one's own is. Before, each gave other numbers than the
+engine's, silently, native and Python (an attacker's, a64l S1-S3, S6, S7, L1)."""
+
+import math
+import random
+
+import pytest
+
+from tests.program.against_engine import same
+from tinygrad_edu import Value, engine, unary_op
+from tinygrad_edu.ops import OPS
+from tinygrad_edu.program import compile
+from tinygrad_edu.row import Op
+
+W, U = Value(2.0), Value(3.0)
+
+
+def reversal(x):
+    r = (W * x) * 1.0
+    r._da = -1.0  # (DANN's gradient reversal, micrograd's way)
+    return r * r
+
+
+def straight_through(x):
+    out = (W * x).relu()
+    out._da = 1.0
+    return out * 3.0
+
+
+def list_grads(x):
+    from tinygrad_edu.sums import vsum
+    h = vsum([W * x, U * x])
+    h._list_grads = (2.0, -1.0)
+    return h * 1.0
+
+
+def rewired(x):
+    h = W * x
+    h._a = U
+    return h * 3.0
+
+
+def swapped(x):
+    h = W * U
+    h._a, h._b = h._b, h._a
+    return h * x
+
+
+def row_set(x):
+    h = W * x
+    h._row = OPS["+"]
+    return h * 3.0
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("f, field", [
+    (reversal, "_da"), (straight_through, "_da"), (list_grads, "_list_grads"),
+    (rewired, "_a"), (swapped, "_a"), (row_set, "_row")],
+    ids=["reversal", "straight-through", "list_grads", "rewired", "swapped", "row"])
+def test_a_field_set_on_a_node_after_its_op_made_it_is_refused(f, field, native):
+    with pytest.raises(RuntimeError, match=rf"cannot be captured as a program: it sets {field} "
+                       r"of a node its op made \(Value\(.*\)\), which the engine's backward\(\) "
+                       r"then follows .* unary_op or binary_op"):
+        compile(f, native=native)(-0.5)
+
+
+def test_a_node_made_in_the_call_and_left_as_made_is_the_engines():
+    """The control: nodes read (``h.data``, ``h.op``) and not written give the engine's
+    numbers at every call."""
+    def f(x):
+        h = W * x
+        return h * (h.data + len(h.op))
+    step = compile(f)
+    for x in (0.5, 1.5, -2.0):
+        same(step, f, [W], x)
+
+
+@pytest.mark.parametrize("how", ["apply", "fill", "with_numbers", "engine.fill"])
+def test_a_node_made_by_the_engines_builder_held_by_name_is_refused(how):
+    from tinygrad_edu.engine import MUL, TANH, apply, bare, fill, with_numbers
+
+    def made(h):
+        t = math.tanh(h.data)
+        return {"apply": lambda: apply(TANH, h),
+                "fill": lambda: fill(bare(Value), t, TANH, h, 1 - t * t),
+                "with_numbers": lambda: with_numbers(MUL, h, 2.0),
+                "engine.fill": lambda: engine.fill(engine.bare(Value), t, TANH, h, 1 - t * t)
+                }[how]()
+
+    def f(x):
+        return (made(W * x) * 3.0) ** 2
+
+    with pytest.raises(RuntimeError, match=r"it makes a node with the engine's builder reached "
+                       r"past what a capture watches \(Value\(.*\): the engine's apply or fill "
+                       r"held by name"):
+        compile(f, native=False)(0.5)
+
+
+@pytest.mark.parametrize("name", ["fill", "apply_rest"])
+def test_the_engines_node_builder_replaced_is_refused(name, monkeypatch):
+    own = getattr(engine, name)
+
+    def floored(*args):  # (an anti-saturation hack: tanh's slope never under 0.2)
+        if name == "fill" and args[2] is engine.TANH:
+            args = (*args[:4], max(args[4], 0.2), *args[5:])
+        return own(*args)
+
+    monkeypatch.setattr(engine, name, floored)
+    with pytest.raises(RuntimeError, match=rf"the engine's node builder is not its own "
+                       rf"\(tinygrad_edu\.engine\.{name} replaced\)"):
+        compile(lambda x: ((W * x).tanh() * 3.0) ** 2, native=False)(1.5)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_row_of_the_engines_whose_forward_draws_runs_as_the_engine(native, monkeypatch):
+    """``OPS["tanh"].forward`` replaced by a noisy tanh: its draws are noted as an own op's
+    are, the call runs as the engine, said (before: the program's draws out of step with the
+    engine's, silently)."""
+    tanh = OPS["tanh"]
+    monkeypatch.setattr(tanh, "forward", lambda x: math.tanh(x) + random.gauss(0.0, 0.1))
+
+    def f(x):
+        return (W * x).tanh() * 3.0
+
+    step = compile(f, native=native)
+    for k in range(3):
+        random.seed(k)
+        state = random.getstate()
+        for leaf in (W,):
+            leaf.grad = 0.0
+        ours = step(0.5 + k)
+        ours.backward()
+        got = (ours.data, W.grad)
+        random.setstate(state)
+        W.grad = 0.0
+        theirs = f(0.5 + k)
+        theirs.backward()
+        assert got == (theirs.data, W.grad)
+
+
+def test_an_own_op_whose_row_equals_an_engine_row_is_still_an_own_op():
+    """An op of one's own whose row class compares and hashes as the engine's tanh row: what
+    its forward draws is noted (the engine's rows are known by identity, per capture), and
+    applied to a plain number it is refused in its own words (before: a bare KeyError)."""
+    class Named(Op):
+        def __eq__(self, other):
+            return getattr(other, "name", None) == self.name
+
+        def __hash__(self):
+            return hash(OPS[self.name]) if self.name in OPS else hash(self.name)
+
+    noisy = unary_op("tanh_noisy", lambda x: math.tanh(x) + random.gauss(0.0, 0.1),
+                     lambda x, y: 1 - y * y, register_op=False)
+    noisy.op.__class__ = Named
+    noisy.op.name = "tanh"
+    compile(lambda x: (W * x).tanh())(0.3)  # (a capture that met the engine's tanh row)
+    with pytest.raises(RuntimeError, match=r"it applies the op 'tanh' \(an op of your own\) "
+                       r"to plain numbers"):
+        compile(lambda x: noisy(x) * W, native=False)(0.5)
+
+
+def test_a_local_derivative_read_through_the_engines_copying_helper_is_refused():
+    """``copying.fields_of(out)["_da"]``: the engine's helper hands the field back to the
+    learner's code, which reads it as its own read is (before: the capture's number at every
+    call; a64l S4); the engine's own API (``.parents`` of a deep copy) still reads it for
+    itself."""
+    from tinygrad_edu.copying import fields_of
+
+    def f(x):
+        out = (W * x).tanh()
+        return out * fields_of(out)["_da"]
+
+    with pytest.raises(RuntimeError, match=r"it reads a node's _da \(its local_grads\)"):
+        compile(f, native=False)(0.5)
+
+
+def test_data_read_by_a_name_made_at_run_time_is_followed():
+    """``getattr(w, KEY)`` with ``KEY = "_da" + "ta"``: code that calls ``getattr`` reads
+    ``.data`` through the capture's follower (before: the capture's number at every call
+    where the engine's moved, as an optimizer moved w; a64l S5)."""
+    key = "_da" + "ta"
+    w = Value(2.0)
+
+    def f(x):
+        return W * x * getattr(w, key)
+
+    step = compile(f)
+    for k in range(3):
+        w.data = 1.5 + k
+        same(step, f, [W], 0.5 + k)
+
+
+def test_zero_grad_on_an_answer_says_to_zero_before_the_call():
+    """``r.zero_grad()`` on a compiled function's answer (PyTorch's habit): told to zero the
+    parameters before calling it, which is what a compiled function allows (before: told to
+    call it inside, which is refused; a64l L4)."""
+    r = compile(lambda x: (W * x).tanh())(0.5)
+    with pytest.raises(AttributeError, match=r"zero the parameters' gradients before calling "
+                       r"the compiled function"):
+        r.zero_grad()
