@@ -6,6 +6,7 @@ call run as the engine). ``capture.py`` captures and picks the program a call ru
 from __future__ import annotations
 
 import math
+from operator import is_, itemgetter
 from typing import Any
 
 from tinygrad_edu.engine import Value
@@ -162,19 +163,21 @@ def _as_made(name: str, record: Recording) -> None:
     engine's was 9.0, silently; an attacker's, a64l S1, S2), or a node made by the engine's
     builder reached past the capture's watch (``from tinygrad_edu.engine import apply``,
     ``engine.fill(...)``: before, the capture's node read at every call; a64l S6)."""
-    nows = list(zip(*[map(read, [node for node, _ in record.as_made])
-                      for read in reading.FIELD_READERS]))
-    for (node, then), now in zip(record.as_made, nows):
-        if now != then:
-            field = reading.field_set_since(node, then)
-            if field:
-                raise RuntimeError(
-                    f"{name} cannot be captured as a program: it sets {field} of a node its op "
-                    f"made ({explaining._value(node)}), which the engine's backward() then "
-                    "follows and a program, computing each node by its op's row, does not; "
-                    "write the op with unary_op or binary_op (its derivative a rule), or call "
-                    "the function uncompiled")
+    nodes = list(map(itemgetter(0), record.as_made))
+    thens = list(map(itemgetter(1), record.as_made))
+    changed = not all(all(map(is_, map(read, nodes), map(itemgetter(k), thens)))
+                      for k, read in enumerate(reading.FIELD_READERS))  # (field by field,
+    for node, then in record.as_made if changed else ():  # no object made for each node)
+        field = reading.field_set_since(node, then)
+        if field:
+            raise RuntimeError(
+                f"{name} cannot be captured as a program: it sets {field} of a node its op "
+                f"made ({explaining._value(node)}), which the engine's backward() then "
+                "follows and a program, computing each node by its op's row, does not; "
+                "write the op with unary_op or binary_op (its derivative a rule), or call "
+                "the function uncompiled")
     made, copied = record.made, record.copied
+    record.as_made = []  # (not kept with the program: 65,077 of them for the demo step)
     for v in record.filled:
         if reading.row_of(v) is not None and id(v) not in made and id(v) not in copied:
             raise RuntimeError(

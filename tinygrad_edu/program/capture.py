@@ -73,7 +73,7 @@ from tinygrad_edu.program.sets import unpacked
 from tinygrad_edu.program.tape import Tape
 from tinygrad_edu.program.traced import Recording, Traced, recording, set_recording
 from tinygrad_edu.program.warned import Warned, issue, said_if_it_ran
-from tinygrad_edu.program.watching import watching
+from tinygrad_edu.program.watching import no_collection, watching
 
 __all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
 
@@ -392,8 +392,9 @@ class Compiled:
         for v, name, line in record.names_missing.values():  # (a name a Value lacked, asked:
             if not any(v is given for given in values):  # it stays missing; an argument's
                 watcher.held(v, explaining._value(v), (("attr", name),), line)  # its own)
-        entry, result = build(self.__name__, answer, record, outside, len(numbers),
-                               (args, kwargs), values, self.native)
+        with no_collection():
+            entry, result = build(self.__name__, answer, record, outside, len(numbers),
+                                   (args, kwargs), values, self.native)
         entry.functions = functions
         entry.warned = warned.kept_but(record.said_by_steps)  # (the program says its own)
         entry.caches = ran.cache_state(memoized)
