@@ -350,12 +350,20 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
     ("value_longdouble_record.py.txt", "Value", "your backward() runs the forward pass again "
      "(an array of long doubles, held in w, in _d on line 15"),
     ("value_double_double_nested.py.txt", "Value", "your backward() runs the forward pass "
-     "again (_ts, your function on line 6 that the forward pass never called, at "),
+     "again ("),
     ("node_double_double_flat.py.txt", "node", "your forward pass takes finite differences "
-     "as it makes each node (_ts, your function on line 7 that computed nodes in the forward "
-     "pass, at ")],
+     "as it makes each node ("),
+    ("node_double_double_dict.py.txt", "node", "your forward pass takes finite differences "
+     "as it makes each node ("),
+    ("node_double_double_flat_args.py.txt", "node", "your forward pass takes finite "
+     "differences as it makes each node ("),
+    ("node_double_double_unmirrored.py.txt", "node", "your forward pass takes finite "
+     "differences as it makes each node ("),
+    ("value_double_double_dict.py.txt", "Value", "your backward() runs the forward pass "
+     "again (")],
     ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested",
-         "node-double-double-apart"])
+         "node-double-double-apart", "node-dd-dict", "node-dd-flat-args", "node-dd-unmirrored",
+         "Value-dd-dict"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
@@ -367,7 +375,8 @@ def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothi
     (a65h's k3: 1/1 before; ``nested.nested_items`` looks ``NESTED`` levels down); and the
     node's local derivatives as a double-double difference whose step stays in the pairs'
     low parts, ``_ex((x, h))`` and ``_ex((x, -h))``, no float ever x + h (a65h's k6: 1/1
-    before; ``rerun._kept_apart``)."""
+    before; ``rerun._kept_apart``), its pairs given in a dict or as two float arguments, its
+    two steps of other sizes, in ``_backward`` too (a65i's k4, k1, k6, k5: 1/1 before)."""
     path = tmp_path / "value.py"
     path.write_text(_attack(attack), encoding="utf-8")
     capsys.readouterr()
@@ -565,3 +574,27 @@ def test_a_sixth_order_difference_in_floats_is_not_exact_enough(name, tmp_path):
         said = shortcut(EXERCISES[name], found[name],
                         draw_exact(EXERCISES[name], random.Random(seed)))
         assert said.startswith("your answer agrees with the rule only to about "), (seed, said)
+
+
+def test_an_honest_value_whose_tanh_adds_pairs_passes(tmp_path, capsys):
+    """tanh written as sinh / cosh, each the sum of a pair, ``_sum((e, -f))`` and ``_sum((e,
+    f))`` with e = exp(x), f = exp(-x): a number and its opposite at one number, as a
+    double-double difference has them, but f differs at every number (a65i's h4: 0/1 on
+    every seed before, told it took finite differences)."""
+    path = tmp_path / "value.py"
+    path.write_text(_attack("honest_value_sinh_cosh.py.txt"), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["check", str(path), "Value", "--allow-unsandboxed"]) == 0, \
+        capsys.readouterr().out
+
+
+def test_a_double_double_difference_given_none_first_is_seen(tmp_path, capsys):
+    """a65h's k1 with every helper given ``None`` before its numbers (``_ts(None, a, b)``):
+    the step check reads a function's first argument that is a number (a65i's k3: 3/3
+    before)."""
+    path = tmp_path / "solutions.py"
+    path.write_text(_attack("double_double_leading_none.py.txt"), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["check", str(path), "d_tanh", "--allow-unsandboxed"]) == 1
+    assert "your answer evaluates the function at a point shifted from its input (_ts, a " \
+        "function of your own, at two numbers " in capsys.readouterr().out

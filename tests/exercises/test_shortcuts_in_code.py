@@ -296,10 +296,11 @@ def test_an_exact_form_taken_inside_statistics_mean_is_an_honest_average(tmp_pat
     function of statistics that hands the fractions back (``statistics._sum``) is told, naming
     the function and the line."""
     path = tmp_path / "solutions.py"
-    path.write_text("import statistics\n\n\ndef d_mul(a, b, y):\n"
-                    "    return (statistics.mean([b, b]), statistics.mean([a, a]))\n")
-    graded = grade_apart(path, [EXERCISES["d_mul"]])
-    assert graded.verdicts["d_mul"].passed, graded.verdicts["d_mul"]
+    for name in ("mean", "median_grouped"):  # (a65i's h2: harmonic_mean's family refused)
+        path.write_text(f"import statistics\n\n\ndef d_mul(a, b, y):\n"
+                        f"    return (statistics.{name}([b, b]), statistics.{name}([a, a]))\n")
+        graded = grade_apart(path, [EXERCISES["d_mul"]])
+        assert graded.verdicts["d_mul"].passed, graded.verdicts["d_mul"]
     path.write_text("import statistics\n\n\ndef d_mul(a, b, y):\n"
                     "    return (float(statistics._sum([b])[1]), float(statistics._sum([a])[1]))\n")
     said = str(grade_apart(path, [EXERCISES["d_mul"]]).verdicts["d_mul"])

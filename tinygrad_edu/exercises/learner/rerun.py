@@ -130,6 +130,7 @@ class _Watch:
         self.backward = False
         self.nudged: dict[tuple[Any, ...], set[float]] = {}
         self.apart: dict[tuple[Any, ...], set[float]] = {}  # (``_kept_apart``)
+        self.mirrored: dict[tuple[Any, ...], set[float]] = {}
         self.ordered: dict[tuple[Any, int], list[float]] = {}
         self.every: list[float] | None = None
         self.paired: dict[Any, dict[float, str]] = {}
@@ -215,35 +216,38 @@ class _Watch:
                     judge(code, args, frame.f_back)
             else:
                 self._record(code, args, self._differences(code, args, frame.f_back))
-                if not self.found:
-                    self._kept_apart(code, given, frame.f_back)
+            if not self.found:
+                self._kept_apart(code, given, frame.f_back)
         except BaseException:
             return
 
     def _kept_apart(self, code: Any, given: list[Any], caller: Any) -> None:
-        """In the forward pass: a function of the file given a number and a step kept apart
-        in a pair (``_ex((x, h))``, in a tuple at any depth ``nested_items`` looks: the step
-        far above the number's last bit, so no double-double's rounding error, and at most
-        ``NEXT`` of it), then the same number with the step's opposite, while one node is
-        made: a central difference whose two points are never a float, each carried as
-        x and h in many-digit arithmetic of its own (a65h's k6). Honest pairs (two operands,
-        a number and its rounding error) come so at no two calls."""
-        for k, x in enumerate(given):
-            if type(x) is not tuple and type(x) is not list:
-                continue
-            pair = list(itertools.islice(nested_items([x]), 2))
-            if len(pair) < 2 or type(pair[0]) is not float or type(pair[1]) is not float:
-                continue
-            number, step = pair
-            if not (4 * math.ulp(number) < abs(step) <= NEXT * abs(number)):
+        """A function of the file given a number and a step kept apart (``_ex((x, h))``: a
+        pair in a tuple or a list at any depth ``nested_items`` looks, a dict's first two
+        values, or two float arguments side by side, ``_ex(x, h)``; the step far above the
+        number's last bit, so no double-double's rounding error, and at most ``APART`` of
+        it), then the same number with the step's opposite, while one node is made; and that
+        step's size so again at another number (the step on the other side may be of
+        another size): a central difference whose two points are never a float, each carried as x and h in many-digit arithmetic of its own (a65h's
+        k6, a65i's k1, k4, k5). Honest pairs do not come so: two operands, a number and its
+        rounding error, or ``(e, -f)`` and ``(e, f)`` of a tanh written as sinh / cosh, whose
+        f differs at every number (a65i's h4, refused before)."""
+        for k, (number, step) in enumerate(_pairs(given)):
+            if not (4 * math.ulp(number) < abs(step) <= APART * abs(number)):
                 continue
             steps = self.apart.setdefault((code, k, number, self.made), set())
-            if -step in steps:
-                self.found = (f"{_named(code)}, at {number!r} with {min(step, -step)!r} and "
-                              f"{max(step, -step)!r} kept apart (a number and a step, as a "
-                              f"pair), as a node was made{self._line(caller)}")
-                self.in_forward = True
-                return
+            other = next((t for t in steps if t * step < 0), None)  # (on its other side:
+            for size in (abs(step), abs(other)) if other is not None else ():  # a step of
+                numbers = self.mirrored.setdefault((code, k, size), set())  # another size
+                numbers.add(number)  # too, a65i's unmirrored k6)
+                if len(numbers) > 1:
+                    self.found = (f"{_named(code)}, at {number!r} with {min(step, other)!r} "
+                                  f"and {max(step, other)!r} kept apart (a number and a "
+                                  "step, as a pair)"
+                                  f"{'' if self.backward else ', as a node was made'}"
+                                  f"{self._line(caller)}")
+                    self.in_forward = not self.backward
+                    return
             if len(steps) < NUDGED * 8:
                 steps.add(step)
 
@@ -502,6 +506,29 @@ def _nearest_all(numpy: Any, numbers: list[float], values: Any) -> Any:
     same = gap <= ROUNDED * abs(u)
     close = gap <= NEXT * numpy.maximum(abs(u), 1.0)
     return numpy.where(same, values, numpy.where(close, u, numpy.nan))
+
+
+APART = 2.0 ** -20
+"""The largest step, relative to its number, that ``_kept_apart`` takes for one kept apart in
+a pair (a double-double difference's is about 2^-30 of it)."""
+
+
+def _pairs(given: list[Any]) -> Iterator[tuple[float, float]]:
+    """Each (number, step) a call's arguments may carry apart: the first two numbers of each
+    list or tuple (``nested_items``: a pair, three levels down) or dict (its first two
+    values), and each two float arguments side by side; (0.0, 0.0) where there is none, so
+    that each keeps its place."""
+    for x in given:
+        if type(x) is tuple or type(x) is list:
+            two = list(itertools.islice(nested_items([x]), 2))
+        elif type(x) is dict:
+            two = list(itertools.islice(x.values(), 2))
+        else:
+            two = []
+        yield (two[0], two[1]) if len(two) == 2 and type(two[0]) is float and \
+            type(two[1]) is float else (0.0, 0.0)
+    for a, b in zip(given, given[1:]):
+        yield (a, b) if type(a) is float and type(b) is float else (0.0, 0.0)
 
 
 def _even(u: float, v: float, w: float) -> bool:

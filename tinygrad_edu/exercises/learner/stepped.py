@@ -110,12 +110,17 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                         pairs.append(two)
                 if len(pairs) >= 2 and len(paired) < 64:
                     paired[frame] = (pairs[0], pairs[1])
-            first: Any = frame.f_locals.get(code.co_varnames[0])
-            if type(first) is tuple or type(first) is list:
-                first = first_number(first, plain)
-            if type(first) is plain:
-                first = first._number
-            if isinstance(first, NUMBERS) and len(calls.get(code, ())) < 64:
+            first: Any = None  # (its first argument that is a number: one given None first,
+            for name in code.co_varnames[:code.co_argcount]:  # ``_ts(None, a, b)``, is
+                value = frame.f_locals.get(name)  # seen at a and b; a65i's k3)
+                if type(value) is tuple or type(value) is list:
+                    value = first_number(value, plain)
+                if type(value) is plain:
+                    value = value._number
+                if isinstance(value, NUMBERS):
+                    first = value
+                    break
+            if first is not None and len(calls.get(code, ())) < 64:
                 back = frame.f_back
                 calls.setdefault(code, []).append((first, back.f_lineno if back else 0))
         except BaseException:

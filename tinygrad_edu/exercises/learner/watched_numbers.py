@@ -366,7 +366,8 @@ def inside() -> str:
 
 
 _ROUNDED = {f", inside statistics.{name}" for name in (
-    "mean", "variance", "pvariance", "stdev", "pstdev")}
+    "mean", "variance", "pvariance", "stdev", "pstdev", "harmonic_mean", "geometric_mean",
+    "median_grouped", "quantiles", "covariance", "correlation", "linear_regression")}
 """Where an input's exact form is taken by a function of ``statistics`` that sums the
 exact fractions of floats and gives back one float, correctly rounded (``statistics.mean([b,
 b])``, an honest ``b``): the fractions never reach the learner's code, which gets no more
