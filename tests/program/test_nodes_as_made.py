@@ -19,6 +19,7 @@ from tinygrad_edu.program import compile
 from tinygrad_edu.row import Op
 
 W, U = Value(2.0), Value(3.0)
+KEY = "_data"  # (a name the function's code does not spell)
 
 
 def reversal(x):
@@ -65,8 +66,8 @@ def row_set(x):
     ids=["reversal", "straight-through", "list_grads", "rewired", "swapped", "row"])
 def test_a_field_set_on_a_node_after_its_op_made_it_is_refused(f, field, native):
     with pytest.raises(RuntimeError, match=rf"cannot be captured as a program: it sets {field} "
-                       r"of a node its op made \(Value\(.*\)\), which the engine's backward\(\) "
-                       r"then follows .* unary_op or binary_op"):
+                       r"of a Value made in the call \(Value\(.*\)\), which the engine's "
+                       r"backward\(\) then follows .* unary_op or binary_op"):
         compile(f, native=native)(-0.5)
 
 
@@ -176,7 +177,8 @@ def test_a_local_derivative_read_through_the_engines_copying_helper_is_refused()
         out = (W * x).tanh()
         return out * fields_of(out)["_da"]
 
-    with pytest.raises(RuntimeError, match=r"it reads a node's _da \(its local_grads\)"):
+    with pytest.raises(RuntimeError, match=r"it reads a Value's fields through "
+                       r"tinygrad_edu\.copying \(fields_of\), its local derivatives among them"):
         compile(f, native=False)(0.5)
 
 
@@ -204,3 +206,75 @@ def test_zero_grad_on_an_answer_says_to_zero_before_the_call():
     with pytest.raises(AttributeError, match=r"zero the parameters' gradients before calling "
                        r"the compiled function"):
         r.zero_grad()
+
+
+def detached_rewired(x):
+    h = (W * x).detach()  # (a leaf made in the call, turned into a straight-through tanh)
+    t = (W * x).tanh()
+    h._row, h._a, h._da = t._row, W * x, 1.0
+    return h * 3.0
+
+
+def copy_rewired(x):
+    import copy
+    h = copy.deepcopy(W * x)
+    h._da = -1.0
+    return h * h
+
+
+def data_set_by_name(x):
+    h = W * x
+    setattr(h, KEY, 5.0)
+    return h * 3.0
+
+
+@pytest.mark.parametrize("f, field", [
+    (detached_rewired, "_row"), (copy_rewired, "_da"), (data_set_by_name, "_data")],
+    ids=["leaf-made-in-the-call", "deep-copy", "data-by-a-made-name"])
+def test_a_field_set_on_any_value_made_in_the_call_is_refused(f, field):
+    """A leaf made in the call (``detach()``, ``Value(...)``, a copy) turned into a node, a
+    deep copy rewired, an inner node's number written by a made name: each Value made in the
+    call is kept as made (before: the engine's straight-through gradient where the program
+    gave the leaf's, silently; a64m S1, S2, S8)."""
+    with pytest.raises(RuntimeError, match=rf"it sets {field} of a Value made in the call"):
+        compile(f, native=False)(0.5)
+
+
+def test_a_node_switched_to_a_class_of_its_own_is_refused():
+    """``h.__class__ = Reversed`` (a subclass whose ``_da`` property negates it: a gradient
+    reversal by class; a64m S12)."""
+    class Reversed(Value):
+        __slots__ = ()
+
+        @property
+        def _da(self):
+            return -1.0
+
+    def f(x):
+        h = W * x
+        h.__class__ = Reversed
+        return h * h
+
+    with pytest.raises(RuntimeError, match=r"it sets its class \(now .*Reversed\) of a Value "
+                       r"made in the call"):
+        compile(f, native=False)(0.5)
+
+
+@pytest.mark.parametrize("what", ["field", "before_a_pass"])
+def test_the_engines_fields_or_pass_changed_outside_are_refused(what, monkeypatch):
+    """``Value._da`` replaced on the class by a property that halves it, or a check put in
+    ``graph.before_a_pass`` that clips the local derivatives: the engine's backward() is
+    not its own (a64m S9, S10)."""
+    from tinygrad_edu import graph
+
+    if what == "field":
+        slot = vars(Value)["_da"]
+        monkeypatch.setattr(Value, "_da", property(lambda v: slot.__get__(v) * 0.5,
+                                                   slot.__set__))
+        said = r"Value\._da replaced"
+    else:
+        monkeypatch.setattr(graph, "before_a_pass", [lambda order: None])
+        said = r"graph\.before_a_pass replaced"
+    with pytest.raises(RuntimeError, match=rf"the engine's node builder is not its own "
+                       rf"\({said}\)"):
+        compile(lambda x: (W * x).tanh() * 3.0, native=False)(0.5)

@@ -165,15 +165,16 @@ def _as_made(name: str, record: Recording) -> None:
     ``engine.fill(...)``: before, the capture's node read at every call; a64l S6)."""
     nodes = list(map(itemgetter(0), record.as_made))
     thens = list(map(itemgetter(1), record.as_made))
+    readers = (type, *reading.FIELD_READERS)  # (field by field, no object made per node)
     changed = not all(all(map(is_, map(read, nodes), map(itemgetter(k), thens)))
-                      for k, read in enumerate(reading.FIELD_READERS))  # (field by field,
-    for node, then in record.as_made if changed else ():  # no object made for each node)
+                      for k, read in enumerate(readers))
+    for node, then in record.as_made if changed else ():
         field = reading.field_set_since(node, then)
         if field:
             raise RuntimeError(
-                f"{name} cannot be captured as a program: it sets {field} of a node its op "
-                f"made ({explaining._value(node)}), which the engine's backward() then "
-                "follows and a program, computing each node by its op's row, does not; "
+                f"{name} cannot be captured as a program: it sets {field} of a Value made "
+                f"in the call ({explaining._value(node)}), which the engine's backward() "
+                "then follows and a program, computing each node by its op's row, does not; "
                 "write the op with unary_op or binary_op (its derivative a rule), or call "
                 "the function uncompiled")
     made, copied = record.made, record.copied

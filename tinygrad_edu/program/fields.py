@@ -114,7 +114,11 @@ class RefusedField(property):
     def _read(self, v: Any) -> Any:
         found = recording()  # (``type(z)._da.__get__(z)`` too: this one's, refused)
         if found is not None and for_the_learner(_getframe(1)):
-            found.refuse(self.why)
+            found.refuse(self.why if _getframe(1).f_code.co_filename != _COPYING else
+                         "it reads a Value's fields through tinygrad_edu.copying (fields_of), "
+                         "its local derivatives among them: numbers of the graph a program "
+                         "cannot follow; read .data (followed), or copy the Value with "
+                         "copy.copy")
         if self.slot is not None:
             return self.slot.__get__(v, type(v))
         try:
@@ -266,6 +270,7 @@ def copies(has: Any, get: Any) -> dict[str, Any]:
         label_read(v)  # (the class's, where it has none: guarded)
         found.leaves[id(copied)] = get(v)
         found.made[id(copied)] = copied
+        found.as_made.append((copied, reading.as_made(copied)))  # (set since: ``built.py``)
         if not reading.is_leaf(copied):
             found.copied.add(id(copied))
 

@@ -196,23 +196,27 @@ is set. A node, or its class, that holds its own of any of these passes gradient
 node, a loss scaled), which a program, passing them on by each node's op, does not follow."""
 
 
-AS_MADE = ("_row", "_a", "_da", "_b", "_db", "_list", "_list_grads")
-"""A node's fields that its op set when it made it: the row, the operands, the local
-derivatives (a capture keeps them as made, ``built.py`` sees them still so)."""
+AS_MADE = ("_data", "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads")
+"""A Value's fields that its op (or ``Value(...)``, or a copy) set when it made it: its
+number, the row, the operands, the local derivatives (a capture keeps them as made,
+``built.py`` sees them still so)."""
 FIELD_READERS = tuple(vars(Value)[name].__get__ for name in AS_MADE)
 """Each of ``AS_MADE`` read by its slot's own reader (past a capture's stand-in): what a
 watched node builder keeps of every node it makes (``watching.py``)."""
 
 
 def as_made(node: Value) -> tuple[Any, ...]:
-    """The fields of ``AS_MADE`` as ``node`` holds them now."""
-    return tuple([read(node) for read in FIELD_READERS])
+    """The fields of ``AS_MADE`` as ``node`` holds them now, after its class."""
+    return (type(node), *[read(node) for read in FIELD_READERS])
 
 
 def field_set_since(node: Value, then: tuple[Any, ...]) -> str:
-    """The first field of ``AS_MADE`` that ``node`` holds another object in than ``then``
-    (what it held as its op made it), else ''."""
-    return next((name for name, x, y in zip(AS_MADE, as_made(node), then) if x is not y), "")
+    """What ``node`` holds otherwise than ``then`` (``as_made`` as it was made): its class,
+    or the first field of ``AS_MADE`` that holds another object, else ''."""
+    now = as_made(node)
+    if now[0] is not then[0]:
+        return f"its class (now {now[0].__qualname__})"
+    return next((name for name, x, y in zip(AS_MADE, now[1:], then[1:]) if x is not y), "")
 
 
 def own_way_back(node: Value) -> str | None:
@@ -257,6 +261,14 @@ def engines_builder() -> str | None:
         held = getattr(module, name, None)
         if held is not own and not (_captures(held) and getattr(held, "builder", None) is own):
             return f"{module.__name__}.{name}"
+    for name, own in _FIELDS_OWN.items():  # (``Value._da`` a property that halves it:
+        held = vars(Value).get(name)  # a64m's S9)
+        if held is not own and not _captures(held):
+            return f"Value.{name}"
+    from tinygrad_edu import graph
+
+    if graph.before_a_pass:  # (a check the engine's pass runs first: a64m's S10; one a
+        return "graph.before_a_pass"  # paused stepping put there too)
     return None
 
 
@@ -291,5 +303,6 @@ def _builder_code() -> list[tuple[Any, str, Any]]:
 
 
 _BACKWARD_OWN = {name: vars(Value).get(name) for name in PASSES_ON}
+_FIELDS_OWN = {name: vars(Value)[name] for name in AS_MADE}
 _BACKWARD_CODE = _backward_code()
 _BUILDER_CODE = _builder_code()

@@ -323,6 +323,7 @@ def _value_methods() -> dict[str, Any]:
                 _step("float", as_float, number)
         if found is not None:
             found.made[id(v)] = v
+            found.as_made.append((v, reading.as_made(v)))  # (set since: ``built.py``)
             if not isinstance(number, Traced):
                 found.lines[id(v)] = learners_line()
 
@@ -448,8 +449,8 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
         if node.__class__ is not Value:
             return node
         found.made[id(node)] = node
-        found.as_made.append((node, (_ROW(node), _A(node), _DA(node), _B(node), _DB(node),
-                                     _LIST(node), _LIST_GRADS(node))))  # (``built.py``)
+        found.as_made.append((node, (Value, _DATA(node), _ROW(node), _A(node), _DA(node),
+                                     _B(node), _DB(node), _LIST(node), _LIST_GRADS(node))))
         if builder is not _many:
             given = found.given
             if (type(a) in _PLAIN and id(a) not in given) or \
@@ -471,7 +472,7 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
 _NO = object()
 _BUILDERS = frozenset(m.__file__ for m in (engine, sums, copying))  # (a new node's .grad)
 _ROWS = (Op, ListOp)  # (the engine's classes of rows: keyed by identity)
-_ROW, _A, _DA, _B, _DB, _LIST, _LIST_GRADS = reading.FIELD_READERS
+_DATA, _ROW, _A, _DA, _B, _DB, _LIST, _LIST_GRADS = reading.FIELD_READERS  # (``built.py``)
 _PLAIN = frozenset((float, int))
 _many = sums.many
 

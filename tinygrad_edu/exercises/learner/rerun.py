@@ -226,18 +226,18 @@ class _Watch:
         pair in a tuple or a list at any depth ``nested_items`` looks, a dict's first two
         values, or two float arguments side by side, ``_ex(x, h)``; the step far above the
         number's last bit, so no double-double's rounding error, and at most ``APART`` of
-        it), then the same number with the step's opposite, while one node is made; and that
-        step's size so again at another number (the step on the other side may be of
-        another size): a central difference whose two points are never a float, each carried as x and h in many-digit arithmetic of its own (a65h's
-        k6, a65i's k1, k4, k5). Honest pairs do not come so: two operands, a number and its
-        rounding error, or ``(e, -f)`` and ``(e, f)`` of a tanh written as sinh / cosh, whose
-        f differs at every number (a65i's h4, refused before)."""
+        it), then the same number with a step on the other side, while one node is made; and
+        a step of that size so again at another number: a central difference whose two
+        points are never a float, each carried as x and h in many-digit arithmetic of its
+        own (a65h's k6, a65i's k1, k4, k5, k6). Honest pairs do not come so: two operands, a
+        number and its rounding error, or ``(e, -f)`` and ``(e, f)`` of a tanh written as
+        sinh / cosh, whose f differs at every number (a65i's h4, refused before)."""
         for k, (number, step) in enumerate(_pairs(given)):
             if not (4 * math.ulp(number) < abs(step) <= APART * abs(number)):
                 continue
             steps = self.apart.setdefault((code, k, number, self.made), set())
-            other = next((t for t in steps if t * step < 0), None)  # (on its other side:
-            for size in (abs(step), abs(other)) if other is not None else ():  # a step of
+            other = next((t for t in steps if t * step < 0), 0.0)  # (on its other side:
+            for size in (abs(step), abs(other)) if other else ():  # a step of
                 numbers = self.mirrored.setdefault((code, k, size), set())  # another size
                 numbers.add(number)  # too, a65i's unmirrored k6)
                 if len(numbers) > 1:
@@ -527,7 +527,7 @@ def _pairs(given: list[Any]) -> Iterator[tuple[float, float]]:
             two = []
         yield (two[0], two[1]) if len(two) == 2 and type(two[0]) is float and \
             type(two[1]) is float else (0.0, 0.0)
-    for a, b in zip(given, given[1:]):
+    for a, b in itertools.pairwise(given):
         yield (a, b) if type(a) is float and type(b) is float else (0.0, 0.0)
 
 
