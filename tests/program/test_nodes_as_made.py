@@ -278,3 +278,74 @@ def test_the_engines_fields_or_pass_changed_outside_are_refused(what, monkeypatc
     with pytest.raises(RuntimeError, match=rf"the engine's node builder is not its own "
                        rf"\({said}\)"):
         compile(lambda x: (W * x).tanh() * 3.0, native=False)(0.5)
+
+
+ALPHA = [0.1]
+
+
+@pytest.mark.parametrize("how", ["global", "cell"])
+def test_an_own_op_reading_what_the_function_changes_after_it_runs_as_the_engine(how):
+    """A slope set per layer (``ALPHA[0] = 0.1; h1 = act(...); ALPHA[0] = 0.3; h2 =
+    act(...)``), or an op made in the call over a local changed between its uses: a program
+    runs the op's functions after the function's writes, so the call runs as the engine,
+    said (before: both layers at the last slope, silently; a64m S11)."""
+    w, v = Value(0.8), Value(-0.5)
+    act = unary_op("leaky_set", lambda x: x if x > 0 else ALPHA[0] * x,
+                   lambda x, out: 1.0 if x > 0 else ALPHA[0], register_op=False)
+
+    def by_global(x):
+        ALPHA[0] = 0.1
+        h1 = act(w * x)
+        ALPHA[0] = 0.3
+        return act(v * h1 - 1.0) ** 2
+
+    def by_cell(x):
+        a = 0.1
+        own = unary_op("leaky_local", lambda z: z if z > 0 else a * z,
+                       lambda z, o: 1.0 if z > 0 else a, register_op=False)
+        h1 = own(w * x)
+        a = 0.3
+        return own(v * h1 - 1.0) ** 2
+
+    f = by_global if how == "global" else by_cell
+    step = compile(f, native=False)
+    with pytest.warns(UserWarning, match=r"\(an op of your own\) (may read|reads a variable) "):
+        for x in (-0.5, -1.5, -2.5):
+            same(step, f, [w, v], x)
+
+
+@pytest.mark.parametrize("how", ["draws", "counts"])
+def test_an_own_op_that_draws_or_counts_only_sometimes_runs_as_the_engine(how):
+    """An op whose forward draws (or counts) only on one side of its input: at the capture
+    it did not, yet its code does; it runs as the engine, said (before: its draws out of
+    step with the engine's at every later call, silently; a64m S4)."""
+    counted = [0]
+
+    def forward(x):
+        if x > 0:
+            counted[0] += 1
+        return x
+
+    noisy = unary_op("noisy_sometimes", lambda x: x + (random.gauss(0, 0.1) if x > 0 else 0.0),
+                     lambda x, out: 1.0, register_op=False)
+    counting = unary_op("count_sometimes", forward, lambda x, out: 1.0, register_op=False)
+    op = noisy if how == "draws" else counting
+    w = Value(2.0)
+
+    def f(x):
+        return op(w * x) * random.random()
+
+    step = compile(f, native=False)
+    with pytest.warns(UserWarning, match=r"\(an op of your own\) may (draw|write)"):
+        for k, x in enumerate((-0.5, 1.5, 2.5)):
+            random.seed(k)
+            state = random.getstate()
+            w.grad = 0.0
+            ours = step(x)
+            ours.backward()
+            got = (ours.data, w.grad)
+            random.setstate(state)
+            w.grad = 0.0
+            theirs = f(x)
+            theirs.backward()
+            assert got == (theirs.data, w.grad)

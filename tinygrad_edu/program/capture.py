@@ -404,6 +404,7 @@ class Compiled:
                                  "computed in the capture before, and its cache holds it now")
         for holder, label, steps, line in [*outside.held, *within]:
             self.held.setdefault((id(holder), steps), (holder, label, steps, line))
+        own_ops.changed_after(record)  # (what it read, changed after it was applied)
         if record.own:  # (an op of one's own drew or wrote: ``own_ops.py``; as the engine)
             self.engine_keys.add(key)
             self.as_engine.setdefault(f"{'; '.join(record.own)}: these arguments run as "

@@ -19,6 +19,8 @@ methods' defaults are (``settings.engines_defaults``)."""
 
 from __future__ import annotations
 
+import dis
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +29,7 @@ from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS, edited
 from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line
 
-__all__ = ["ENGINES", "built", "drawn_inside", "said"]
+__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "said"]
 
 
 def _own(row: Any) -> bool:
@@ -62,6 +64,13 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
                       ("defaults", id(function)))
     before = {id(p): p.read() for p in watcher.walk.places if p.kind == "number"} \
         if watcher is not None else {}
+    functions = [getattr(row, "forward", None), *getattr(row, "rules", ())]
+    cells = _cells(functions)
+    why = _may_draw_or_write(functions, cells)
+    if why:  # (one that draws or counts only sometimes did not at the capture: a64m S4)
+        _noted(found, row.name, why)
+    found.own_applied.append((row.name, watcher, before, cells,
+                              [_contents(c) for c in cells], learners_line()))
     lent = _lent(watcher)
     try:
         made = builder(*args)
@@ -87,6 +96,76 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
                 watcher._install(found_late)
 
 
+def changed_after(found: Any) -> None:
+    """An op of one's own applied, and after it the function changed a number its walk found
+    outside (``ALPHA[0] = 0.3``, a slope set per layer) or a variable the op's functions
+    read (a closure's cell): noted in ``found.own``, the call run as the engine. A program
+    runs the op's functions after the function's writes, where the engine ran them between
+    (before: both layers at the last slope, silently; an attacker's, a64m S11)."""
+    for name, watcher, before, cells, contents, line in found.own_applied:
+        if any(_contents(c) is not x for c, x in zip(cells, contents)):
+            _noted(found, name, "reads a variable changed after it was applied", line)
+            continue
+        for place in watcher.walk.places if watcher is not None else ():
+            if id(place) in before and place.read() is not before[id(place)]:
+                _noted(found, name, f"may read {place.said()}, changed after it was applied",
+                       line)
+                break
+    found.own_applied.clear()
+
+
+def _may_draw_or_write(functions: list[Any], cells: list[Any]) -> str:
+    """Why an op's functions (or those their closures hold) may draw or write where a
+    capture may not see it happen (on a branch not taken at the capture: ``x + gauss(...)
+    if x > 0``, a count kept only sometimes): their code names a random draw, or sets a
+    global, a closure's variable, an attribute or an item; else ''."""
+    codes = [f.__code__ for f in [*functions, *(_contents(c) for c in cells)]
+             if hasattr(f, "__code__")]
+    while codes:
+        code = codes.pop()
+        codes += [c for c in code.co_consts if hasattr(c, "co_code")]
+        if code.co_filename.startswith(_PACKAGE):  # (the row's own wrapping)
+            continue
+        drawn = _DRAWS.intersection(code.co_names)
+        if drawn:
+            return f"may draw random numbers ({sorted(drawn)[0]} in its code)"
+        if _WRITES.intersection(code.co_code[::2]):
+            return "may write outside its operands (its code sets a name, an attribute or an item)"
+    return ""
+
+
+_DRAWS = frozenset(("random", "gauss", "uniform", "normal", "normalvariate", "rand", "randn",
+                    "randint", "randrange", "choice", "choices", "shuffle", "sample",
+                    "getrandbits", "random_sample", "integers", "binomial", "standard_normal",
+                    "default_rng", "permutation", "bernoulli", "betavariate", "expovariate"))
+_WRITES = frozenset(dis.opmap[name] for name in (
+    "STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR", "DELETE_GLOBAL",
+    "DELETE_DEREF", "DELETE_ATTR", "DELETE_SUBSCR") if name in dis.opmap)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _cells(functions: list[Any], depth: int = 3) -> list[Any]:
+    """The closure cells of ``functions`` and of the functions those cells hold (an op's row
+    wraps the learner's functions), ``depth`` levels down."""
+    found: list[Any] = []
+    for f in functions:
+        inner = list(getattr(f, "__closure__", None) or ())
+        found += inner
+        if depth > 1:
+            found += _cells([_contents(c) for c in inner if callable(_contents(c))], depth - 1)
+    return found
+
+
+def _contents(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # (empty)
+        return _EMPTY
+
+
+_EMPTY = object()
+
+
 def _lent(watcher: Any) -> list[tuple[Any, Any, Any]]:
     """The numbers read at every call (a global setting, changed once: the capture follows
     it) put back at their places while an op of one's own runs, the capture's stand-ins
@@ -110,8 +189,8 @@ def drawn_inside(found: Any, where: str, name: str) -> None:
         _noted(found, found.in_op, f"draws random numbers ({where}.{name})")
 
 
-def _noted(found: Any, op: str, what: str) -> None:
-    said = f"the op {op!r} (an op of your own) {what} at {learners_line()}"
+def _noted(found: Any, op: str, what: str, line: str = "") -> None:
+    said = f"the op {op!r} (an op of your own) {what} at {line or learners_line()}"
     if said not in found.own:
         found.own.append(said)
 

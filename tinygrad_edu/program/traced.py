@@ -128,6 +128,7 @@ class Recording:
         self.in_op = ""  # (an op of one's own whose functions run: ``own_ops.built``)
         self.after_op: list[Any] = []  # (places found while it ran, installed after it)
         self.own: list[str] = []  # (what ops of one's own drew or wrote: run as the engine)
+        self.own_applied: list[Any] = []  # (each applied: ``own_ops.changed_after``)
         self.views = 0  # (memoryviews of arrays given made: ``seen.MemoryviewSeen``)
         self.identities = False  # (``operator.is_`` called by the learner: ``aliases.py``)
 
