@@ -20,6 +20,7 @@ from tinygrad_edu.row import Op
 
 W, U = Value(2.0), Value(3.0)
 KEY = "_data"  # (a name the function's code does not spell)
+SLOTS = (KEY, "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads")
 
 
 def reversal(x):
@@ -349,3 +350,40 @@ def test_an_own_op_that_draws_or_counts_only_sometimes_runs_as_the_engine(how):
             theirs = f(x)
             theirs.backward()
             assert got == (theirs.data, w.grad)
+
+
+def test_a_node_built_slot_by_slot_is_refused():
+    """``object.__new__(Value)`` and each field set by hand over Values made in the call: no
+    builder runs, and the node is no node made before the capture (a64m S5: before, the
+    capture's node read at every call, said once in words that read as handled)."""
+    from tinygrad_edu.engine import TANH
+
+    def f(x):
+        h = W * x
+        t = object.__new__(Value)
+        for name, value in zip(SLOTS, (math.tanh(h.data), TANH, h, 1.0, None, None, None,
+                                       None)):
+            setattr(t, name, value)
+        return t * 3.0
+
+    with pytest.raises(RuntimeError, match=r"it makes a node past what a capture watches "
+                       r"\(Value\(.*\), of Values made in the call"):
+        compile(f, native=False)(0.5)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_node_made_outside_rewired_between_calls_is_captured_again(native):
+    """A node made outside whose operand is rewired between calls (``d._b = u``): its
+    number and local derivatives are read at every call, its wiring checked; captured
+    again, said (a64m S6: before, the gradient went to the old operand, silently)."""
+    w, u = Value(2.0), Value(3.0)
+    d = w * 1.5
+
+    def f(x):
+        return d * x
+
+    step = compile(f, native=native)
+    same(step, f, [w, u], 2.0)
+    d._a = u
+    with pytest.warns(UserWarning, match=r"holds another _a since the capture"):
+        same(step, f, [w, u], 2.0)

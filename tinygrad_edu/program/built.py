@@ -61,6 +61,8 @@ class Entry:
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
         self.rows = ran.rows_of(program.tape)  # (the op table's rows, as they were)
         self.root_class: type[Value] = Value  # (the loss's class: its ``EMPTY_GRAD``, ``Run``)
+        self.inner: list[tuple[Value, tuple[Any, ...]]] = []  # (nodes made outside, as
+        # they were: their operands rewired between calls, captured again; a64m S6)
 
 
     def stale(self) -> str | None:
@@ -209,6 +211,16 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
                                           outside=outside.walk.where)
     given = {k for k, _ in arg_leaves}
     read = [v for _, v in tape.read]  # (nodes made outside whose numbers alone it read)
+    inner = [v for _, v in [*tape.inner, *tape.read]]
+    made = record.made
+    for v in inner:  # (a node "from outside" made of Values made in the call was made in
+        if any(id(c) in made for c in reading.children_of(v)):  # it, unseen: a64m S5)
+            raise RuntimeError(
+                f"{name} cannot be captured as a program: it makes a node past what a capture "
+                f"watches ({explaining._value(v)}, of Values made in the call: by "
+                "object.__new__ and its fields set, or a builder held by name), a node a "
+                "program would not compute again; make it with the Value's operators and "
+                "methods (x * y, x.exp()), or unary_op or binary_op for an op of your own")
     held_somewhere(tape, outside, record,
                    [v for k, (_, v) in enumerate(tape.gradients) if k not in given] + read,
                    answer)
@@ -241,6 +253,7 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
         leaf_root = root if at is None else next(
             (k for k, a in arg_leaves if a == at), root)
     entry = Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
+    entry.inner = [(v, reading.as_made(v)) for v in inner]  # (rewired outside since: seen)
     entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
     entry.root_class = type(root)
     tape.stale = entry.stale

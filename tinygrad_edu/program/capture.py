@@ -228,6 +228,12 @@ class Compiled:
         if replaced:
             self.last_capture = replaced
             return None
+        for node, then in entry.inner:  # (a node made outside, rewired since: a64m S6)
+            field = reading.wiring_set_since(node, then)
+            if field:
+                self.last_capture = (f"a node made outside it ({explaining._value(node)}) "
+                                     f"holds another {field} since the capture")
+                return None
         if values and tuple([id(v) if id(v) in entry.outside_values else 0
                              for v in values]) != entry.alias:
             self.last_capture = ("a Value given is (or is no longer) one the function also "
