@@ -387,3 +387,25 @@ def test_a_node_made_outside_rewired_between_calls_is_captured_again(native):
     d._a = u
     with pytest.warns(UserWarning, match=r"holds another _a since the capture"):
         same(step, f, [w, u], 2.0)
+
+
+pick = getattr
+AG = __import__("operator").attrgetter
+
+
+@pytest.mark.parametrize("how", ["alias", "attrgetter", "format"])
+def test_data_read_through_an_alias_or_a_template_is_followed(how):
+    """``pick = getattr`` held outside, ``operator.attrgetter`` aliased, ``"{0._data!r}"
+    .format(w)``: ``.data`` is read through the capture's follower (a64m S3: before, the
+    capture's number at every call)."""
+    w = Value(2.0)
+    read = {"alias": lambda: pick(w, KEY), "attrgetter": lambda: AG(KEY)(w),
+            "format": lambda: float("{0._data!r}".format(w))}[how]
+
+    def f(x):
+        return W * x * read()
+
+    step = compile(f)
+    for k in range(3):
+        w.data = 1.5 + k
+        same(step, f, [W], 0.5 + k)

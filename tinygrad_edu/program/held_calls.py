@@ -32,6 +32,7 @@ naming what is held and where (``engines_own``).
 from __future__ import annotations
 
 import datetime
+import functools
 import operator
 import sys
 import types
@@ -133,6 +134,8 @@ def reads_data(x: Any) -> bool:
         x = x.__self__
     if x is _HAS.get("data"):
         return True
+    if any(x is f for f in _BY_NAME):  # (``pick = getattr``, ``AG = attrgetter``: a name made at
+        return True  # run time read through them; a64m S3)
     if type(x) is not operator.attrgetter:
         return False
     try:
@@ -140,6 +143,11 @@ def reads_data(x: Any) -> bool:
     except Exception:
         return False
     return any(type(n) is str and "_data" in n.split(".") for n in names)
+
+
+_BY_NAME = (getattr, operator.attrgetter, operator.methodcaller, functools.reduce,
+            object.__getattribute__)
+"""What reads an attribute by a name given at run time, held under another name."""
 
 
 def engines_own(x: Any, where: str) -> str | None:
