@@ -9,6 +9,7 @@ engine's, silently, native and Python (an attacker's, a64l S1-S3, S6, S7, L1).""
 
 import math
 import random
+import warnings
 
 import pytest
 
@@ -400,7 +401,7 @@ def test_data_read_through_an_alias_or_a_template_is_followed(how):
     capture's number at every call)."""
     w = Value(2.0)
     read = {"alias": lambda: pick(w, KEY), "attrgetter": lambda: AG(KEY)(w),
-            "format": lambda: float("{0._data!r}".format(w))}[how]
+            "format": lambda: float(f"{w._data!r}")}[how]
 
     def f(x):
         return W * x * read()
@@ -409,3 +410,34 @@ def test_data_read_through_an_alias_or_a_template_is_followed(how):
     for k in range(3):
         w.data = 1.5 + k
         same(step, f, [W], 0.5 + k)
+
+
+TEMPERATURE = [1.0]
+
+
+def test_an_own_op_reading_a_schedule_stays_a_program_and_backward_again_is_refused():
+    """An op of one's own reading a temperature the loop changes between calls: read at every
+    call, the program kept (nothing said of the op). ``backward()`` with gradients held (no
+    zero_grad between micro-batches) runs the program again, whose op would read the
+    temperature as it is now: refused (a64m S13: before, the new slope, silently)."""
+    soft = unary_op("soft_T", lambda x: x / TEMPERATURE[0],
+                    lambda x, out: 1.0 / TEMPERATURE[0], register_op=False)
+    w = Value(0.8)
+
+    def f(x):
+        return soft(w * x) * soft(w * x)
+
+    step = compile(f, native=False)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        for k in range(3):
+            TEMPERATURE[0] = 1.0 + 0.5 * k
+            same(step, f, [w], 0.5 + k)
+    assert not any("an op of your own" in str(m.message) for m in said)
+    w.grad = 1.0
+    answer = step(0.5)
+    TEMPERATURE[0] = 9.0
+    with pytest.raises(RuntimeError, match=r"backward\(\) with gradients held .* whose op of "
+                       r"your own \(soft_T\) would read its settings as they are now"):
+        answer.backward()
+    TEMPERATURE[0] = 1.0

@@ -11,7 +11,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
-from tinygrad_edu.program import answers, ran, reading
+from tinygrad_edu.program import answers, own_ops, ran, reading
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.held import held_somewhere
@@ -60,6 +60,7 @@ class Entry:
         self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
         self.rows = ran.rows_of(program.tape)  # (the op table's rows, as they were)
+        self.own_rows = [row.name for row, *_ in self.rows if own_ops.is_own(row)]
         self.root_class: type[Value] = Value  # (the loss's class: its ``EMPTY_GRAD``, ``Run``)
         self.inner: list[tuple[Value, tuple[Any, ...]]] = []  # (nodes made outside, as
         # they were: their operands rewired between calls, captured again; a64m S6)
@@ -106,6 +107,14 @@ class Run:
         grads = [reading.gradient_number(leaf) for leaf in self.leaves[:count]]
         if seed == 1.0 and all(g == 0.0 and math.copysign(1.0, g) == 1.0 for g in grads):
             new = self.found  # (from 0.0, as backward() adds them: the very same numbers)
+        elif entry.own_rows:  # (run again, an op of one's own would read its settings now,
+            raise RuntimeError(  # the engine's as the call made its nodes: a64m S13)
+                f"backward() with gradients held (or a seed other than 1.0) on a compiled "
+                f"function's answer runs its program again, whose op of your own "
+                f"({entry.own_rows[0]}) would read its settings as they are now, where the "
+                "engine's backward() uses the local derivatives the call computed: zero the "
+                "gradients before the call and call backward() once with no seed, or call "
+                "the function uncompiled")
         else:  # (gradients held already, or another seed: the whole program again, on the
             # numbers of this call)
             new = entry.program.function(self.values, grads, self.numbers, seed)[2]

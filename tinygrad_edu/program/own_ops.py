@@ -28,8 +28,9 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS, edited
 from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line
+from tinygrad_edu.program.traced import Traced
 
-__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "said"]
+__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "is_own", "said"]
 
 
 def _own(row: Any) -> bool:
@@ -45,6 +46,11 @@ ENGINES: set[Any] = set()
 """The engine's own rows met by this capture, as the engine made them (``built`` looks no
 further: ``watching.py`` calls the builder itself for these, one call of Python's fewer for
 each node a capture makes; emptied as a capture starts: a row edited between two is seen)."""
+
+
+def is_own(row: Any) -> bool:
+    """Whether ``row`` is an op of one's own (or an engine's row edited since it was made)."""
+    return _own(row)
 
 
 def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -107,7 +113,9 @@ def changed_after(found: Any) -> None:
             _noted(found, name, "reads a variable changed after it was applied", line)
             continue
         for place in watcher.walk.places if watcher is not None else ():
-            if id(place) in before and place.read() is not before[id(place)]:
+            then = before.get(id(place), place)  # (a number read at every call: the
+            then = then.value if isinstance(then, Traced) else then  # capture's stand-in)
+            if then is not place and place.read() is not then:
                 _noted(found, name, f"may read {place.said()}, changed after it was applied",
                        line)
                 break
