@@ -146,22 +146,21 @@ def no_collection() -> Iterator[None]:
     """No automatic collection while the block runs, in any thread (see ``_threshold``): a
     capture's function, and the build of its program (a graph of 65,077 nodes alive, the
     tape's 200,000 objects made: a full collection or more at each step of it before)."""
-    global _not_collecting
     with _patch_lock:
-        _not_collecting += 1
-        if _not_collecting == 1:
+        _not_collecting[0] += 1
+        if _not_collecting[0] == 1:
             _threshold[:] = gc.get_threshold()
             gc.set_threshold(0)
     try:
         yield
     finally:
         with _patch_lock:
-            _not_collecting -= 1
-            if _not_collecting == 0:
+            _not_collecting[0] -= 1
+            if _not_collecting[0] == 0:
                 gc.set_threshold(*_threshold)
 
 
-_not_collecting = 0
+_not_collecting = [0]
 _threshold: list[int] = []
 """The collector's thresholds before the first capture: none collects while one runs (what a
 collection runs, ``gc.callbacks`` and finalizers, is not the function's), its first threshold
@@ -170,8 +169,7 @@ what it said before, to a library (``timeit``) as to the learner's code, refused
 (``refused.READERS``)."""
 
 
-_INHERITED = object()  # (a class's attribute it inherits, a module's __getattr__ it did
-# not have: deleted again, not set)
+_INHERITED = object()  # (what a class inherits, a module's __getattr__: deleted, not set)
 
 
 def _put(owner: Any, name: str, new: Any) -> None:
