@@ -360,10 +360,14 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
     ("node_double_double_unmirrored.py.txt", "node", "your forward pass takes finite "
      "differences as it makes each node ("),
     ("value_double_double_dict.py.txt", "Value", "your backward() runs the forward pass "
-     "again (")],
+     "again ("),
+    ("value_fixed_point_ints.py.txt", "Value", "your backward() runs the forward pass again "
+     "(an integer of "),
+    ("node_fixed_point_ints.py.txt", "node", "your forward pass takes finite differences as "
+     "it makes each node (an integer of ")],
     ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested",
          "node-double-double-apart", "node-dd-dict", "node-dd-flat-args", "node-dd-unmirrored",
-         "Value-dd-dict"])
+         "Value-dd-dict", "Value-fixed-point", "node-fixed-point"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
@@ -598,3 +602,15 @@ def test_a_double_double_difference_given_none_first_is_seen(tmp_path, capsys):
     assert cli(["check", str(path), "d_tanh", "--allow-unsandboxed"]) == 1
     assert "your answer evaluates the function at a point shifted from its input (_ts, a " \
         "function of your own, at two numbers " in capsys.readouterr().out
+
+
+def test_a_fixed_point_difference_kept_deep_in_lists_is_seen(tmp_path, capsys):
+    """Every integer of a fixed-point difference kept four lists deep (``W[0][0][0][i]``):
+    the integer watch looks ``DEPTH`` levels down, bounded by its budget of values (a65i's
+    k12: 3/3 on every route before, the watch looking 3 deep)."""
+    path = tmp_path / "solutions.py"
+    path.write_text(_attack("fixed_point_deep.py.txt"), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["check", str(path), "d_tanh", "--allow-unsandboxed"]) == 1
+    assert "your answer computes with far more digits than a float has (an integer of " in \
+        capsys.readouterr().out

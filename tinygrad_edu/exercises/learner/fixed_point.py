@@ -40,7 +40,7 @@ LONG = 53
 """An integer of more bits than this (a float's digits) held by a rule's code: the scale of
 fixed-point arithmetic (``S = 1 << 400``), with which a finite difference comes as close as
 a rule. No rule holds one (an exponent made an int, ``int(b)``, is small)."""
-DEPTH = 3
+DEPTH = 12
 """How many containers deep a name's value is looked into (R["S"], R["v"][0], obj.s[1])."""
 SAMPLE = 8
 """Of a container, its first ``2 * SAMPLE`` items are looked at, and ``SAMPLE`` more from an

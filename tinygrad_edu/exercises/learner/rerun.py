@@ -71,7 +71,7 @@ from typing import Any
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner import nudged, watched, watched_numbers
 from tinygrad_edu.exercises.learner.duals import SEQUENCES, DualsGiven
-from tinygrad_edu.exercises.learner.fixed_point import digits_named
+from tinygrad_edu.exercises.learner.fixed_point import LONG, digits_named
 from tinygrad_edu.exercises.learner.held import (
     SHALLOW,
     CallsSeen,
@@ -255,11 +255,14 @@ class _Watch:
         """A complex number held by a function of the class's file, given to it, or given
         back (``held.complex_held``): the complex step, taken on the numbers of the nodes
         (``u = a.data``), its unit made at run time (no honest class has one); or a decimal,
-        a fraction or a long double (``fixed_point.digits_named``): a finite difference made
-        exact in many digits. Said if nothing else was (a function of the forward pass at a
-        complex number says more)."""
+        a fraction or a long double (``fixed_point.digits_named``), or an integer of more
+        bits than a float's in a name of its own or given back (``_long_integer``: the scale
+        of fixed point, a65i's k9, k10): a finite difference made exact in many digits. Said
+        if nothing else was (a function of the forward pass at a complex number says
+        more)."""
         try:  # (``frame`` is of the files: ``profile`` saw it called)
-            found = self.mine.held(frame, returned) or digits_named(frame, returned)
+            found = self.mine.held(frame, returned) or digits_named(frame, returned) or \
+                _long_integer(frame, returned)
             if found:
                 code = frame.f_code
                 self.held = (f"{found}, in {code.co_name} " + watched_numbers.lines_said(
@@ -438,6 +441,20 @@ class _Watch:
 
 
 limit.stops_by_lines(_Watch.profile.__code__)
+
+
+def _long_integer(frame: Any, returned: Any) -> str:
+    """An integer of more than ``fixed_point.LONG`` bits in a name of ``frame``'s function,
+    or given back by it (looked at in its names alone, no deeper: the watch asks at each
+    builtin the class's code calls), what and where; else ''. No honest class holds one (an
+    id is 48 bits)."""
+    for name, value in frame.f_locals.items():
+        if type(value) is int and value.bit_length() > LONG:
+            return f"an integer of {len(str(abs(value)))} digits, held in {name}"
+    if type(returned) is int and returned.bit_length() > LONG:
+        return (f"an integer of {len(str(abs(returned)))} digits, given back by "
+                f"{frame.f_code.co_name}")
+    return ""
 
 
 def _held(value: Any) -> Any:
