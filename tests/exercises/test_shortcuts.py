@@ -364,10 +364,11 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
     ("value_fixed_point_ints.py.txt", "Value", "your backward() runs the forward pass again "
      "(an integer of "),
     ("node_fixed_point_ints.py.txt", "node", "your forward pass takes finite differences as "
-     "it makes each node (an integer of ")],
+     "it makes each node (an integer of "),
+    ("value_decimal_in_list.py.txt", "Value", "(a decimal number, held in w, in _slope")],
     ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested",
          "node-double-double-apart", "node-dd-dict", "node-dd-flat-args", "node-dd-unmirrored",
-         "Value-dd-dict", "Value-fixed-point", "node-fixed-point"])
+         "Value-dd-dict", "Value-fixed-point", "node-fixed-point", "Value-decimal-in-list"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in

@@ -444,16 +444,28 @@ limit.stops_by_lines(_Watch.profile.__code__)
 
 
 def _long_integer(frame: Any, returned: Any) -> str:
-    """An integer of more than ``fixed_point.LONG`` bits in a name of ``frame``'s function,
-    or given back by it (looked at in its names alone, no deeper: the watch asks at each
-    builtin the class's code calls), what and where; else ''. No honest class holds one (an
-    id is 48 bits)."""
+    """An integer of more than ``fixed_point.LONG`` bits, a decimal or a fraction in a name
+    of ``frame``'s function, or among the first items of a list or tuple one holds, or given
+    back by it (no deeper: the watch asks at each builtin the class's code calls), what and
+    where; else ''. No honest class holds one (an id is 48 bits): the scale and the values of
+    a difference made exact in many digits (a65i's k9, k10, k8)."""
     for name, value in frame.f_locals.items():
-        if type(value) is int and value.bit_length() > LONG:
-            return f"an integer of {len(str(abs(value)))} digits, held in {name}"
-    if type(returned) is int and returned.bit_length() > LONG:
-        return (f"an integer of {len(str(abs(returned)))} digits, given back by "
-                f"{frame.f_code.co_name}")
+        items = value[:16] if type(value) is list or type(value) is tuple else (value,)
+        for x in items:
+            found = _many(x)
+            if found:
+                return f"{found}, held in {name}"
+    found = _many(returned)
+    return f"{found}, given back by {frame.f_code.co_name}" if found else ""
+
+
+def _many(x: Any) -> str:
+    if type(x) is int and x.bit_length() > LONG:
+        return f"an integer of {len(str(abs(x)))} digits"
+    kind = type(x).__name__
+    if kind in ("Decimal", "Fraction") and type(x).__module__ in (
+            "decimal", "_decimal", "_pydecimal", "fractions"):
+        return f"a {'decimal number' if kind == 'Decimal' else 'fraction'}"
     return ""
 
 
