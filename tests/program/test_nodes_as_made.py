@@ -392,6 +392,7 @@ def test_a_node_made_outside_rewired_between_calls_is_captured_again(native):
 
 pick = getattr
 AG = __import__("operator").attrgetter
+TEMPLATE = "{0._data!r}"  # (held outside: the function's code names no _data)
 
 
 @pytest.mark.parametrize("how", ["alias", "attrgetter", "format"])
@@ -401,7 +402,7 @@ def test_data_read_through_an_alias_or_a_template_is_followed(how):
     capture's number at every call)."""
     w = Value(2.0)
     read = {"alias": lambda: pick(w, KEY), "attrgetter": lambda: AG(KEY)(w),
-            "format": lambda: float(f"{w._data!r}")}[how]
+            "format": lambda: float(TEMPLATE.format(w))}[how]
 
     def f(x):
         return W * x * read()
@@ -441,3 +442,98 @@ def test_an_own_op_reading_a_schedule_stays_a_program_and_backward_again_is_refu
                        r"your own \(soft_T\) would read its settings as they are now"):
         answer.backward()
     TEMPERATURE[0] = 1.0
+
+
+def _jitter():
+    return random.gauss(0.0, 0.1)
+
+
+class _Noise:
+    def __call__(self, x):
+        return x + random.gauss(0.0, 0.1) if x > 0 else x
+
+
+@pytest.mark.parametrize("how", ["helper", "alias", "partial", "object"])
+def test_an_own_op_drawing_through_a_helper_runs_as_the_engine(how):
+    """The draw not named in the op's own code: a helper of the learner's, ``gauss`` under
+    another name, a ``functools.partial``, a callable object (a64n S2: before, the draws out
+    of step, silently)."""
+    import functools
+    from random import gauss as noise
+    forward = {"helper": lambda x: x + (_jitter() if x > 0 else 0.0),
+               "alias": lambda x: x + (noise(0.0, 0.1) if x > 0 else 0.0),
+               "partial": functools.partial(lambda s, x: x + (random.gauss(0, s) if x > 0
+                                                              else 0.0), 0.1),
+               "object": _Noise()}[how]
+    op = unary_op(f"noisy_{how}", forward, lambda x, out: 1.0, register_op=False)
+    w = Value(2.0)
+    step = compile(lambda x: op(w * x) * 2.0, native=False)
+    with pytest.warns(UserWarning, match=r"\(an op of your own\) may draw random numbers"):
+        step(-0.5)
+
+
+KIND = {"kind": "a"}
+
+
+def test_an_own_op_reading_a_text_setting_changed_between_uses_runs_as_the_engine():
+    """A setting that is a text (``KIND["kind"]``), set by the function before each use:
+    compared by what it holds (a64n S3: before, only numbers were)."""
+    op = unary_op("by_kind", lambda x: x if KIND["kind"] == "a" else 0.5 * x,
+                  lambda x, out: 1.0 if KIND["kind"] == "a" else 0.5, register_op=False)
+    w = Value(2.0)
+
+    def f(x):
+        KIND["kind"] = "a"
+        h = op(w * x)
+        KIND["kind"] = "b"
+        return op(h * x)
+
+    step = compile(f, native=False)
+    with pytest.warns(UserWarning, match=r"\(an op of your own\) may read"):
+        for x in (0.5, 1.5):
+            same(step, f, [w], x)
+
+
+def test_a_value_found_outside_whose_fields_the_function_sets_is_refused():
+    """A node made outside whose ``_da`` the function sets, a parameter's number set by a
+    made name (a64n S5, S7: before, the capture's numbers at every call, silently)."""
+    w, u = Value(1.5), Value(2.0)
+    product = w * u
+
+    def f(x):
+        product._da = 0.5 * x
+        return product * x
+
+    with pytest.raises(RuntimeError, match=r"it sets _da of .*, a Value made outside it"):
+        compile(f, native=False)(1.0)
+
+
+def test_values_number_parts_replaced_outside_are_refused(monkeypatch):
+    """``Value.item`` replaced on the class (a quantized number): the capture puts its own
+    over it; refused (a64n S6)."""
+    own = Value.item
+    monkeypatch.setattr(Value, "item", lambda v: round(own(v), 1))
+    with pytest.raises(RuntimeError, match=r"\(Value\.item replaced\)"):
+        compile(lambda x: W * x * W.item(), native=False)(0.5)
+
+
+def test_gradients_accumulated_over_micro_batches_with_a_pure_own_op():
+    """A GELU of ``math``'s functions reads no settings: backward() with gradients held runs
+    the program again, the engine's numbers (a64n L1: refused before)."""
+    gelu = unary_op("gelu_pure", lambda x: 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0))),
+                    lambda x, out: 0.5 * (1.0 + math.erf(x / math.sqrt(2.0))) +
+                    x * math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi), register_op=False)
+    w = Value(0.7)
+
+    def f(x):
+        return gelu(w * x) ** 2
+
+    step = compile(f, native=False)
+    w.grad = 0.0
+    for x in (0.5, -1.5):
+        step(x).backward()
+    ours = w.grad
+    w.grad = 0.0
+    for x in (0.5, -1.5):
+        f(x).backward()
+    assert ours == w.grad

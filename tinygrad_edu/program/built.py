@@ -19,6 +19,7 @@ from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.returned import Outside
 from tinygrad_edu.program.traced import Recording, Traced
+from tinygrad_edu.program.watching import REPLACED
 
 __all__ = ["EngineRun", "Entry", "Run", "build"]
 
@@ -60,7 +61,7 @@ class Entry:
         self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
         self.rows = ran.rows_of(program.tape)  # (the op table's rows, as they were)
-        self.own_rows = [row.name for row, *_ in self.rows if own_ops.is_own(row)]
+        self.own_rows = [row.name for row, *_ in self.rows if own_ops.reads_settings(row)]
         self.root_class: type[Value] = Value  # (the loss's class: its ``EMPTY_GRAD``, ``Run``)
         self.inner: list[tuple[Value, tuple[Any, ...]]] = []  # (nodes made outside, as
         # they were: their operands rewired between calls, captured again; a64m S6)
@@ -147,7 +148,7 @@ def _passed_back_as_the_ops_do(name: str, root: Value) -> None:
                            f"is not its own ({replaced} replaced), and a program passes "
                            "gradients back by each node's op; put the engine's back, or call "
                            "the function uncompiled")
-    replaced = reading.engines_builder()
+    replaced = reading.engines_builder() or REPLACED[0]
     if replaced:
         raise RuntimeError(f"{name} cannot be captured as a program: the engine's node builder "
                            f"is not its own ({replaced} replaced), and a program computes each "
@@ -222,6 +223,16 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
     read = [v for _, v in tape.read]  # (nodes made outside whose numbers alone it read)
     inner = [v for _, v in [*tape.inner, *tape.read]]
     made = record.made
+    for places in outside.walk.where.values():  # (a Value found outside, its fields set in
+        place = places[0]  # the call: a parameter's number, a node's local derivative;
+        if place.kind == "value" and place.made is not None:  # a64n S5, S7)
+            field = reading.field_set_since(place.value, place.made)
+            if field:
+                raise RuntimeError(
+                    f"{name} cannot be captured as a program: it sets {field} of "
+                    f"{place.said()} ({explaining._value(place.value)}), a Value made outside "
+                    "it, which a program reads at every call but does not set again; set it "
+                    "outside the compiled function")
     for v in inner:  # (a node "from outside" made of Values made in the call was made in
         if any(id(c) in made for c in reading.children_of(v)):  # it, unseen: a64m S5)
             raise RuntimeError(

@@ -19,8 +19,7 @@ methods' defaults are (``settings.engines_defaults``)."""
 
 from __future__ import annotations
 
-import dis
-import os
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -28,9 +27,11 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS, edited
 from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line
+from tinygrad_edu.program.own_reads import Looked, cells_of, contents, looked_at, shallow
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "is_own", "said"]
+__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "is_own", "reads_settings",
+           "said"]
 
 
 def _own(row: Any) -> bool:
@@ -48,11 +49,6 @@ further: ``watching.py`` calls the builder itself for these, one call of Python'
 each node a capture makes; emptied as a capture starts: a row edited between two is seen)."""
 
 
-def is_own(row: Any) -> bool:
-    """Whether ``row`` is an op of one's own (or an engine's row edited since it was made)."""
-    return _own(row)
-
-
 def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """``builder(*args)`` (the engine's node builder, ``args[0]`` the op's row) while a
     capture runs: for an op of one's own, what its functions write outside (a number found
@@ -68,15 +64,15 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
         watcher.asked(Asked(lambda: repr((function.__defaults__, function.__kwdefaults__)),
                             f"the default of {row.name}'s setting (an op of your own)"),
                       ("defaults", id(function)))
-    before = {id(p): p.read() for p in watcher.walk.places if p.kind == "number"} \
-        if watcher is not None else {}
-    functions = [getattr(row, "forward", None), *getattr(row, "rules", ())]
-    cells = _cells(functions)
-    why = _may_draw_or_write(functions, cells)
-    if why:  # (one that draws or counts only sometimes did not at the capture: a64m S4)
-        _noted(found, row.name, why)
-    found.own_applied.append((row.name, watcher, before, cells,
-                              [_contents(c) for c in cells], learners_line()))
+    looked = _looked(row)
+    if looked.effect:  # (one that draws or counts only sometimes did not at the capture)
+        _noted(found, row.name, looked.effect)
+    before = {id(p): p.read() for p in watcher.walk.places if looked.settings or
+              p.kind == "number"} if watcher is not None else {}
+    if looked.settings:  # (what it may read, as it was: ``changed_after``)
+        cells = cells_of([getattr(row, "forward", None), *getattr(row, "rules", ())])
+        found.own_applied.append((row.name, watcher, before, cells,
+                                  [shallow(contents(c)) for c in cells], learners_line()))
     lent = _lent(watcher)
     try:
         made = builder(*args)
@@ -108,70 +104,57 @@ def changed_after(found: Any) -> None:
     read (a closure's cell): noted in ``found.own``, the call run as the engine. A program
     runs the op's functions after the function's writes, where the engine ran them between
     (before: both layers at the last slope, silently; an attacker's, a64m S11)."""
-    for name, watcher, before, cells, contents, line in found.own_applied:
-        if any(_contents(c) is not x for c, x in zip(cells, contents)):
+    for name, watcher, before, cells, held, line in found.own_applied:
+        if any(not _same(shallow(contents(c)), x) for c, x in zip(cells, held)):
             _noted(found, name, "reads a variable changed after it was applied", line)
             continue
         for place in watcher.walk.places if watcher is not None else ():
-            then = before.get(id(place), place)  # (a number read at every call: the
-            then = then.value if isinstance(then, Traced) else then  # capture's stand-in)
-            if then is not place and place.read() is not then:
+            then = before.get(id(place), place.value)  # (found later: as found; a number
+            then = then.value if isinstance(then, Traced) else then  # read at every call:
+            now = place.read()  # the capture's stand-in; a setting read anew, by value)
+            if now is not then and not (type(now) is type(then) and type(now) in _BY_VALUE
+                                        and now == then):
                 _noted(found, name, f"may read {place.said()}, changed after it was applied",
                        line)
                 break
     found.own_applied.clear()
 
 
-def _may_draw_or_write(functions: list[Any], cells: list[Any]) -> str:
-    """Why an op's functions (or those their closures hold) may draw or write where a
-    capture may not see it happen (on a branch not taken at the capture: ``x + gauss(...)
-    if x > 0``, a count kept only sometimes): their code names a random draw, or sets a
-    global, a closure's variable, an attribute or an item; else ''."""
-    codes = [f.__code__ for f in [*functions, *(_contents(c) for c in cells)]
-             if hasattr(f, "__code__")]
-    while codes:
-        code = codes.pop()
-        codes += [c for c in code.co_consts if hasattr(c, "co_code")]
-        if code.co_filename.startswith(_PACKAGE):  # (the row's own wrapping)
-            continue
-        drawn = _DRAWS.intersection(code.co_names)
-        if drawn:
-            return f"may draw random numbers ({sorted(drawn)[0]} in its code)"
-        if _WRITES.intersection(code.co_code[::2]):
-            return "may write outside its operands (its code sets a name, an attribute or an item)"
-    return ""
+_BY_VALUE = (int, str, bytes, bool)
 
 
-_DRAWS = frozenset(("random", "gauss", "uniform", "normal", "normalvariate", "rand", "randn",
-                    "randint", "randrange", "choice", "choices", "shuffle", "sample",
-                    "getrandbits", "random_sample", "integers", "binomial", "standard_normal",
-                    "default_rng", "permutation", "bernoulli", "betavariate", "expovariate"))
-_WRITES = frozenset(dis.opmap[name] for name in (
-    "STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR", "DELETE_GLOBAL",
-    "DELETE_DEREF", "DELETE_ATTR", "DELETE_SUBSCR") if name in dis.opmap)
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+def _same(now: Any, then: Any) -> bool:
+    if type(now) is tuple and type(then) is tuple:
+        return len(now) == len(then) and all(
+            a is b or (type(a) is tuple and type(b) is tuple and all(map(operator.is_, a, b)))
+            for a, b in zip(now, then))
+    return now is then
 
 
-def _cells(functions: list[Any], depth: int = 3) -> list[Any]:
-    """The closure cells of ``functions`` and of the functions those cells hold (an op's row
-    wraps the learner's functions), ``depth`` levels down."""
-    found: list[Any] = []
-    for f in functions:
-        inner = list(getattr(f, "__closure__", None) or ())
-        found += inner
-        if depth > 1:
-            found += _cells([_contents(c) for c in inner if callable(_contents(c))], depth - 1)
-    return found
+def is_own(row: Any) -> bool:
+    """Whether ``row`` is an op of one's own (or an engine's row edited since it was made)."""
+    return _own(row)
 
 
-def _contents(cell: Any) -> Any:
+def reads_settings(row: Any) -> bool:
+    """Whether an op of one's own reads settings or may draw or write (``own_reads.py``)."""
+    return _own(row) and _looked(row).settings
+
+
+def _looked(row: Any) -> Looked:
     try:
-        return cell.cell_contents
-    except ValueError:  # (empty)
-        return _EMPTY
+        found = _LOOKED.get(row)
+    except TypeError:  # (a row of a class of its own, unhashable)
+        return looked_at([getattr(row, "forward", None), *getattr(row, "rules", ())])
+    if found is None or found[0] is not row.forward or found[1] is not row.rules:
+        found = _LOOKED[row] = (row.forward, row.rules, looked_at(
+            [getattr(row, "forward", None), *getattr(row, "rules", ())]))
+        if len(_LOOKED) > 256:
+            _LOOKED.clear()
+    return found[2]
 
 
-_EMPTY = object()
+_LOOKED: dict[Any, tuple[Any, Any, Looked]] = {}
 
 
 def _lent(watcher: Any) -> list[tuple[Any, Any, Any]]:

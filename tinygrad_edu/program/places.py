@@ -42,8 +42,8 @@ class Place:
     ``("global", dict, name)``, ``("cell", cell, name)``, ``("object", obj)`` for a root;
     ``("attr", name)``, ``("item", key)``), ``value`` (what it held), ``kind``."""
 
-    __slots__ = ("children", "held", "index", "kind", "order", "parent", "step", "value",
-                 "vector")
+    __slots__ = ("children", "held", "index", "kind", "made", "order", "parent", "step",
+                 "value", "vector")
 
     def __init__(self, parent: Place | None, step: tuple[Any, ...], value: Any,
                  kind: str) -> None:
@@ -52,6 +52,7 @@ class Place:
         self.vector = False  # (a list or tuple of Values and numbers: checked at once)
         self.index = -1
         self.held: Any = None  # (a container's length when walked; a set's items too)
+        self.made: tuple[Any, ...] | None = None  # (a Value's fields: ``reading.as_made``)
         self.order: tuple[Any, ...] | None = None  # (a dict's keys in their order)
         if kind in ("sequence", "dict"):
             self.held = len(value)
@@ -61,6 +62,7 @@ class Place:
             self.held = tuple(value)
         elif kind == "value":  # (the learner's names it holds itself: one given it since,
             self.held = reading.own_names(value)  # seen, ``hasattr(p, "frozen")``)
+            self.made = reading.as_made(value)  # (its fields as found: set in the call, seen)
         elif kind in ("opaque", "generator"):
             self.held = state_of(value)  # (what its attributes are: seen to change; a
             # generator's state, drawn from outside between calls, by state_of)

@@ -314,5 +314,16 @@ def _builder_code() -> list[tuple[Any, str, Any]]:
 
 _BACKWARD_OWN = {name: vars(Value).get(name) for name in PASSES_ON}
 _FIELDS_OWN = {name: vars(Value)[name] for name in AS_MADE}
+_NUMBER_OWN = {name: vars(Value).get(name) for name in (
+    "data", "item", "__float__", "detach", "__init__", "__repr__")}
+
+
+def number_parts_replaced() -> str:
+    """The first of Value's parts that give or make its number (``data``, ``item``,
+    ``__float__``, ``detach``, ``__init__``) not the engine's own, else '': asked before a
+    capture puts its own there, over the learner's (before: a program's numbers from the
+    engine's own, the engine's from the learner's, silently; an attacker's, a64n S6)."""
+    return next((f"Value.{name}" for name, own in _NUMBER_OWN.items()
+                 if vars(Value).get(name) is not own), "")
 _BACKWARD_CODE = _backward_code()
 _BUILDER_CODE = _builder_code()

@@ -90,7 +90,7 @@ from tinygrad_edu.program.sets import made_into_a_set
 from tinygrad_edu.program.traced import Raised, Traced, _state, _step, recording
 from tinygrad_edu.row import ListOp, Op
 
-__all__ = ["MATH", "follow_data", "no_collection", "put_over", "watching"]
+__all__ = ["MATH", "REPLACED", "follow_data", "no_collection", "put_over", "watching"]
 
 _patch_lock = threading.Lock()
 _patched = 0
@@ -122,6 +122,7 @@ def watching() -> Iterator[None]:
         _patched += 1
         if _patched == 1:
             ENGINES.clear()  # (a row of the engine's edited since: an op of one's own)
+            REPLACED[:] = [reading.number_parts_replaced()]  # (before ours: ``built.py``)
             _patch()
     try:
         with no_collection():
@@ -467,6 +468,7 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
     return build
 
 
+REPLACED = [""]  # (Value's number-giving parts the learner replaced, before ours)
 _NO = object()
 _BUILDERS = frozenset(m.__file__ for m in (engine, sums, copying))  # (a new node's .grad)
 _ROWS = (Op, ListOp)  # (the engine's classes of rows: keyed by identity)
