@@ -537,3 +537,27 @@ def test_gradients_accumulated_over_micro_batches_with_a_pure_own_op():
     for x in (0.5, -1.5):
         f(x).backward()
     assert ours == w.grad
+
+
+FORMATTER = __import__("string").Formatter()
+
+
+@pytest.mark.parametrize("how", ["get_field", "vformat", "vars"])
+def test_data_read_through_a_library_by_a_made_name_is_followed(how):
+    """``string.Formatter().get_field("0._data", ...)``, ``vformat`` of a template held
+    outside, ``vars(builtins)["getattr"]``: the read is the learner's, through a library
+    (a64n S1: before, the capture's number at every call)."""
+    import builtins
+
+    w = Value(2.0)
+    read = {"get_field": lambda: FORMATTER.get_field("0." + KEY, (w,), {})[0],
+            "vformat": lambda: float(FORMATTER.vformat(TEMPLATE, (w,), {})),
+            "vars": lambda: vars(builtins)["get" + "attr"](w, KEY)}[how]
+
+    def f(x):
+        return W * x * read()
+
+    step = compile(f)
+    for k in range(3):
+        w.data = 1.5 + k
+        same(step, f, [W], 0.5 + k)

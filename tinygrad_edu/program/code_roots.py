@@ -297,6 +297,6 @@ def _by_a_made_name(code: types.CodeType) -> bool:
 
 
 _BY_NAME = ("getattr", "attrgetter", "methodcaller", "__getattribute__", "reduce",
-            "format", "format_map")
+            "format", "format_map", "vformat", "get_field", "vars")
 """Names of what reads an attribute by a name made at run time (``"{0._data}".format(w)``:
 ``str.format`` reads attributes in C)."""

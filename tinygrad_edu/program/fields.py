@@ -49,7 +49,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.kinds import Asked
-from tinygrad_edu.program.learners_code import learners_line, user_code
+from tinygrad_edu.program.learners_code import learners_line, read_by_the_learner, user_code
 from tinygrad_edu.program.traced import recording
 
 __all__ = ["REFUSED", "BackwardField", "ClassLabel", "DataField", "RefusedField", "ScopeField",
@@ -244,7 +244,7 @@ class DataField:
     def __get__(self, v: Any, owner: Any = None) -> Any:
         if v is None:
             return self.slot
-        if recording() is not None and user_code(_getframe(1).f_code):
+        if recording() is not None and read_by_the_learner(_getframe(1)):
             return self.data.__get__(v)
         return self.slot.__get__(v)
 

@@ -136,6 +136,12 @@ def reads_data(x: Any) -> bool:
         return True
     if any(x is f for f in _BY_NAME):  # (``pick = getattr``, ``AG = attrgetter``: a name made at
         return True  # run time read through them; a64m S3)
+    text: Any = x if type(x) is str else getattr(x, "__self__", None) if isinstance(
+        x, types.BuiltinMethodType) else None  # (a template, ``T.format`` held: a64n S1)
+    if type(text) is str:
+        return "{" in text and "_data" in text
+    if type(x).__name__ == "Formatter" and type(x).__module__ == "string":
+        return True
     if type(x) is not operator.attrgetter:
         return False
     try:

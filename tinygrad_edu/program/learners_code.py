@@ -14,7 +14,7 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 __all__ = ["called_by_the_engine", "engines_code", "engines_file",
-           "learners_file", "learners_line", "tested_by_identity",
+           "learners_file", "learners_line", "read_by_the_learner", "tested_by_identity",
            "user_code"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,6 +74,20 @@ def learners_file(name: str) -> bool:
     if "site-packages" in name or "dist-packages" in name:
         return False
     return not (os.path.isabs(name) and os.path.realpath(name).startswith(_LIBRARIES))
+
+
+def read_by_the_learner(frame: Any) -> bool:
+    """Whether the learner's code reads through ``frame``: its own, or a library's it
+    called (``string.Formatter().get_field("0._data", ...)``, ``vformat`` of a template:
+    a64n S1), not this package's."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(_PACKAGE):
+            return False
+        if learners_file(name):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _written_below(frame: Any) -> bool:

@@ -102,8 +102,8 @@ class Watcher(CodeRoots):
         self.thread = _ident()
         self.installed += followed_at(self.record, list(self.walk.places), FOLLOWED,
                                       self.line_of)
-        if any(p.kind in ("opaque", "function", "class") and reads_data(p.value)
-               for p in self.walk.places):
+        if any(p.kind in ("opaque", "function", "class", "method", "constant") and
+               reads_data(p.value) for p in self.walk.places):
             follow_data()  # (``attrgetter("_data")`` in a default: held_calls.reads_data)
         self.numpy_start = numpy_state()  # (``randomness.unseen_draws``)
         for asked in read_by_c():  # (settings C code reads for the code: guarded)

@@ -110,7 +110,8 @@ class Rooted:
         held_call = held_call or next((why for p in new if p.kind in ("function", "opaque") and
                                        id(p.value) not in FOLLOWED for why in [
                                            unseen_state(p.value, p.said())] if why), None)
-        if any(p.kind in ("opaque", "function", "class") and reads_data(p.value) for p in new):
+        if any(p.kind in ("opaque", "function", "class", "method", "constant") and
+               reads_data(p.value) for p in new):
             follow_data()
         held_call = held_call or next((why for p in new if p.kind == "opaque" for why in [
             c_library(p.value, p.said())] if why), None)  # (a C library: its own state)

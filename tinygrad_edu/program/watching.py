@@ -468,7 +468,8 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
     return build
 
 
-REPLACED = [""]  # (Value's number-giving parts the learner replaced, before ours)
+REPLACED = [""]
+"""Value's number-giving parts the learner replaced, found before a capture put its own."""
 _NO = object()
 _BUILDERS = frozenset(m.__file__ for m in (engine, sums, copying))  # (a new node's .grad)
 _ROWS = (Op, ListOp)  # (the engine's classes of rows: keyed by identity)
