@@ -361,14 +361,10 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
      "differences as it makes each node ("),
     ("value_double_double_dict.py.txt", "Value", "your backward() runs the forward pass "
      "again ("),
-    ("value_fixed_point_ints.py.txt", "Value", "your backward() runs the forward pass again "
-     "(an integer of "),
-    ("node_fixed_point_ints.py.txt", "node", "your forward pass takes finite differences as "
-     "it makes each node (an integer of "),
     ("value_decimal_in_list.py.txt", "Value", "(a decimal number, held in w, in _slope")],
     ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested",
          "node-double-double-apart", "node-dd-dict", "node-dd-flat-args", "node-dd-unmirrored",
-         "Value-dd-dict", "Value-fixed-point", "node-fixed-point", "Value-decimal-in-list"])
+         "Value-dd-dict", "Value-decimal-in-list"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
@@ -579,6 +575,18 @@ def test_a_sixth_order_difference_in_floats_is_not_exact_enough(name, tmp_path):
         said = shortcut(EXERCISES[name], found[name],
                         draw_exact(EXERCISES[name], random.Random(seed)))
         assert said.startswith("your answer agrees with the rule only to about "), (seed, said)
+
+
+@pytest.mark.parametrize("attack", ["honest_value_hash.py.txt", "honest_value_taylor_exp.py.txt"])
+def test_an_honest_value_holding_long_integers_passes(attack, tmp_path, capsys):
+    """A Value whose ``__hash__`` is ``hash((id(self), self._op))`` (19 digits), one whose
+    ``exp()`` is its own Taylor series with n! kept as an int (31 digits): honest, passed
+    (a65j's h7, h8: refused a while as a fixed-point difference)."""
+    path = tmp_path / "value.py"
+    path.write_text(_attack(attack), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["check", str(path), "Value", "--allow-unsandboxed"]) == 0, \
+        capsys.readouterr().out
 
 
 def test_an_honest_value_whose_tanh_adds_pairs_passes(tmp_path, capsys):

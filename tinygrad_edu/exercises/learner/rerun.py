@@ -71,7 +71,7 @@ from typing import Any
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner import nudged, watched, watched_numbers
 from tinygrad_edu.exercises.learner.duals import SEQUENCES, DualsGiven
-from tinygrad_edu.exercises.learner.fixed_point import LONG, digits_named
+from tinygrad_edu.exercises.learner.fixed_point import digits_named
 from tinygrad_edu.exercises.learner.held import (
     SHALLOW,
     CallsSeen,
@@ -444,11 +444,13 @@ limit.stops_by_lines(_Watch.profile.__code__)
 
 
 def _long_integer(frame: Any, returned: Any) -> str:
-    """An integer of more than ``fixed_point.LONG`` bits, a decimal or a fraction in a name
-    of ``frame``'s function, or among the first items of a list or tuple one holds, or given
-    back by it (no deeper: the watch asks at each builtin the class's code calls), what and
-    where; else ''. No honest class holds one (an id is 48 bits): the scale and the values of
-    a difference made exact in many digits (a65i's k9, k10, k8)."""
+    """A decimal or a fraction in a name of ``frame``'s function, or among the first items of
+    a list or tuple one holds, or given back by it (no deeper: the watch asks at each builtin
+    the class's code calls), what and where; else '': the values of a difference made exact
+    in many digits (a65i's k8). Not an integer of many bits: an honest class may hold one (a
+    hash of its own, the n! of its own exp's series), so a fixed-point difference in
+    ``_backward`` stays unseen here (a65i's k9, k10; the reading of the code sees ``10 **
+    40`` and ``as_integer_ratio``)."""
     for name, value in frame.f_locals.items():
         items = value[:16] if type(value) is list or type(value) is tuple else (value,)
         for x in items:
@@ -460,9 +462,8 @@ def _long_integer(frame: Any, returned: Any) -> str:
 
 
 def _many(x: Any) -> str:
-    if type(x) is int and x.bit_length() > LONG:
-        return f"an integer of {len(str(abs(x)))} digits"
-    kind = type(x).__name__
+    kind = type(x).__name__  # (not an integer: an honest class holds some, a hash, n! of
+    # its own Taylor series; a65j's h7, h8)
     if kind in ("Decimal", "Fraction") and type(x).__module__ in (
             "decimal", "_decimal", "_pydecimal", "fractions"):
         return f"a {'decimal number' if kind == 'Decimal' else 'fraction'}"
