@@ -361,10 +361,16 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
      "differences as it makes each node ("),
     ("value_double_double_dict.py.txt", "Value", "your backward() runs the forward pass "
      "again ("),
-    ("value_decimal_in_list.py.txt", "Value", "(a decimal number, held in w, in _slope")],
+    ("value_decimal_in_list.py.txt", "Value", "(a decimal number, held in w, in _slope"),
+    ("node_dd_kwonly.py.txt", "node", "your forward pass takes finite differences as it makes "
+     "each node ("),
+    ("value_dd_kwonly.py.txt", "Value", "your backward() runs the forward pass again ("),
+    ("node_dd_tuple_subclass.py.txt", "node", "your forward pass takes finite differences as "
+     "it makes each node (")],
     ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested",
          "node-double-double-apart", "node-dd-dict", "node-dd-flat-args", "node-dd-unmirrored",
-         "Value-dd-dict", "Value-decimal-in-list"])
+         "Value-dd-dict", "Value-decimal-in-list", "node-dd-kwonly", "Value-dd-kwonly",
+         "node-dd-tuple-subclass"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
@@ -601,12 +607,14 @@ def test_an_honest_value_whose_tanh_adds_pairs_passes(tmp_path, capsys):
         capsys.readouterr().out
 
 
-def test_a_double_double_difference_given_none_first_is_seen(tmp_path, capsys):
+@pytest.mark.parametrize("attack", ["double_double_leading_none.py.txt",
+                                    "rules_dd_leading_zero.py.txt"])
+def test_a_double_double_difference_given_none_first_is_seen(attack, tmp_path, capsys):
     """a65h's k1 with every helper given ``None`` before its numbers (``_ts(None, a, b)``):
     the step check reads a function's first argument that is a number (a65i's k3: 3/3
     before)."""
     path = tmp_path / "solutions.py"
-    path.write_text(_attack("double_double_leading_none.py.txt"), encoding="utf-8")
+    path.write_text(_attack(attack), encoding="utf-8")
     capsys.readouterr()
     assert cli(["check", str(path), "d_tanh", "--allow-unsandboxed"]) == 1
     assert "your answer evaluates the function at a point shifted from its input (_ts, a " \

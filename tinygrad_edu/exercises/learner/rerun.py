@@ -188,12 +188,13 @@ class _Watch:
             self.mine.add(frame)
             self.ran.add(code)
             starred = code.co_flags & STARRED
-            if not (code.co_argcount or starred) or self.found:
+            if not (code.co_argcount or code.co_kwonlyargcount or starred) or self.found:
                 return
             local = frame.f_locals
             number = self._number
             names = code.co_varnames
-            given = [local.get(name) for name in names[:code.co_argcount]]
+            given = [local.get(name) for name in  # (keyword-only ones too: a65j's j6, j7)
+                     names[:code.co_argcount + code.co_kwonlyargcount]]
             args = [number(x) for x in given]
             if starred:  # (lambda *a: a[0] + a[1]: its numbers are in the tuple a)
                 more = local.get(names[code.co_argcount + code.co_kwonlyargcount])
@@ -549,8 +550,9 @@ def _pairs(given: list[Any]) -> Iterator[tuple[float, float]]:
     values), and each two float arguments side by side; (0.0, 0.0) where there is none, so
     that each keeps its place."""
     for x in given:
-        if type(x) is tuple or type(x) is list:
-            two = list(itertools.islice(nested_items([x]), 2))
+        if isinstance(x, (tuple, list)):  # (a subclass's too, read as a tuple: a65j's j11)
+            two = list(itertools.islice(nested_items([tuple(tuple.__iter__(x)) if isinstance(
+                x, tuple) else list(list.__iter__(x))]), 2))
         elif type(x) is dict:
             two = list(itertools.islice(x.values(), 2))
         else:

@@ -91,15 +91,15 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                     at = back if back is not None and back.f_code.co_filename == file \
                         else frame
                     held.append((found, at.f_lineno))
-            if event != "call" or not code.co_argcount:
+            if event != "call" or not (code.co_argcount or code.co_kwonlyargcount):
                 return
             if NEAR.on:  # (a rule on arrays: the arrays it is given, ``given.NearArrays``)
-                for name in code.co_varnames[:code.co_argcount]:
+                for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
                     NEAR.note(code, frame.f_locals.get(name), lambda: " " + lines_said(
                         file or "", [_caller(frame, file)]), code.co_name)
             if not own:
                 pairs = []
-                for name in code.co_varnames[:code.co_argcount]:
+                for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
                     value = frame.f_locals.get(name)
                     found = own_number(value, file, plain)
                     if found:
@@ -111,15 +111,17 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                 if len(pairs) >= 2 and len(paired) < 64:
                     paired[frame] = (pairs[0], pairs[1])
             first: Any = None  # (its first argument that is a number: one given None first,
-            for name in code.co_varnames[:code.co_argcount]:  # ``_ts(None, a, b)``, is
-                value = frame.f_locals.get(name)  # seen at a and b; a65i's k3)
+            given = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]  # ``_ts(
+            for name in given:  # None, a, b)``, is seen at a and b; a65i's k3)
+                value = frame.f_locals.get(name)
                 if type(value) is tuple or type(value) is list:
                     value = first_number(value, plain)
                 if type(value) is plain:
                     value = value._number
-                if isinstance(value, NUMBERS):
-                    first = value
-                    break
+                if isinstance(value, NUMBERS) and (type(value) is not int or first is None):
+                    first = value  # (a float before an int given first: ``_ts(0, a, b)``,
+                    if type(value) is not int:  # a65j's j4)
+                        break
             if first is not None and len(calls.get(code, ())) < 64:
                 back = frame.f_back
                 calls.setdefault(code, []).append((first, back.f_lineno if back else 0))
@@ -149,7 +151,7 @@ def _matrices(frame: Any, event: str, arg: Any, code: Any, file: str | None) -> 
         array = ARRAY[0] = numpy.ndarray
     said = file or ""
     if event == "call":
-        for name in code.co_varnames[:code.co_argcount]:
+        for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
             if isinstance(frame.f_locals.get(name), array):
                 MATRICES.look(frame.f_locals[name], lambda: f"given to {code.co_name} "
                               f"{lines_said(said, [_caller(frame, file)])}")
