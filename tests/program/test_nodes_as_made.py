@@ -390,6 +390,17 @@ def test_a_node_made_outside_rewired_between_calls_is_captured_again(native):
         same(step, f, [w, u], 2.0)
 
 
+def _followed_at_every_call(w, read):
+    """``read()`` (w's number, by some route) followed: the engine's numbers as w moves."""
+    def f(x):
+        return W * x * read()
+
+    step = compile(f)
+    for k in range(3):
+        w.data = 1.5 + k
+        same(step, f, [W], 0.5 + k)
+
+
 pick = getattr
 AG = __import__("operator").attrgetter
 TEMPLATE = "{0._data!r}"  # (held outside: the function's code names no _data)
@@ -404,13 +415,7 @@ def test_data_read_through_an_alias_or_a_template_is_followed(how):
     read = {"alias": lambda: pick(w, KEY), "attrgetter": lambda: AG(KEY)(w),
             "format": lambda: float(TEMPLATE.format(w))}[how]
 
-    def f(x):
-        return W * x * read()
-
-    step = compile(f)
-    for k in range(3):
-        w.data = 1.5 + k
-        same(step, f, [W], 0.5 + k)
+    _followed_at_every_call(w, read)
 
 
 TEMPERATURE = [1.0]
@@ -554,10 +559,4 @@ def test_data_read_through_a_library_by_a_made_name_is_followed(how):
             "vformat": lambda: float(FORMATTER.vformat(TEMPLATE, (w,), {})),
             "vars": lambda: vars(builtins)["get" + "attr"](w, KEY)}[how]
 
-    def f(x):
-        return W * x * read()
-
-    step = compile(f)
-    for k in range(3):
-        w.data = 1.5 + k
-        same(step, f, [W], 0.5 + k)
+    _followed_at_every_call(w, read)

@@ -229,7 +229,7 @@ class Compiled:
             self.last_capture = replaced
             return None
         for node, then in entry.inner:  # (a node made outside, rewired since: a64m S6)
-            field = reading.wiring_set_since(node, then)
+            field = reading.field_set_since(node, then, reading.WIRING)
             if field:
                 self.last_capture = (f"a node made outside it ({explaining._value(node)}) "
                                      f"holds another {field} since the capture")

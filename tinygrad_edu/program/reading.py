@@ -210,23 +210,20 @@ def as_made(node: Value) -> tuple[Any, ...]:
     return (type(node), *[read(node) for read in FIELD_READERS])
 
 
-def wiring_set_since(node: Value, then: tuple[Any, ...]) -> str:
-    """As ``field_set_since``, of its class, row and operands alone (a node made outside: its
-    number and local derivatives are read at every call)."""
+WIRING = ("_row", "_a", "_b", "_list")
+"""The fields of ``AS_MADE`` that wire a node: its row and operands (a node made outside:
+its number and local derivatives are read at every call, its wiring checked)."""
+
+
+def field_set_since(node: Value, then: tuple[Any, ...], fields: tuple[str, ...] = AS_MADE
+                    ) -> str:
+    """What ``node`` holds otherwise than ``then`` (``as_made`` as it was made): its class,
+    or the first of ``fields`` that holds another object, else ''."""
     now = as_made(node)
     if now[0] is not then[0]:
         return f"its class (now {now[0].__qualname__})"
     return next((name for name, x, y in zip(AS_MADE, now[1:], then[1:])
-                 if name in ("_row", "_a", "_b", "_list") and x is not y), "")
-
-
-def field_set_since(node: Value, then: tuple[Any, ...]) -> str:
-    """What ``node`` holds otherwise than ``then`` (``as_made`` as it was made): its class,
-    or the first field of ``AS_MADE`` that holds another object, else ''."""
-    now = as_made(node)
-    if now[0] is not then[0]:
-        return f"its class (now {now[0].__qualname__})"
-    return next((name for name, x, y in zip(AS_MADE, now[1:], then[1:]) if x is not y), "")
+                 if name in fields and x is not y), "")
 
 
 def own_way_back(node: Value) -> str | None:
