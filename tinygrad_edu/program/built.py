@@ -150,10 +150,12 @@ def _passed_back_as_the_ops_do(name: str, root: Value) -> None:
                            "the function uncompiled")
     replaced = reading.engines_builder() or REPLACED[0]
     if replaced:
-        raise RuntimeError(f"{name} cannot be captured as a program: the engine's node builder "
-                           f"is not its own ({replaced} replaced), and a program computes each "
-                           "node by its op's row; put the engine's back (an op of your own: "
-                           "unary_op or binary_op), or call the function uncompiled")
+        raise RuntimeError(f"{name} cannot be captured as a program: the engine is not its "
+                           f"own ({replaced} replaced), and a program computes and gives each "
+                           "node's number by its op's row as the engine's own Value does; put "
+                           "the engine's back (an op of your own: unary_op or binary_op; a "
+                           "method of your own: a subclass of Value), or call the function "
+                           "uncompiled")
     for node in walk(root):
         way = reading.own_way_back(node) if node is root or reading.row_of(node) is not None \
             else None
@@ -250,6 +252,16 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
     unknown += [v for v in read if id(v) not in outside.walk.where]
     if unknown:  # (made by a copy in the function, or held where a capture does not look)
         from tinygrad_edu.program.explain import _value
+        from tinygrad_edu.program.learners_code import user_code
+
+        writer = reading.field_writer(c for c in outside.watcher.codes if user_code(c))
+        if writer:  # (its write found nowhere: a program would not make it again; a64o L2)
+            raise RuntimeError(
+                f"{name} cannot be captured as a program: it reads {len(unknown)} Value(s) "
+                f"found nowhere outside it ({', '.join(_value(v) for v in unknown[:3])}), "
+                f"and its code may set a Value's fields ({writer}), which a program would "
+                "not do again: keep the Values where the function reads them by name (a "
+                "global, an argument, an attribute of one), or call the function uncompiled")
 
         record.effect(f"it reads {len(unknown)} Value(s) found nowhere outside it "
                       f"({', '.join(_value(v) for v in unknown[:3])}): a program reads these "

@@ -287,16 +287,19 @@ def _cell_holds(cell: Any, value: Any) -> bool:
 
 def _by_a_made_name(code: types.CodeType) -> bool:
     """Whether ``code`` reads an attribute by a name it may make at run time (``getattr``,
-    ``attrgetter``, ``methodcaller``, ``reduce``, ``format`` called; no constant names them
-    all), or formats ``._data`` by a template (``"{0._data}"``): a Value's
-    ``_data`` may be read so (``getattr(w, KEY)``: before, the capture's number at every call
-    where the engine's moved; an attacker's, a64l S5). Such code reads ``.data`` through the
-    capture's follower, at a cost of a call of Python's at each node the engine makes."""
+    ``attrgetter``, ``methodcaller``, ``reduce``, ``format`` called, a class's ``__dict__``
+    or ``__slots__`` read, a descriptor's ``__get__`` called, ``inspect.getattr_static``: no
+    constant names them all; a64o S3), or formats ``._data`` by a template
+    (``"{0._data}"``): a Value's ``_data`` may be read so (``getattr(w, KEY)``: before, the
+    capture's number at every call where the engine's moved; an attacker's, a64l S5). Such
+    code reads ``.data`` through the capture's follower, at a cost of a call of Python's at
+    each node the engine makes."""
     return any(name in code.co_names for name in _BY_NAME) or any(
         type(c) is str and "{" in c and "._data" in c for c in code.co_consts)
 
 
 _BY_NAME = ("getattr", "attrgetter", "methodcaller", "__getattribute__", "reduce",
-            "format", "format_map", "vformat", "get_field", "vars")
+            "format", "format_map", "vformat", "get_field", "vars", "__dict__", "__get__",
+            "getattr_static", "__slots__")
 """Names of what reads an attribute by a name made at run time (``"{0._data}".format(w)``:
 ``str.format`` reads attributes in C)."""

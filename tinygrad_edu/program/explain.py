@@ -84,6 +84,9 @@ def _said(key: tuple[Any, ...]) -> str:
             continue
         if step == ("asked",):
             continue
+        if step == ("deref",):  # (what a weak reference refers to)
+            name += "()"
+            continue
         name += f".{step[1]}" if step[0] in ("attr", "own") or attributes else f"[{step[1]!r}]"
         attributes = False
     return name

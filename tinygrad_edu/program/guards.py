@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from array import array
 from collections.abc import Callable, Iterator
+from keyword import iskeyword
 from typing import Any
 
 from tinygrad_edu.program.aliases import is_number, number_held, pattern
@@ -17,6 +18,7 @@ from tinygrad_edu.program.places import (
     MISSING,
     Place,
     buffer_of,
+    deref,
     getvalue,
     item,
     own,
@@ -74,7 +76,8 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if step[0] == "attr" and place.value is MISSING:  # (a slot not set)
             return f"getattr({parent}, {step[1]!r}, MISSING)"
         if step[0] == "attr":
-            return f"{parent}.{step[1]}" if step[1].isidentifier() else \
+            return f"{parent}.{step[1]}" if step[1].isidentifier() and not iskeyword(
+                step[1]) else \
                 f"getattr({parent}, {step[1]!r})"
         if step[0] == "own":  # (a class's descriptor)
             names["own"] = own
@@ -89,6 +92,9 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if step[0] == "tell":  # (its position)
             names["tell"] = tell
             return f"tell({parent})"
+        if step[0] == "deref":  # (what a weak reference refers to)
+            names["deref"] = deref
+            return f"deref({parent})"
         key = repr(step[1])
         if type(step[1]) not in (str, int, bool, bytes) and step[1] is not None:
             key = f"Y{k}"  # (a float, a tuple, an object: the key itself)

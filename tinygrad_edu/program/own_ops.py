@@ -19,7 +19,6 @@ methods' defaults are (``settings.engines_defaults``)."""
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -125,9 +124,7 @@ _BY_VALUE = (int, str, bytes, bool)
 
 def _same(now: Any, then: Any) -> bool:
     if type(now) is tuple and type(then) is tuple:
-        return len(now) == len(then) and all(
-            a is b or (type(a) is tuple and type(b) is tuple and all(map(operator.is_, a, b)))
-            for a, b in zip(now, then))
+        return len(now) == len(then) and all(map(_same, now, then))
     return now is then
 
 
@@ -189,7 +186,9 @@ def _noted(found: Any, op: str, what: str, line: str = "") -> None:
 def said(own: list[str]) -> str:
     """The warning that a function runs as the engine for its arguments, for what ops of
     one's own did (``found.own``)."""
-    return (f"{'; '.join(own)}: a program would do it again where the engine does not "
-            "(other draws, another count); it runs as the engine for these arguments from "
-            "now on. To compile it, keep the op's functions to their operands: draw or count "
-            "in the function itself (followed: the engine's numbers)")
+    return (f"{'; '.join(own)}: a program calls the op's functions at every run, after the "
+            "function's own steps, where the engine called them as it made each node (other "
+            "draws, another count, a setting as it is then); it runs as the engine for these "
+            "arguments from now on. To compile it, keep the op's functions to their operands, "
+            "constants and math's functions: draw, count or read settings in the function "
+            "itself (followed: the engine's numbers)")

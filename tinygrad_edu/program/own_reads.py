@@ -9,6 +9,10 @@ op is a step of a program only where nothing it reads or does can differ so:
   NumPy's generators under another name (``from random import gauss as noise``), or sets
   a global, a closure's variable, an attribute or an item: the call runs as the engine
   (a branch not taken at the capture draws later: a64m S4, a64n S2);
+- **it reads what a capture does not follow**: anything but its operands, constants,
+  ``math``'s and NumPy's functions, computing builtins and functions of the learner's that
+  are so too (an attribute of an object, a class or a module of the learner's, ``self.T``,
+  a default holding data, ``globals()``, ``os.environ``): the same (a64o S1, S2, S6);
 - **it reads settings** (``Looked.settings``): a global or a closure's variable holding
   data (a number, a text, a list, a dict, an object: not a module, a function or a class).
   Such an op runs as the engine where what it may read changed after it was applied
@@ -19,6 +23,7 @@ op is a step of a program only where nothing it reads or does can differ so:
 
 from __future__ import annotations
 
+import builtins
 import dis
 import functools
 import os
@@ -41,8 +46,15 @@ class Looked(NamedTuple):
 
 
 def looked_at(functions: list[Any]) -> Looked:
-    """What ``functions`` (an op's forward and rules) read and do beyond their operands."""
-    effect, settings = "", False
+    """What ``functions`` (an op's forward and rules) read and do beyond their operands. An
+    op is pure only where its code reads nothing but its operands, constants, ``math``'s and
+    NumPy's functions (``_PURE_MODULES``), computing builtins (``_PURE_BUILTINS``) and
+    functions of the learner's that are so themselves; anything else it reads (a class's or
+    an object's attribute, ``self.T``, another module of the learner's, a default holding
+    data, ``globals()``, ``os.environ``) may differ between two uses in one call, which a
+    capture does not follow: an effect (before, each such route was taken for pure: a64o
+    S1, S2, S6)."""
+    effect, draws, settings = "", "", False
     seen: set[int] = set()
     stack = [(f, DEPTH) for f in functions if f is not None]
     while stack:
@@ -58,37 +70,100 @@ def looked_at(functions: list[Any]) -> Looked:
             return Looked(f"may draw random numbers (it calls {_name(f)})", True)
         code = getattr(f, "__code__", None)
         if code is None:
-            call = vars(type(f)).get("__call__")  # (an object of the learner's class)
-            if isinstance(call, types.FunctionType) and not _ours(call.__code__):
+            call = _call_of(f)  # (an object of the learner's class, ``__call__`` inherited)
+            if call is not None:
                 stack.append((call, depth - 1))
-                settings = True  # (its attributes)
+                effect = effect or f"reads what its object holds ({type(f).__name__}), " \
+                                   "which a capture does not follow"
+            elif not _computes(f) and not effect:
+                effect = f"calls {_name(f)}, which a capture does not read"
             continue
         if _ours(code):  # (the row's own wrapping: what it holds is the learner's)
             stack += [(contents(c), depth) for c in f.__closure__ or () if callable(contents(c))]
             continue
+        if any(not isinstance(d, _CONSTANTS) for d in (f.__defaults__ or ())) or \
+                any(not isinstance(d, _CONSTANTS) for d in (f.__kwdefaults__ or {}).values()):
+            effect = effect or "reads what a default of its function holds, which a capture " \
+                               "does not follow"
+        cells = dict(zip(code.co_freevars, map(contents, f.__closure__ or ())))
         for inner in _codes(code):
             drawn = _DRAWS.intersection(inner.co_names)
-            if drawn and not effect:
-                effect = f"may draw random numbers ({sorted(drawn)[0]} in its code)"
+            if drawn and not draws:  # (said before what else it reads)
+                draws = f"may draw random numbers ({sorted(drawn)[0]} in its code)"
             if _WRITES.intersection(inner.co_code[::2]) and not effect:
                 effect = "may write outside its operands (its code sets a name, an attribute " \
                          "or an item)"
-            for name in inner.co_names:
-                held = f.__globals__.get(name, _MISSING) if hasattr(f, "__globals__") else \
-                    _MISSING
-                if held is _MISSING or isinstance(held, types.ModuleType):
-                    continue
-                if callable(held) and not isinstance(held, type):
-                    stack.append((held, depth - 1))
-                elif not isinstance(held, type):
-                    settings = True
+            base: Any = _MISSING  # (what the last instruction loaded, where it is known)
+            for ins in dis.get_instructions(inner):
+                name, held = ins.argval, _MISSING
+                if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                    held = f.__globals__.get(name, _MISSING)
+                    if held is _MISSING:
+                        held = vars(builtins).get(name, _MISSING)
+                        if name not in _PURE_BUILTINS:
+                            effect = effect or f"calls {name}(), which a capture does not follow"
+                            held = _MISSING
+                    elif isinstance(held, types.ModuleType):
+                        effect = effect or _module(held)
+                    elif isinstance(held, type):  # (``Cfg.T``: a class's attribute)
+                        effect = effect or f"reads the class {held.__name__}, which a " \
+                                           "capture does not follow"
+                    elif callable(held):
+                        stack.append((held, depth - 1))
+                    else:
+                        settings = True
+                elif ins.opname in ("LOAD_DEREF", "LOAD_CLASSDEREF") and name in cells:
+                    held = cells[name]
+                    effect = effect or (_module(held) if isinstance(held, types.ModuleType)
+                                        else "")
+                elif ins.opname in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_SUPER_ATTR"):
+                    if not isinstance(base, types.ModuleType) or not hasattr(base, name):
+                        effect = effect or f"reads .{name} of what it holds, which a " \
+                                           "capture does not follow"
+                    else:
+                        held = getattr(base, name)
+                        if isinstance(held, types.ModuleType):
+                            effect = effect or _module(held)
+                elif ins.opname == "IMPORT_NAME" and name not in _PURE_MODULES:
+                    effect = effect or f"imports {name}, which a capture does not follow"
+                base = held
         for cell in f.__closure__ or ():
             held = contents(cell)
             if callable(held) and not isinstance(held, type):
                 stack.append((held, depth - 1))
             elif not isinstance(held, (types.ModuleType, type)) and held is not _EMPTY:
                 settings = True
-    return Looked(effect, settings or bool(effect))
+    return Looked(draws or effect, settings or bool(draws or effect))
+
+
+def _call_of(f: Any) -> Any:
+    """The learner's ``__call__`` of ``f``'s class, wherever in its bases it is written."""
+    for klass in type(f).__mro__:
+        call = vars(klass).get("__call__")
+        if call is not None:
+            return call if isinstance(call, types.FunctionType) and \
+                not _ours(call.__code__) else None
+    return None
+
+
+def _computes(f: Any) -> bool:
+    """Whether ``f``, a function not written in Python, only computes: one of a pure module's
+    (``math.erf``, a NumPy ufunc) or a number's type."""
+    if isinstance(f, types.BuiltinFunctionType):
+        owner = f.__self__
+        if owner is builtins:
+            return f.__name__ in _PURE_BUILTINS
+        return _module(owner) == "" if isinstance(owner, types.ModuleType) else \
+            owner is None and f.__module__ in _PURE_MODULES
+    return type(f).__name__ == "ufunc" or f in (int, float, complex, bool)
+
+
+def _module(held: Any) -> str:
+    name = held.__name__
+    if name in _PURE_MODULES or (name.startswith("numpy.") and not name.startswith(
+            "numpy.random")):
+        return ""
+    return f"reads the module {held.__name__}, which a capture does not follow"
 
 
 def _codes(code: Any) -> list[Any]:
@@ -138,18 +213,34 @@ def contents(cell: Any) -> Any:
         return _EMPTY
 
 
-def shallow(x: Any) -> Any:
-    """What ``x`` holds one level down, to compare by identity (a dict changed in place:
-    its items; a list's items), else ``x`` itself."""
+def shallow(x: Any, depth: int = 3) -> Any:
+    """What ``x`` holds, a few levels down, to compare by identity (a dict changed in place:
+    its items; a list's items; an object's attributes: a64o S5), else ``x`` itself."""
+    if depth == 0:
+        return x
     if type(x) is dict:
-        return tuple(x.items())
+        return tuple((k, shallow(v, depth - 1)) for k, v in list(x.items())[:64])
     if type(x) is list:
-        return tuple(x)
+        return tuple(shallow(v, depth - 1) for v in x[:64])
+    held = getattr(x, "__dict__", None) if not callable(x) else None
+    if type(held) is dict:
+        return (x, shallow(held, depth - 1))
     return x
 
 
 _EMPTY = object()
 _MISSING = object()
+_PURE_MODULES = frozenset(("math", "cmath", "operator", "numpy", "functools", "statistics",
+                           "tinygrad_edu", "tinygrad_edu.safe_math"))
+"""Modules whose attributes an op may read and stay a program (their functions compute)."""
+_PURE_BUILTINS = frozenset((
+    "abs", "min", "max", "sum", "float", "int", "bool", "complex", "round", "pow", "divmod",
+    "len", "range", "zip", "map", "enumerate", "isinstance", "tuple", "list", "dict", "sorted",
+    "reversed", "any", "all", "filter", "print", "ValueError", "ZeroDivisionError",
+    "OverflowError", "ArithmeticError", "TypeError", "Exception", "RuntimeError"))
+"""Builtins an op may call and stay a program (``globals``, ``vars``, ``getattr``, ``open``,
+``id``: not)."""
+_CONSTANTS = (int, float, complex, str, bytes, bool, type(None))
 _DRAWS = frozenset(("random", "gauss", "uniform", "normal", "normalvariate", "rand", "randn",
                     "randint", "randrange", "choice", "choices", "shuffle", "sample",
                     "getrandbits", "random_sample", "integers", "binomial", "standard_normal",

@@ -28,7 +28,7 @@ from tinygrad_edu.program.kinds import _MODULES, numbers_of
 from tinygrad_edu.program.states import state_of
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["MISSING", "Place", "buffer_of", "function_and_self", "global_name", "item",
+__all__ = ["MISSING", "Place", "buffer_of", "deref", "function_and_self", "global_name", "item",
            "own", "same_bits", "same_number", "state_of", "walked_key"]
 
 MISSING = object()
@@ -102,6 +102,8 @@ class Place:
         base = parent.said().replace(" (a closure cell)", "") if parent else "?"
         if step[0] in ("get", "getvalue", "tell"):
             return f"{base}.{step[0]}()"
+        if step[0] == "deref":
+            return f"{base}()"
         if step[0] == "asked":
             return base
         return f"{base}.{step[1]}" if step[0] in ("attr", "own") else f"{base}[{step[1]!r}]"
@@ -129,6 +131,8 @@ class Place:
                 return tell(holder)
             if step[0] == "asked":  # (a setting's text)
                 return holder.get()
+            if step[0] == "deref":  # (what a weak reference refers to, while it lives)
+                return deref(holder)
             return item(holder, step[1])
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             return MISSING
@@ -225,6 +229,12 @@ def getvalue(stream: Any) -> Any:
         return own_class.getvalue(stream)  # (io's own, not a subclass's)
     except ValueError:
         return MISSING
+
+
+def deref(ref: Any) -> Any:
+    """What the weak reference ``ref`` refers to (MISSING once it is gone)."""
+    held = ref()
+    return MISSING if held is None else held
 
 
 def tell(stream: Any) -> Any:

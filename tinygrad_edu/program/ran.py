@@ -27,6 +27,7 @@ import types
 from typing import Any
 
 from tinygrad_edu.ops import code_of
+from tinygrad_edu.program import reading
 from tinygrad_edu.program.learners_code import engines_file, learners_file, user_code
 from tinygrad_edu.program.places import own
 from tinygrad_edu.row import GivenOp, ListOp, Op
@@ -207,7 +208,8 @@ def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
     """Why a program cannot run: the first function whose code was replaced, or whose cache
     changed, or a class registered on an ABC since the capture (``token``: ``registered()``
     then), or a row of the op table it computes with whose forward or rules were set since
-    (``rows``: ``rows_of`` then; a64c's f5) (else "")."""
+    (``rows``: ``rows_of`` then; a64c's f5), or a part of the engine's replaced since
+    (``reading.engines_builder``, ``number_parts_replaced``) (else "")."""
     for row, forward, rules, code in rows:
         what = "forward" if row.forward is not forward else "rules" if row.rules is not \
             rules else "code" if code_of(row) != code else ""
@@ -224,6 +226,9 @@ def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
         if _state(m.cache_info()) != state:
             return (f"the cache of {getattr(m, '__qualname__', '?')} (functools.lru_cache, "
                     "functools.cache) changed: cleared, or called outside")
+    engines = reading.engines_builder() or reading.number_parts_replaced()
+    if engines:  # (``Value.item`` replaced after the capture, a check put in
+        return f"{engines} is not the engine's own since the capture"  # a pass: a64o S8)
     return ""
 
 

@@ -4,6 +4,7 @@ derivatives. The one place that knows the node's fields (engine.py)."""
 
 from __future__ import annotations
 
+import dis
 import gc
 import os
 from typing import Any
@@ -200,6 +201,22 @@ AS_MADE = ("_data", "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads")
 """A Value's fields that its op (or ``Value(...)``, or a copy) set when it made it: its
 number, the row, the operands, the local derivatives (a capture keeps them as made,
 ``built.py`` sees them still so)."""
+
+
+def field_writer(codes: Any) -> str:
+    """The first of ``codes`` (the learner's that ran) that may set a Value's fields: by
+    name (``P._da = ...``) or by a name made as it runs (``setattr``, a descriptor's
+    ``__set__``), said; else ''."""
+    for code in codes:
+        for ins in dis.get_instructions(code):
+            if ins.opname in ("STORE_ATTR", "DELETE_ATTR") and ins.argval in AS_MADE:
+                return f"{code.co_name} sets .{ins.argval}"
+            if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_ATTR", "LOAD_METHOD") and \
+                    ins.argval in ("setattr", "__set__", "__setattr__", "__delete__"):
+                return f"{code.co_name} calls {ins.argval}"
+    return ""
+
+
 FIELD_READERS = tuple(vars(Value)[name].__get__ for name in AS_MADE)
 """Each of ``AS_MADE`` read by its slot's own reader (past a capture's stand-in): what a
 watched node builder keeps of every node it makes (``watching.py``)."""
@@ -312,15 +329,22 @@ def _builder_code() -> list[tuple[Any, str, Any]]:
 _BACKWARD_OWN = {name: vars(Value).get(name) for name in PASSES_ON}
 _FIELDS_OWN = {name: vars(Value)[name] for name in AS_MADE}
 _NUMBER_OWN = {name: vars(Value).get(name) for name in (
-    "data", "item", "__float__", "detach", "__init__", "__repr__")}
+    "data", "item", "__float__", "detach", "__init__", "__repr__", "__int__", "__round__",
+    "__format__", "__bool__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__",
+    "__hash__", "__copy__", "__deepcopy__", "__reduce__")}
 
 
 def number_parts_replaced() -> str:
-    """The first of Value's parts that give or make its number (``data``, ``item``,
-    ``__float__``, ``detach``, ``__init__``) not the engine's own, else '': asked before a
-    capture puts its own there, over the learner's (before: a program's numbers from the
-    engine's own, the engine's from the learner's, silently; an attacker's, a64n S6)."""
-    return next((f"Value.{name}" for name, own in _NUMBER_OWN.items()
-                 if vars(Value).get(name) is not own), "")
+    """The first of Value's parts that give, compare or make its number (``data``, ``item``,
+    ``__float__``, ``__gt__``, ``__bool__``, ``__format__``, ``__eq__``, ``__init__``...) not
+    the engine's own, else '': asked before a capture puts its own there, over the
+    learner's, and before each run of a program (``built.Entry.stale``: one replaced after
+    the capture). Before: a program's numbers from the engine's own, the engine's from the
+    learner's, silently (an attacker's, a64n S6, a64o S4, S8)."""
+    for name, own in _NUMBER_OWN.items():
+        held = vars(Value).get(name)
+        if held is not own and not _captures(held):
+            return f"Value.{name}"
+    return ""
 _BACKWARD_CODE = _backward_code()
 _BUILDER_CODE = _builder_code()

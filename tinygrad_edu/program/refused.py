@@ -468,16 +468,24 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
         if held is sys.modules or (held is sys and k + 1 < len(at) and at[k + 1].opname in (
                 "LOAD_ATTR", "LOAD_METHOD") and at[k + 1].argval == "modules"):
             after = at[k + 1:k + 4] if held is sys else at[k:k + 3]
-            if len(after) > 1 and (after[1].opname == "CONTAINS_OP" or (
+            if (len(after) > 1 and (after[1].opname == "CONTAINS_OP" or (
                     after[1].opname in ("LOAD_ATTR", "LOAD_METHOD") and after[1].argval in (
                         "get", "__getitem__", "__contains__")) or (
                     len(after) > 2 and after[1].opname in _KEYS and
-                    after[2].opname in _BY_KEY)):
+                    after[2].opname in _BY_KEY))) or _subscripted(at, k):
                 continue
             return (f"it reads sys.modules whole ({line}): its length, its names, are the "
                     "interpreter's own state (new at every import), which a program cannot "
                     "follow; read one module by its name, sys.modules[name]")
     return None
+
+
+def _subscripted(at: list[Any], k: int) -> bool:
+    """Whether ``sys.modules``, loaded from ``at[k]`` on, is read by one key made as the code
+    runs (``sys.modules[RUN["name"]]``, ``sys.modules[PREFIX + "_cfg"]``: one module, by a
+    name; before, refused as a read of it whole, a64o L1)."""
+    return any(at[j].opname == "BINARY_SUBSCR" and operand_start(at, operand_start(at, j)) == k
+               for j in range(k + 2, min(len(at), k + 64)))
 
 
 def _held(span: list[Any], globals_: dict[str, Any], cells: Any) -> Any:

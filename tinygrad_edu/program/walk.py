@@ -17,6 +17,7 @@ import functools
 import io
 import sys
 import types
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,6 +49,9 @@ LIMIT = 200_000  # places walked per capture, at most (beyond: said by explain()
 
 
 _NAMES: dict[type, list[str]] = {}
+
+
+_WEAK = (weakref.ref, weakref.WeakValueDictionary)
 
 
 def _data_names(x: Any) -> list[str]:
@@ -167,8 +171,9 @@ class Walk:
             if kind == "value" and id(x) not in self.seen and (
                     reading.attributes_of(x) or self._class_of(x) is not None):
                 pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
-            elif kind in ("number", "constant", "value", "opaque", "generator", "iterator",
-                          "held") or (kind == "array" and not gradient_held(x) and
+            elif kind in ("number", "constant", "value", "generator", "iterator", "held") or \
+                    (kind == "opaque" and type(x) not in _WEAK) or (
+                        kind == "array" and not gradient_held(x) and
                                       not _tensor_with_more(x)) or \
                     id(x) in self.seen or (
                     kind == "function" and not has_given(x) and not _own(x)):
@@ -229,6 +234,15 @@ class Walk:
             yield Place(place, ("getvalue",), getvalue(x), "constant")  # ``getbuffer()``)
             yield Place(place, ("tell",), tell(x), "constant")  # (its position: ``tell()``)
             yield from self._attributes(place, x, kind)
+        elif type(x) is weakref.ref:  # (``BREF().p``: what it refers to, walked as held
+            held = x()  # by a name; before, a Value past it was found at build only, after
+            if held is not None:  # the function's writes: a64o S9)
+                yield Place(place, ("deref",), held, kind_of(held))
+        elif type(x) is weakref.WeakValueDictionary:  # (a registry of layers, ``REG["p"]``)
+            for k in list(x.keys()):
+                held = x.get(k)
+                if walked_key(k) and held is not None:
+                    yield Place(place, ("item", k), held, kind_of(held))
         elif kind == "method":
             if not followed_draw(x):  # (``from random import gauss``: followed, its draws)
                 yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))

@@ -1,0 +1,253 @@
+"""An op of one's own is a step of a program only where its code reads nothing but its
+operands, constants and functions that compute (``own_reads.looked_at``): a setting it reads
+any other way may change between two uses in one call (a temperature per layer), and a
+program calls the op's functions after the function's own writes. Each route below gave
+the program both uses at the last setting, silently, native and Python (an attacker's, a64o
+S1, S2, S5, S6): now the call runs as the engine, said."""
+
+import math
+import os
+import random
+import types
+import warnings
+
+import pytest
+
+from tests.program.against_engine import bits, same
+from tinygrad_edu import Value, unary_op
+from tinygrad_edu.program import compile
+
+W = Value(0.8)
+
+
+class Cfg:
+    T = 1.0
+
+
+class Act:
+    def __init__(self):
+        self.T = 1.0
+
+    def forward(self, v):
+        return v / self.T
+
+    def rule(self, v, out):
+        return 1.0 / self.T
+
+
+class Module:  # (PyTorch's way: ``__call__`` on a base class)
+    def __call__(self, *args):
+        return self.forward(*args)
+
+
+class Soft(Module):
+    def __init__(self):
+        self.T = 1.0
+
+    def forward(self, v):
+        return v / self.T
+
+
+class DSoft(Module):
+    def __init__(self, soft):
+        self.soft = soft
+
+    def forward(self, v, out):
+        return 1.0 / self.soft.T
+
+
+HP = {"T": 1.0}
+MOD = types.ModuleType("a_learners_settings")
+MOD.T = 1.0
+exec("def soft(v):\n    return v / T\ndef dsoft(v, out):\n    return 1.0 / T\n", vars(MOD))
+TEMP = 1.0
+
+
+def fwd(v):
+    return v / fwd.T
+
+
+fwd.T = 1.0
+
+
+def _setter(statement):
+    """A function of this module setting T as the learner's code does (``Cfg.T = t``)."""
+    space = {}
+    exec(f"def set_t(t):\n    {statement}\n", globals(), space)
+    return space["set_t"]
+
+
+def _set_global(t):
+    global TEMP
+    TEMP = t
+
+
+ACT, SOFT = Act(), Soft()
+ROUTES = {  # (each route: the op's forward and rule, how the function sets T)
+    "class attribute": (lambda v: v / Cfg.T, lambda v, out: 1.0 / Cfg.T,
+                        _setter("Cfg.T = t")),
+    "self.T": (ACT.forward, ACT.rule, _setter("ACT.T = t")),
+    "default": (lambda v, H=HP: v / H["T"], lambda v, out, H=HP: 1.0 / H["T"],
+                lambda t: HP.update(T=t)),
+    "module": (lambda v: v / MOD.T, lambda v, out: 1.0 / MOD.T,
+               _setter("MOD.T = t")),
+    "function attribute": (fwd, lambda v, out: 1.0 / fwd.T,
+                           _setter("fwd.T = t")),
+    "globals()": (lambda v: v / globals()["TEMP"], lambda v, out: 1.0 / globals()["TEMP"],
+                  _set_global),
+    "os.environ": (lambda v: v / float(os.environ["TGE_T"]),
+                   lambda v, out: 1.0 / float(os.environ["TGE_T"]),
+                   lambda t: os.environ.__setitem__("TGE_T", str(t))),
+    "another module's function": (lambda v: MOD.soft(v), lambda v, out: MOD.dsoft(v, out),
+                                  _setter("MOD.T = t")),
+    "inherited __call__": (SOFT, DSoft(SOFT), _setter("SOFT.T = t")),
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize("native", [True, False])
+def test_a_setting_read_past_the_operands_and_changed_between_uses_runs_as_the_engine(
+        route, native):
+    forward, rule, set_t = ROUTES[route]
+    op = unary_op(f"per_layer_{len(route)}", forward, rule, register_op=False)
+
+    def f(x):
+        h1 = op(W * x)  # (layer 1 at T = 1)
+        set_t(2.0)
+        return h1 * op(W * x)  # (layer 2 at T = 2)
+
+    def calls(g):
+        found = []
+        for x in (1.0, 2.0, 3.0):
+            set_t(1.0)  # (the loop's, outside the function)
+            W.grad = 0.0
+            loss = g(x)
+            loss.backward()
+            found.append(bits(loss.data) + bits(W.grad))
+        return found
+
+    try:
+        want = calls(f)
+        with pytest.warns(UserWarning, match=r"\(an op of your own\)"):
+            assert calls(compile(f, native=native)) == want
+    finally:
+        set_t(1.0)
+        os.environ.pop("TGE_T", None)
+
+
+class Noisy:
+    def __init__(self):
+        self.noise = random.gauss
+
+    def forward(self, v):
+        return v + self.noise(0.0, 0.1) if v > 0 else v
+
+
+class Noise(Module):
+    def forward(self, v):
+        return v + random.gauss(0.0, 0.1) if v > 0 else v
+
+
+@pytest.mark.parametrize("how", ["self.noise", "another module", "inherited __call__"])
+def test_an_own_op_drawing_past_what_its_code_names_runs_as_the_engine(how):
+    """The draw not taken at the capture (x < 0 then): later calls draw where the engine
+    draws, in the engine's order (a64o S2: before, the function's and the op's draws
+    swapped, silently)."""
+    noisy = types.ModuleType("a_learners_noise")
+    noisy.random = random
+    exec("def jitter(v):\n    return v + random.gauss(0.0, 0.1) if v > 0 else v\n",
+         vars(noisy))
+    forward = {"self.noise": Noisy().forward, "another module": lambda v: noisy.jitter(v),
+               "inherited __call__": Noise()}[how]
+    op = unary_op(f"noisy_{len(how)}", forward, lambda v, out: 1.0, register_op=False)
+
+    def f(x):
+        return op(W * x) * random.random()
+
+    step = compile(f, native=False)
+    with pytest.warns(UserWarning, match=r"\(an op of your own\)"):
+        for x in (-1.0, 1.0, 2.0):
+            state = random.getstate()
+            ours = step(x).data
+            random.setstate(state)
+            assert ours == f(x).data
+
+
+@pytest.mark.parametrize("kind", ["object", "nested dict", "nested list"])
+def test_an_own_op_over_a_local_changed_in_place_two_levels_down_runs_as_the_engine(kind):
+    """An op made in the call over a local setting the function changes between uses
+    (a64o S5: before, compared one level down)."""
+    def f(x):
+        cfg = {"object": types.SimpleNamespace(T=1.0), "nested dict": {"act": {"T": 1.0}},
+               "nested list": [[1.0]]}[kind]
+
+        def t():
+            return cfg.T if kind == "object" else cfg["act"]["T"] if kind == "nested dict" \
+                else cfg[0][0]
+
+        def set_t(v):
+            if kind == "object":
+                cfg.T = v
+            elif kind == "nested dict":
+                cfg["act"]["T"] = v
+            else:
+                cfg[0][0] = v
+
+        op = unary_op("local_t", lambda v: v / t(), lambda v, out: 1.0 / t(),
+                      register_op=False)
+        h = op(W * x)
+        set_t(2.0)
+        return h * op(W * x)
+
+    step = compile(f, native=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (1.0, 2.0, 3.0):
+            same(step, f, [W], x)
+
+
+def test_gradients_accumulated_over_micro_batches_with_an_op_reading_self_are_the_engines():
+    """Two micro-batches at two temperatures, ``backward()`` of each with gradients held:
+    the engine's sum (a64o S6: before, the second re-ran the op at the last temperature)."""
+    act = Act()
+    op = unary_op("by_self", act.forward, act.rule, register_op=False)
+
+    def f(x):
+        return op(W * x) * op(W * x)
+
+    def accumulated(g):
+        found = []
+        for step in range(3):
+            act.T, W.grad = 1.0, 0.0
+            l1 = g(1.0 + step)  # (micro-batch 1 at T = 1)
+            act.T = 2.0  # (micro-batch 2 at T = 2, set by the loop)
+            l2 = g(2.0 + step)
+            l2.backward()
+            l1.backward()
+            found.append((bits(l1.data), bits(l2.data), bits(W.grad)))
+        act.T = 1.0
+        return found
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = accumulated(f)
+        try:
+            got = accumulated(compile(f, native=False))
+        except RuntimeError as refused:  # (or refused, saying why)
+            assert "op of your own" in str(refused)
+        else:
+            assert got == want
+
+
+def test_an_op_of_maths_functions_and_constant_defaults_is_a_program():
+    """Pure is still pure: ``math``'s functions, computing builtins, a default that is a
+    number (a program, no warning)."""
+    op = unary_op("softplus_pure", lambda v, beta=1.0: max(v, 0.0) + math.log1p(
+        math.exp(-abs(beta * v))) / beta,
+        lambda v, out: 1.0 / (1.0 + math.exp(-v)), register_op=False)
+    step = compile(lambda x: op(W * x), native=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in (0.5, -1.5, 2.0):
+            same(step, lambda x: op(W * x), [W], x)
+    assert step.runs == 2
