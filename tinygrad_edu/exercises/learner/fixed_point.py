@@ -34,14 +34,16 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 
-__all__ = ["LONG", "digits_named", "lines_watched", "long_held"]
+__all__ = ["CLASS_LONG", "LONG", "class_long_held", "digits_named", "lines_watched",
+           "long_held"]
 
 LONG = 53
 """An integer of more bits than this (a float's digits) held by a rule's code: the scale of
 fixed-point arithmetic (``S = 1 << 400``), with which a finite difference comes as close as
 a rule. No rule holds one (an exponent made an int, ``int(b)``, is small)."""
 DEPTH = 12
-"""How many containers deep a name's value is looked into (R["S"], R["v"][0], obj.s[1])."""
+"""How many containers deep a name's value is looked into (R["S"], R["v"][0], obj.s[1]); a
+list or tuple of one item is no level (``[[[[...]]]]``: only ``BUDGET`` bounds it)."""
 SAMPLE = 8
 """Of a container, its first ``2 * SAMPLE`` items are looked at, and ``SAMPLE`` more from an
 offset that moves on at each look (within its first ``REACH``, for a dict or a set)."""
@@ -91,6 +93,68 @@ def long_held(frame: Any, returned: Any = None) -> str:
             return f"{found}, held in {name}"
     found = _long(returned)
     return f"{found}, given back by {frame.f_code.co_name}" if found else ""
+
+
+def class_long_held(frame: Any, returned: Any) -> str:
+    """A decimal, a fraction or an integer of more bits than a hash (``CLASS_LONG``) that is
+    not a factorial, in a name of ``frame``'s function or a global name its code reads, in
+    the first items of a list, a tuple or a dict one holds, in the attributes of a plain
+    object one holds (``o.s``, ``Z.S``), or given back by it: what and where; else ''. The
+    values of a difference made exact in many digits, fixed point (a65i's k8, k9, k10,
+    a65j's j5). An honest class may hold a hash of its own (64 bits at most: a65j's h7) or
+    the n! of its own exp's series (h8), no other integer as long. Not seen: a scale of 64
+    bits or fewer (said in the guide)."""
+    space, names = frame.f_globals, frame.f_code.co_names
+    for name, value in [*frame.f_locals.items(), *((n, dict.get(space, n)) for n in names
+                                                  if n in space)]:
+        for x in _looked_into(value):
+            found = _many(x)
+            if found:
+                return f"{found}, held in {name}"
+    found = _many(returned)
+    return f"{found}, given back by {frame.f_code.co_name}" if found else ""
+
+
+CLASS_LONG = 64
+"""An integer of more bits than this, held by a class Value's code and not a factorial, is
+the scale of fixed point (a hash, ``id()`` and ``time_ns()`` fit in 64 bits)."""
+
+
+def _looked_into(value: Any) -> Any:
+    """``value``, and what it holds one level down: a list's or a tuple's first items, a
+    dict's first values, a plain object's first attributes (not a module's or a class's,
+    whose names are a library's too)."""
+    kind = type(value)
+    if kind is float or kind is str or kind is bool or value is None:
+        return ()
+    if kind is list or kind is tuple:
+        return value[:16]
+    if kind is dict:
+        return [value, *itertools.islice(value.values(), 16)]
+    held = getattr(value, "__dict__", None) if not isinstance(
+        value, (type, types.ModuleType, types.FunctionType)) else None
+    if type(held) is dict:
+        return [value, *itertools.islice(held.values(), 16)]
+    return (value,)
+
+
+def _many(x: Any) -> str:
+    kind = type(x).__name__
+    if type(x) is int and x.bit_length() > CLASS_LONG and not _factorial(x):
+        return f"an integer of {len(str(abs(x)))} digits"
+    if kind in ("Decimal", "Fraction") and type(x).__module__ in (
+            "decimal", "_decimal", "_pydecimal", "fractions"):
+        return f"a {'decimal number' if kind == 'Decimal' else 'fraction'}"
+    return ""
+
+
+def _factorial(n: int) -> bool:
+    """Whether ``n`` is k! for some k (an honest Taylor series keeps one: a65j's h8)."""
+    k = 2
+    while n > 1 and n % k == 0:
+        n //= k
+        k += 1
+    return n == 1
 
 
 def digits_named(frame: Any, returned: Any = None) -> str:
@@ -144,8 +208,9 @@ def _long(value: Any) -> str:
                 return found
             if inner and kind in _INNER:  # (an object's own __dict__, a generator's frame:
                 stack.append((item, depth))  # no level, as on the Pythons that hold none)
-            elif depth > 1 and _way(kind):
-                stack.append((item, depth - 1))
+            elif depth > 1 and _way(kind):  # (a chain of one-item lists spends no level,
+                stack.append((item, depth - ((kind is not list and kind is not tuple) or
+                                             len(item) != 1)))  # only the budget: a65j's j9)
     return found
 
 

@@ -71,7 +71,7 @@ from typing import Any
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner import nudged, watched, watched_numbers
 from tinygrad_edu.exercises.learner.duals import SEQUENCES, DualsGiven
-from tinygrad_edu.exercises.learner.fixed_point import digits_named
+from tinygrad_edu.exercises.learner.fixed_point import class_long_held, digits_named
 from tinygrad_edu.exercises.learner.held import (
     SHALLOW,
     CallsSeen,
@@ -257,13 +257,13 @@ class _Watch:
         back (``held.complex_held``): the complex step, taken on the numbers of the nodes
         (``u = a.data``), its unit made at run time (no honest class has one); or a decimal,
         a fraction or a long double (``fixed_point.digits_named``), or an integer of more
-        bits than a float's in a name of its own or given back (``_long_integer``: the scale
+        bits than a hash's in a name of its own or given back (``class_long_held``: the scale
         of fixed point, a65i's k9, k10): a finite difference made exact in many digits. Said
         if nothing else was (a function of the forward pass at a complex number says
         more)."""
         try:  # (``frame`` is of the files: ``profile`` saw it called)
             found = self.mine.held(frame, returned) or digits_named(frame, returned) or \
-                _long_integer(frame, returned)
+                class_long_held(frame, returned)
             if found:
                 code = frame.f_code
                 self.held = (f"{found}, in {code.co_name} " + watched_numbers.lines_said(
@@ -442,33 +442,6 @@ class _Watch:
 
 
 limit.stops_by_lines(_Watch.profile.__code__)
-
-
-def _long_integer(frame: Any, returned: Any) -> str:
-    """A decimal or a fraction in a name of ``frame``'s function, or among the first items of
-    a list or tuple one holds, or given back by it (no deeper: the watch asks at each builtin
-    the class's code calls), what and where; else '': the values of a difference made exact
-    in many digits (a65i's k8). Not an integer of many bits: an honest class may hold one (a
-    hash of its own, the n! of its own exp's series), so a fixed-point difference in
-    ``_backward`` stays unseen here (a65i's k9, k10; the reading of the code sees ``10 **
-    40`` and ``as_integer_ratio``)."""
-    for name, value in frame.f_locals.items():
-        items = value[:16] if type(value) is list or type(value) is tuple else (value,)
-        for x in items:
-            found = _many(x)
-            if found:
-                return f"{found}, held in {name}"
-    found = _many(returned)
-    return f"{found}, given back by {frame.f_code.co_name}" if found else ""
-
-
-def _many(x: Any) -> str:
-    kind = type(x).__name__  # (not an integer: an honest class holds some, a hash, n! of
-    # its own Taylor series; a65j's h7, h8)
-    if kind in ("Decimal", "Fraction") and type(x).__module__ in (
-            "decimal", "_decimal", "_pydecimal", "fractions"):
-        return f"a {'decimal number' if kind == 'Decimal' else 'fraction'}"
-    return ""
 
 
 def _held(value: Any) -> Any:
