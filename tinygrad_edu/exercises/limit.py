@@ -207,7 +207,10 @@ class _Stop:
         self.up = True
         for f in learners:
             f.f_trace, f.f_trace_opcodes = self.line, _PY310
-        sys.settrace(self.watch)  # for the frames it calls, and to switch the lines' tracing on
+        try:
+            sys.settrace(self.watch)  # for the frames it calls, and to switch the lines'
+        except RuntimeError:  # tracing on (the timer's next tick, come while this very call
+            pass  # was installing it: "Cannot install a trace function while another...")
 
     def watch(self, frame: FrameType, event: str, arg: Any) -> Any:
         """The trace function of every new frame: follows the learner's only."""
