@@ -148,6 +148,89 @@ def test_a_value_behind_a_weak_reference_whose_fields_are_set_inside_is_refused(
             compile(f, native=False)(2.0)
 
 
+class Holder:
+    def method(self):
+        return self
+
+
+SETTER = setattr
+
+
+@pytest.mark.parametrize("how", ["proxy", "WeakMethod", "a subclass of ref", "WeakSet",
+                                 "setattr named otherwise"])
+def test_a_value_reached_past_the_walk_whose_fields_are_set_is_refused(how):
+    """A weak proxy, a ``WeakMethod``, a subclass of ``ref``, a ``WeakSet`` member; a setter
+    held under another name (a64p S7, L3: before, the function's write lost, silently)."""
+    class Ref(weakref.ref):
+        pass
+
+    holder = Holder()
+    holder.p = W * Value(3.0)
+    keep = weakref.WeakSet([holder])
+    reach = {"proxy": lambda: weakref.proxy(holder).p,
+             "WeakMethod": lambda: weakref.WeakMethod(holder.method)()().p,
+             "a subclass of ref": lambda: Ref(holder)().p,
+             "WeakSet": lambda: next(iter(keep)).p,
+             "setattr named otherwise": lambda: weakref.proxy(holder).p}[how]
+
+    def f(x):
+        n = reach()
+        if how == "setattr named otherwise":
+            SETTER(n, "_da", 0.5 * x)
+        else:
+            n._da = 0.5 * x
+        return n * 1.0
+
+    with pytest.raises(RuntimeError, match=r"cannot be captured as a program: it (sets _da|"
+                                           r"reads \d+ Value\(s\) a capture found only)"):
+        compile(f, native=False)(2.0)
+
+
+class Param(Value):
+    pass
+
+
+@pytest.mark.parametrize("name", ["item", "__float__", "__gt__"])
+def test_a_part_added_to_a_subclass_after_the_capture_captures_again(name, monkeypatch):
+    """(a64p S10: before, the program kept the engine's way, silently.)"""
+    p = Param(1.5)
+    f = {"item": lambda x: p * x + p.item(), "__float__": lambda x: p * x + float(p),
+         "__gt__": lambda x: p * x * (2.0 if p > 1.0 else 1.0)}[name]
+    step = compile(f, native=False)
+    step(2.0)
+    monkeypatch.setattr(Param, name, {"item": lambda self: 7.0, "__float__": lambda self: 7.0,
+                                      "__gt__": lambda self, o: False}[name], raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            got = step(2.0).data
+        except RuntimeError as refused:
+            assert f"Param.{name}" in str(refused)
+        else:
+            assert got == f(2.0).data
+
+
+def test_a_module_put_under_the_made_name_between_calls_captures_again(monkeypatch):
+    """(a64p S9: before, the program read the module found at the capture.)"""
+    def module(lr):
+        made = types.ModuleType("tg_edu_swapped")
+        made.lr = lr
+        return made
+
+    run = {"name": "tg_edu_swapped"}
+    monkeypatch.setitem(sys.modules, "tg_edu_swapped", module(0.5))
+
+    def f(x):
+        return W * x * sys.modules[run["name"]].lr
+
+    step = compile(f, native=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lr in ("0.5", "3.0", "5.0"):
+            sys.modules["tg_edu_swapped"] = module(float(lr))
+            same(step, f, [W], 1.5)
+
+
 def test_a_value_found_nowhere_with_code_that_sets_fields_is_refused():
     """A node held by a logger (no walk leads there), its ``_da`` set inside: refused, with
     what the code sets (before: said as read at every call, then silently the capture's)."""
@@ -158,7 +241,7 @@ def test_a_value_found_nowhere_with_code_that_sets_fields_is_refused():
         p._da = 0.5 * x
         return p * 1.0
 
-    with pytest.raises(RuntimeError, match=r"found nowhere outside it .* \(f sets \._da\)"):
+    with pytest.raises(RuntimeError, match=r"found only after the call .* \(f sets \._da\)"):
         compile(f, native=False)(2.0)
 
 

@@ -61,6 +61,9 @@ class Entry:
         self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
         self.rows = ran.rows_of(program.tape)  # (the op table's rows, as they were)
+        self.classes = reading.class_parts(  # (subclasses of Value met, their parts as
+            {type(v) for v in self.leaves} | {type(root) if root is not None else Value})
+        # they were: a number method added later, a64p S10)
         self.own_rows = [row.name for row, *_ in self.rows if own_ops.reads_settings(row)]
         self.root_class: type[Value] = Value  # (the loss's class: its ``EMPTY_GRAD``, ``Run``)
         self.inner: list[tuple[Value, tuple[Any, ...]]] = []  # (nodes made outside, as
@@ -70,7 +73,8 @@ class Entry:
     def stale(self) -> str | None:
         """Why this program no longer holds (a call would capture again), or None. (Not a
         class registered on an ABC: importing torch registers some, to_torch would refuse.)"""
-        replaced = ran.replaced(self.functions, self.caches, rows=self.rows)
+        replaced = ran.replaced(self.functions, self.caches, rows=self.rows,
+                                classes=self.classes)
         if replaced:
             return replaced
         failed = self.outside.check()[0] if self.outside is not None else -1
@@ -243,25 +247,32 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
                 "object.__new__ and its fields set, or a builder held by name), a node a "
                 "program would not compute again; make it with the Value's operators and "
                 "methods (x * y, x.exp()), or unary_op or binary_op for an op of your own")
+    walked = set(outside.walk.where)
     held_somewhere(tape, outside, record,
                    [v for k, (_, v) in enumerate(tape.gradients) if k not in given] + read,
                    answer)
+    late = [places[0].value for k, places in outside.walk.where.items()  # (found at build,
+            if k not in walked and places[0].kind == "value"]  # after the call's writes)
     outside.guard({id(v) for _, v in [*tape.gradients, *tape.read]})
     unknown = [v for k, (_, v) in enumerate(tape.gradients)
                if k not in given and id(v) not in outside.walk.where]
     unknown += [v for v in read if id(v) not in outside.walk.where]
-    if unknown:  # (made by a copy in the function, or held where a capture does not look)
-        from tinygrad_edu.program.explain import _value
-        from tinygrad_edu.program.learners_code import user_code
+    if unknown or late:  # (its writes to them unseen: a program would not make them
+        from tinygrad_edu.program.learners_code import user_code  # again; a64o L2, a64p S7)
 
-        writer = reading.field_writer(c for c in outside.watcher.codes if user_code(c))
-        if writer:  # (its write found nowhere: a program would not make it again; a64o L2)
+        writer = reading.field_writer((c, g) for c, g in outside.watcher.codes.items()
+                                      if user_code(c))
+        if writer:
+            found = [*unknown, *late]
             raise RuntimeError(
-                f"{name} cannot be captured as a program: it reads {len(unknown)} Value(s) "
-                f"found nowhere outside it ({', '.join(_value(v) for v in unknown[:3])}), "
+                f"{name} cannot be captured as a program: it reads {len(found)} Value(s) "
+                "a capture found only after the call (held where no walk leads, behind a "
+                f"weak reference: {', '.join(explaining._value(v) for v in found[:3])}), "
                 f"and its code may set a Value's fields ({writer}), which a program would "
                 "not do again: keep the Values where the function reads them by name (a "
                 "global, an argument, an attribute of one), or call the function uncompiled")
+    if unknown:  # (made by a copy in the function, or held where a capture does not look)
+        from tinygrad_edu.program.explain import _value
 
         record.effect(f"it reads {len(unknown)} Value(s) found nowhere outside it "
                       f"({', '.join(_value(v) for v in unknown[:3])}): a program reads these "

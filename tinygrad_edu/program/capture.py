@@ -223,7 +223,8 @@ class Compiled:
     def _run(self, entry: Entry, numbers: list[Any], values: list[Value]) -> Any:
         program = entry.program
         replaced = ran.replaced(entry.functions, entry.caches,  # (autoreload, a cache
-                                entry.registered, entry.rows)  # cleared, a class registered
+                                entry.registered, entry.rows,  # cleared, a class
+                                entry.classes)  # registered
         # on an ABC, a row of the op table edited)
         if replaced:
             self.last_capture = replaced

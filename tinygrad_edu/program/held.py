@@ -68,6 +68,11 @@ def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
     for holder, label, steps, x in holders(wanted):
         watcher.held(holder, label, steps, lines.get(id(x), ""))
         outside.held.append((holder, label, steps, lines.get(id(x), "")))
+        name = vars(holder).get("__name__") if isinstance(holder, types.ModuleType) else None
+        if type(name) is str and sys.modules.get(name) is holder:  # (the module a name
+            watcher.held(sys.modules, "sys.modules", (("item", name),),  # finds, guarded
+                         lines.get(id(x), ""))  # to stay that module: another put under
+            # its name, ``sys.modules[RUN["name"]]``, captures again; a64p S9)
 
 
 def holders(wanted: list[Any]) -> list[Found]:

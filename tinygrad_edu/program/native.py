@@ -342,10 +342,10 @@ def why_not_native(tape: Tape) -> str:
         elif isinstance(step, Step):
             if code is None:
                 what = edited(step.row)
-                missing.append(f"{step.row.name!r} (its row's {what} set)" if what else
-                               repr(step.row.name))
+                missing.append(f"the op {step.row.name!r} (its row's {what} set)" if what
+                               else f"the op {step.row.name!r}")
         elif _number_code(step, tape) is None:
-            missing.append(f"{step.name!r} of plain numbers")
+            missing.append(f"the step {step.name!r} of plain numbers")
     if any(not isinstance(c, (float, int, bool)) for c in tape.constants.values()):
         missing.append("a constant of NumPy's")
     if any(type(c) is int and abs(c) >= 2 ** 1024 for c in tape.constants.values()):
@@ -355,9 +355,9 @@ def why_not_native(tape: Tape) -> str:
         return ""
     names = list(dict.fromkeys(missing))
     several = len(names) > 1
-    return (f"{'the ops' if several else 'the op'} {', '.join(names)} "
-            f"{'have' if several else 'has'} no C spelling (an op of your own, a NumPy number, "
-            "statistics' functions run as Python)")
+    return (f"{', '.join(names)} {'have' if several else 'has'} no C spelling (an op of "
+            "your own, a NumPy number, statistics' functions and an error caught run as "
+            "Python)")
 
 
 _STOPPED: Any = object()  # (C stopped at a step: the Python program runs that call)

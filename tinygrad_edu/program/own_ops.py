@@ -26,11 +26,19 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS, edited
 from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.learners_code import learners_line
-from tinygrad_edu.program.own_reads import Looked, cells_of, contents, looked_at, shallow
+from tinygrad_edu.program.own_reads import (
+    Looked,
+    cells_of,
+    contents,
+    defaults_of,
+    looked_at,
+    same,
+    shallow,
+)
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "is_own", "reads_settings",
-           "said"]
+__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "is_own", "new_capture",
+           "reads_settings", "said"]
 
 
 def _own(row: Any) -> bool:
@@ -46,6 +54,14 @@ ENGINES: set[Any] = set()
 """The engine's own rows met by this capture, as the engine made them (``built`` looks no
 further: ``watching.py`` calls the builder itself for these, one call of Python's fewer for
 each node a capture makes; emptied as a capture starts: a row edited between two is seen)."""
+
+
+def new_capture() -> None:
+    """A capture starts: the engine's rows met and what each op of one's own reads are
+    asked anew (a row edited since; a helper its code names rebound, a notebook cell run
+    again: a64p S3)."""
+    ENGINES.clear()
+    _LOOKED.clear()
 
 
 def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -66,10 +82,11 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
     looked = _looked(row)
     if looked.effect:  # (one that draws or counts only sometimes did not at the capture)
         _noted(found, row.name, looked.effect)
-    before = {id(p): p.read() for p in watcher.walk.places if looked.settings or
+    before = {id(p): _now(p) for p in watcher.walk.places if looked.settings or
               p.kind == "number"} if watcher is not None else {}
     if looked.settings:  # (what it may read, as it was: ``changed_after``)
-        cells = cells_of([getattr(row, "forward", None), *getattr(row, "rules", ())])
+        functions = [getattr(row, "forward", None), *getattr(row, "rules", ())]
+        cells = cells_of(functions) + defaults_of(functions)
         found.own_applied.append((row.name, watcher, before, cells,
                                   [shallow(contents(c)) for c in cells], learners_line()))
     lent = _lent(watcher)
@@ -104,15 +121,16 @@ def changed_after(found: Any) -> None:
     runs the op's functions after the function's writes, where the engine ran them between
     (before: both layers at the last slope, silently; an attacker's, a64m S11)."""
     for name, watcher, before, cells, held, line in found.own_applied:
-        if any(not _same(shallow(contents(c)), x) for c, x in zip(cells, held)):
+        if any(not same(shallow(contents(c)), x) for c, x in zip(cells, held)):
             _noted(found, name, "reads a variable changed after it was applied", line)
             continue
         for place in watcher.walk.places if watcher is not None else ():
             then = before.get(id(place), place.value)  # (found later: as found; a number
             then = then.value if isinstance(then, Traced) else then  # read at every call:
-            now = place.read()  # the capture's stand-in; a setting read anew, by value)
-            if now is not then and not (type(now) is type(then) and type(now) in _BY_VALUE
-                                        and now == then):
+            now = _now(place) if id(place) in before else place.read()  # the capture's
+            # stand-in; a setting read anew, by value; an array by its bytes: a64p S5)
+            if not same(now, then) and not (type(now) is type(then) and type(now) in
+                                             _BY_VALUE and now == then):
                 _noted(found, name, f"may read {place.said()}, changed after it was applied",
                        line)
                 break
@@ -122,10 +140,10 @@ def changed_after(found: Any) -> None:
 _BY_VALUE = (int, str, bytes, bool)
 
 
-def _same(now: Any, then: Any) -> bool:
-    if type(now) is tuple and type(then) is tuple:
-        return len(now) == len(then) and all(map(_same, now, then))
-    return now is then
+def _now(place: Any) -> Any:
+    """What ``place`` holds now, to compare (``own_reads.same``): an array with its bytes."""
+    held = place.read()
+    return shallow(held, 1) if place.kind == "array" else held
 
 
 def is_own(row: Any) -> bool:

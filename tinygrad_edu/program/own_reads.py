@@ -23,18 +23,21 @@ op is a step of a program only where nothing it reads or does can differ so:
 
 from __future__ import annotations
 
+import array
 import builtins
+import collections
 import dis
 import functools
 import os
+import sys
 import types
 from typing import Any, NamedTuple
 
-__all__ = ["Looked", "cells_of", "contents", "looked_at", "shallow"]
+__all__ = ["Looked", "cells_of", "contents", "defaults_of", "looked_at", "same", "shallow"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEPTH = 4
-"""How many calls deep the learner's functions an op calls are read."""
+DEPTH = 8
+"""How many calls deep the learner's functions an op calls are read (deeper: an effect)."""
 
 
 class Looked(NamedTuple):
@@ -59,8 +62,12 @@ def looked_at(functions: list[Any]) -> Looked:
     stack = [(f, DEPTH) for f in functions if f is not None]
     while stack:
         f, depth = stack.pop()
-        if id(f) in seen or depth == 0:
+        if id(f) in seen:
             continue
+        if depth == 0:  # (what it calls further down is unread: not taken for pure; a
+            effect = effect or f"calls functions more than {DEPTH} calls deep ({_name(f)}), " \
+                               "which a capture does not read"  # decorator spends a level:
+            continue  # a64p S2)
         seen.add(id(f))
         if isinstance(f, functools.partial):
             stack.append((f.func, depth))
@@ -69,6 +76,9 @@ def looked_at(functions: list[Any]) -> Looked:
         if _draws(f):
             return Looked(f"may draw random numbers (it calls {_name(f)})", True)
         code = getattr(f, "__code__", None)
+        if code is not None and getattr(f, "__module__", None) in _PURE_MODULES and \
+                not _ours(code):  # (``statistics.fmean``: a library's, which computes)
+            continue
         if code is None:
             call = _call_of(f)  # (an object of the learner's class, ``__call__`` inherited)
             if call is not None:
@@ -85,6 +95,8 @@ def looked_at(functions: list[Any]) -> Looked:
                 any(not isinstance(d, _CONSTANTS) for d in (f.__kwdefaults__ or {}).values()):
             effect = effect or "reads what a default of its function holds, which a capture " \
                                "does not follow"
+        elif f.__defaults__ or f.__kwdefaults__:  # (numbers: compared as a setting is, set
+            settings = True  # per layer between two uses, ``f.__defaults__ = (2.0,)``: a64p S6)
         cells = dict(zip(code.co_freevars, map(contents, f.__closure__ or ())))
         for inner in _codes(code):
             drawn = _DRAWS.intersection(inner.co_names)
@@ -124,14 +136,24 @@ def looked_at(functions: list[Any]) -> Looked:
                         held = getattr(base, name)
                         if isinstance(held, types.ModuleType):
                             effect = effect or _module(held)
+                        elif isinstance(held, types.FunctionType) and not _ours(
+                                held.__code__):  # (``math.exp = my_exp``: the learner's,
+                            stack.append((held, depth - 1))  # read: a64p S6)
+                        elif callable(held) and not isinstance(held, type) and \
+                                not _computes(held):
+                            effect = effect or f"calls {_name(held)}, which a capture does " \
+                                               "not read"
                 elif ins.opname == "IMPORT_NAME" and name not in _PURE_MODULES:
                     effect = effect or f"imports {name}, which a capture does not follow"
                 base = held
         for cell in f.__closure__ or ():
             held = contents(cell)
-            if callable(held) and not isinstance(held, type):
+            if isinstance(held, type) and held not in (int, float, complex, bool):
+                effect = effect or f"holds the class {held.__name__}, which a capture does " \
+                                   "not follow"  # (called, or its attributes read: a64p S6)
+            elif callable(held):
                 stack.append((held, depth - 1))
-            elif not isinstance(held, (types.ModuleType, type)) and held is not _EMPTY:
+            elif not isinstance(held, types.ModuleType) and held is not _EMPTY:
                 settings = True
     return Looked(draws or effect, settings or bool(draws or effect))
 
@@ -155,7 +177,10 @@ def _computes(f: Any) -> bool:
             return f.__name__ in _PURE_BUILTINS
         return _module(owner) == "" if isinstance(owner, types.ModuleType) else \
             owner is None and f.__module__ in _PURE_MODULES
-    return type(f).__name__ == "ufunc" or f in (int, float, complex, bool)
+    numpy = sys.modules.get("numpy")  # (NumPy's own ufunc: not ``np.frompyfunc`` of the
+    return (numpy is not None and type(f).__name__ == "ufunc" and  # learner's, a64p S4)
+            getattr(numpy, getattr(f, "__name__", ""), None) is f) or f in (int, float, complex,
+                                                                              bool)
 
 
 def _module(held: Any) -> str:
@@ -205,6 +230,31 @@ def cells_of(functions: list[Any], depth: int = 3) -> list[Any]:
     return found
 
 
+def defaults_of(functions: list[Any], depth: int = 3) -> list[Any]:
+    """For each of ``functions`` with defaults (and the functions their cells hold, ``depth``
+    levels down), a stand-in for a cell whose contents are its defaults as they are then:
+    ``f.__defaults__ = (2.0,)`` between two uses is a setting changed (a64p S6)."""
+    found: list[Any] = []
+    for f in functions:
+        if getattr(f, "__defaults__", None) or getattr(f, "__kwdefaults__", None):
+            found.append(_Defaults(f))
+        if depth > 1:
+            inner = [contents(c) for c in getattr(f, "__closure__", None) or ()]
+            found += defaults_of([g for g in inner if callable(g)], depth - 1)
+    return found
+
+
+class _Defaults:
+    """A function's defaults read as a closure cell's contents are (``defaults_of``)."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    @property
+    def cell_contents(self) -> Any:
+        return (self.function.__defaults__, self.function.__kwdefaults__)
+
+
 def contents(cell: Any) -> Any:
     """A closure cell's contents (``_EMPTY`` for an empty one)."""
     try:
@@ -214,24 +264,71 @@ def contents(cell: Any) -> Any:
 
 
 def shallow(x: Any, depth: int = 3) -> Any:
-    """What ``x`` holds, a few levels down, to compare by identity (a dict changed in place:
-    its items; a list's items; an object's attributes: a64o S5), else ``x`` itself."""
+    """What ``x`` holds, a few levels down, to compare (``same``): a dict's items, a list's,
+    a tuple's or a deque's, of their own classes too (a ``defaultdict``, an ``OrderedDict``),
+    an object's attributes, the bytes of an array or a buffer (a NumPy array, an
+    ``array.array``, a ``bytearray``, a ctypes array: changed in place, a64o S5, a64p S1, S5);
+    one too large to read, something no later look is the same as (fails closed); else ``x``
+    itself, by identity."""
     if depth == 0:
         return x
-    if type(x) is dict:
-        return tuple((k, shallow(v, depth - 1)) for k, v in list(x.items())[:64])
-    if type(x) is list:
-        return tuple(shallow(v, depth - 1) for v in x[:64])
+    if isinstance(x, dict):
+        items = list(x.items())
+        return _TooMany() if len(items) > SHALLOW else tuple(
+            (k, shallow(v, depth - 1)) for k, v in items)
+    if isinstance(x, (list, tuple, collections.deque)):
+        return _TooMany() if len(x) > SHALLOW else (type(x), *(shallow(v, depth - 1)
+                                                                 for v in x))
+    buffer = _bytes_of(x)
+    if buffer is not None:
+        return (x, buffer)
     held = getattr(x, "__dict__", None) if not callable(x) else None
     if type(held) is dict:
         return (x, shallow(held, depth - 1))
     return x
 
 
+SHALLOW = 4096
+"""The most items of one container ``shallow`` reads."""
+
+
+class _TooMany:
+    """What ``shallow`` gives for a container too large to read: never ``same``."""
+
+
+def same(now: Any, then: Any) -> bool:
+    """Whether two of ``shallow``'s answers are the same: tuples item by item, bytes by
+    value, anything else by identity."""
+    if type(now) is tuple and type(then) is tuple:
+        return len(now) == len(then) and all(map(same, now, then))
+    if type(now) is bytes and type(then) is bytes:
+        return now == then
+    return now is then and type(now) is not _TooMany
+
+
+def _bytes_of(x: Any) -> bytes | None:
+    """The bytes of an array or a buffer held (None for anything else)."""
+    kind = type(x)
+    if kind is bytes or kind is str:
+        return None
+    if hasattr(x, "__array_interface__") and hasattr(x, "tobytes"):
+        try:
+            return bytes(x.tobytes())
+        except Exception:
+            return None
+    if isinstance(x, (bytearray, array.array, memoryview)) or (
+            type(kind).__module__ == "_ctypes" and hasattr(x, "_length_")):
+        try:
+            return bytes(memoryview(x).cast("B"))
+        except Exception:
+            return None
+    return None
+
+
 _EMPTY = object()
 _MISSING = object()
-_PURE_MODULES = frozenset(("math", "cmath", "operator", "numpy", "functools", "statistics",
-                           "tinygrad_edu", "tinygrad_edu.safe_math"))
+_PURE_MODULES = frozenset(("math", "cmath", "operator", "_operator", "numpy", "functools",
+                           "statistics", "tinygrad_edu", "tinygrad_edu.safe_math"))
 """Modules whose attributes an op may read and stay a program (their functions compute)."""
 _PURE_BUILTINS = frozenset((
     "abs", "min", "max", "sum", "float", "int", "bool", "complex", "round", "pow", "divmod",

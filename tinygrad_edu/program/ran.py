@@ -204,12 +204,14 @@ def computed(memoized: list[Any], codes: Any) -> str:
 
 def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
              caches: list[tuple[Any, tuple[int, int, int]]], token: object = None,
-             rows: tuple[tuple[Any, Any, Any, Any], ...] = ()) -> str:
+             rows: tuple[tuple[Any, Any, Any, Any], ...] = (),
+             classes: tuple[tuple[type, tuple[Any, ...]], ...] = ()) -> str:
     """Why a program cannot run: the first function whose code was replaced, or whose cache
     changed, or a class registered on an ABC since the capture (``token``: ``registered()``
     then), or a row of the op table it computes with whose forward or rules were set since
     (``rows``: ``rows_of`` then; a64c's f5), or a part of the engine's replaced since
-    (``reading.engines_builder``, ``number_parts_replaced``) (else "")."""
+    (``reading.engines_builder``, ``number_parts_replaced``), or of a subclass of Value
+    (``classes``: ``reading.class_parts`` then) (else "")."""
     for row, forward, rules, code in rows:
         what = "forward" if row.forward is not forward else "rules" if row.rules is not \
             rules else "code" if code_of(row) != code else ""
@@ -226,7 +228,8 @@ def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
         if _state(m.cache_info()) != state:
             return (f"the cache of {getattr(m, '__qualname__', '?')} (functools.lru_cache, "
                     "functools.cache) changed: cleared, or called outside")
-    engines = reading.engines_builder() or reading.number_parts_replaced()
+    engines = reading.engines_builder() or reading.number_parts_replaced() or \
+        reading.class_parts_changed(classes)
     if engines:  # (``Value.item`` replaced after the capture, a check put in
         return f"{engines} is not the engine's own since the capture"  # a pass: a64o S8)
     return ""

@@ -4,8 +4,10 @@ derivatives. The one place that knows the node's fields (engine.py)."""
 
 from __future__ import annotations
 
+import builtins
 import dis
 import gc
+import inspect
 import os
 from typing import Any
 
@@ -204,17 +206,35 @@ number, the row, the operands, the local derivatives (a capture keeps them as ma
 
 
 def field_writer(codes: Any) -> str:
-    """The first of ``codes`` (the learner's that ran) that may set a Value's fields: by
-    name (``P._da = ...``) or by a name made as it runs (``setattr``, a descriptor's
-    ``__set__``), said; else ''."""
-    for code in codes:
+    """The first of ``codes`` (the learner's that ran, each with its globals) that may set a
+    Value's fields: by name (``P._da = ...``), or by a setter however it is named
+    (``setattr``, ``S = setattr``, ``NS.go = setattr``, ``object.__setattr__``, a
+    descriptor's ``__set__``, ``methodcaller("__setattr__", ...)``: a64p L3), said; else ''."""
+    for code, space in codes:
+        held: Any = None
         for ins in dis.get_instructions(code):
-            if ins.opname in ("STORE_ATTR", "DELETE_ATTR") and ins.argval in AS_MADE:
-                return f"{code.co_name} sets .{ins.argval}"
-            if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_ATTR", "LOAD_METHOD") and \
-                    ins.argval in ("setattr", "__set__", "__setattr__", "__delete__"):
-                return f"{code.co_name} calls {ins.argval}"
+            name = ins.argval
+            if ins.opname in ("STORE_ATTR", "DELETE_ATTR") and name in AS_MADE:
+                return f"{code.co_name} sets .{name}"
+            if type(name) is str and name in _SETTER_NAMES:
+                return f"{code.co_name} calls {name}"
+            if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                held = space.get(name, vars(builtins).get(name))
+            elif ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and held is not None:
+                try:
+                    held = inspect.getattr_static(held, name)
+                except AttributeError:
+                    held = None
+            else:
+                held = None
+            if held is not None and any(held is setter for setter in _SETTERS):
+                return f"{code.co_name} calls {name} (a setter)"
     return ""
+
+
+_SETTER_NAMES = frozenset(("setattr", "__set__", "__setattr__", "__delete__", "__delattr__",
+                           "delattr"))
+_SETTERS = (setattr, delattr, object.__setattr__, object.__delattr__)
 
 
 FIELD_READERS = tuple(vars(Value)[name].__get__ for name in AS_MADE)
@@ -332,6 +352,23 @@ _NUMBER_OWN = {name: vars(Value).get(name) for name in (
     "data", "item", "__float__", "detach", "__init__", "__repr__", "__int__", "__round__",
     "__format__", "__bool__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__",
     "__hash__", "__copy__", "__deepcopy__", "__reduce__")}
+
+
+def class_parts(classes: Any) -> tuple[tuple[type, tuple[Any, ...]], ...]:
+    """Each subclass of Value of ``classes`` with its own parts that give, compare or make a
+    number (``_NUMBER_OWN``'s names) as they are now (``class_parts_changed`` compares)."""
+    return tuple((c, tuple(vars(c).get(name) for name in _NUMBER_OWN)) for c in classes
+                 if c is not Value and isinstance(c, type) and issubclass(c, Value))
+
+
+def class_parts_changed(parts: tuple[tuple[type, tuple[Any, ...]], ...]) -> str:
+    """The first part of ``class_parts``'s subclasses set, replaced or taken away since,
+    named (``Param.item`` added after the capture: a64p S10); else ''."""
+    for c, held in parts:
+        for name, was in zip(_NUMBER_OWN, held):
+            if vars(c).get(name) is not was:
+                return f"{c.__name__}.{name}"
+    return ""
 
 
 def number_parts_replaced() -> str:

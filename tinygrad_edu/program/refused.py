@@ -473,7 +473,7 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
                         "get", "__getitem__", "__contains__")) or (
                     len(after) > 2 and after[1].opname in _KEYS and
                     after[2].opname in _BY_KEY))) or _subscripted(at, k):
-                continue
+                continue  # (one module, by a name: guarded to stay it, ``held.py``)
             return (f"it reads sys.modules whole ({line}): its length, its names, are the "
                     "interpreter's own state (new at every import), which a program cannot "
                     "follow; read one module by its name, sys.modules[name]")
@@ -482,8 +482,8 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
 
 def _subscripted(at: list[Any], k: int) -> bool:
     """Whether ``sys.modules``, loaded from ``at[k]`` on, is read by one key made as the code
-    runs (``sys.modules[RUN["name"]]``, ``sys.modules[PREFIX + "_cfg"]``: one module, by a
-    name; before, refused as a read of it whole, a64o L1)."""
+    runs (``sys.modules[RUN["name"]]``, ``sys.modules[PREFIX + "_cfg"]``: before, refused as
+    a read of it whole, in words that asked for what the code wrote, a64o L1)."""
     return any(at[j].opname == "BINARY_SUBSCR" and operand_start(at, operand_start(at, j)) == k
                for j in range(k + 2, min(len(at), k + 64)))
 

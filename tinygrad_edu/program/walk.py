@@ -51,14 +51,15 @@ LIMIT = 200_000  # places walked per capture, at most (beyond: said by explain()
 _NAMES: dict[type, list[str]] = {}
 
 
-_WEAK = (weakref.ref, weakref.WeakValueDictionary)
+_PROXY = (weakref.ProxyType, weakref.CallableProxyType)
+_WEAK = (weakref.ref, weakref.WeakValueDictionary, *_PROXY)
 
 
 def _data_names(x: Any) -> list[str]:
     """As ``_names_of``, once per class for its instances."""
-    if isinstance(x, type):
-        return _names_of(x)
     kind = type(x)
+    if isinstance(x, type) or kind in _PROXY:  # (a proxy's: its referent's, each its own)
+        return _names_of(x)
     found = _NAMES.get(kind)
     if found is None:
         found = _NAMES[kind] = _names_of(x)
@@ -172,7 +173,7 @@ class Walk:
                     reading.attributes_of(x) or self._class_of(x) is not None):
                 pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
             elif kind in ("number", "constant", "value", "generator", "iterator", "held") or \
-                    (kind == "opaque" and type(x) not in _WEAK) or (
+                    (kind == "opaque" and not isinstance(x, _WEAK)) or (
                         kind == "array" and not gradient_held(x) and
                                       not _tensor_with_more(x)) or \
                     id(x) in self.seen or (
@@ -234,7 +235,9 @@ class Walk:
             yield Place(place, ("getvalue",), getvalue(x), "constant")  # ``getbuffer()``)
             yield Place(place, ("tell",), tell(x), "constant")  # (its position: ``tell()``)
             yield from self._attributes(place, x, kind)
-        elif type(x) is weakref.ref:  # (``BREF().p``: what it refers to, walked as held
+        elif type(x) in _PROXY:  # (``child.parent = weakref.proxy(parent)``: the
+            yield from self._attributes(place, x, "object")  # attributes it reaches)
+        elif isinstance(x, weakref.ref):  # (``BREF().p``: what it refers to, walked as held
             held = x()  # by a name; before, a Value past it was found at build only, after
             if held is not None:  # the function's writes: a64o S9)
                 yield Place(place, ("deref",), held, kind_of(held))

@@ -75,7 +75,7 @@ from tinygrad_edu.program.fields import (
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.number_steps import as_float, fsum
-from tinygrad_edu.program.own_ops import ENGINES, built
+from tinygrad_edu.program.own_ops import ENGINES, built, new_capture
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks
 from tinygrad_edu.program.seen import (
@@ -121,7 +121,7 @@ def watching() -> Iterator[None]:
     with _patch_lock:
         _patched += 1
         if _patched == 1:
-            ENGINES.clear()  # (a row of the engine's edited since: an op of one's own)
+            new_capture()  # (a row of the engine's edited since: an op of one's own)
             REPLACED[:] = [reading.number_parts_replaced()]  # (before ours: ``built.py``)
             _patch()
     try:
