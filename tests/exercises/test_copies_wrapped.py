@@ -114,3 +114,29 @@ def test_no_honest_answer_wrapped_in_a_class_is_flagged(tmp_path):
     assert len(files) > 160
     flagged = [(what, flagged_in(write(tmp_path, source))) for what, source in files]
     assert [f for f in flagged if f[1]] == []
+
+
+class _Listed(ast.NodeTransformer):
+    """Each name read taken from a literal made for it, ``[name][0]``, ``(name,)[0]`` or
+    ``{"k": name}["k"]`` (an attacker's a65k c1: a mechanical rewrite)."""
+
+    def __init__(self, wrap):
+        self.wrap = wrap
+
+    def visit_Name(self, node):
+        if not isinstance(node.ctx, ast.Load):
+            return node
+        if self.wrap == "dict":
+            return ast.Subscript(ast.Dict([ast.Constant("k")], [node]), ast.Constant("k"),
+                                 ast.Load())
+        held = ast.List if self.wrap == "list" else ast.Tuple
+        return ast.Subscript(held([node], ast.Load()), ast.Constant(0), ast.Load())
+
+
+@pytest.mark.parametrize("wrap", ["list", "tuple", "dict"])
+def test_the_model_answer_with_each_name_read_from_a_literal_is_flagged(wrap, tmp_path):
+    """(Before: 1/1, flagged nowhere.)"""
+    tree = _Listed(wrap).visit(ast.parse(inspect.getsource(M.sum_over_paths)))
+    path = write(tmp_path, ast.unparse(ast.fix_missing_locations(tree)) + "\n")
+    compile(path.read_text(), str(path), "exec")
+    assert flagged_in(path) == ["sum_over_paths"]

@@ -583,11 +583,15 @@ def test_a_sixth_order_difference_in_floats_is_not_exact_enough(name, tmp_path):
         assert said.startswith("your answer agrees with the rule only to about "), (seed, said)
 
 
-@pytest.mark.parametrize("attack", ["honest_value_hash.py.txt", "honest_value_taylor_exp.py.txt"])
+@pytest.mark.parametrize("attack", ["honest_value_hash.py.txt", "honest_value_taylor_exp.py.txt",
+                                    "honest_value_hash_unmasked.py.txt",
+                                    "honest_value_uid128.py.txt"])
 def test_an_honest_value_holding_long_integers_passes(attack, tmp_path, capsys):
-    """A Value whose ``__hash__`` is ``hash((id(self), self._op))`` (19 digits), one whose
-    ``exp()`` is its own Taylor series with n! kept as an int (31 digits): honest, passed
-    (a65j's h7, h8: refused a while as a fixed-point difference)."""
+    """A Value whose ``__hash__`` is ``hash((id(self), self._op))`` (19 digits) or the old
+    tuple hash written out unmasked (67 bits), one whose ``exp()`` is its own Taylor series
+    with n! kept as an int (31 digits), one labelling nodes ``random.getrandbits(128)``:
+    honest, passed (a65j's h7, h8, a65k's h1, h2: refused a while as a fixed-point
+    difference)."""
     path = tmp_path / "value.py"
     path.write_text(_attack(attack), encoding="utf-8")
     capsys.readouterr()

@@ -73,12 +73,39 @@ def unwrapped(tree: Tree, imports: Mapping[str, str]) -> Tree:
     definition binds itself."""
     names = {name for name, what in imports.items() if what == IDENTITY}
     names |= identities(ast.walk(tree))
-    return _Unwrapped(names).visit(tree) if names else tree
+    return _Unwrapped(names).visit(tree)
 
 
 class _Unwrapped(ast.NodeTransformer):
+    """Also an item taken at once from a literal made for it (``[e][0]``, ``(e,)[0]``,
+    ``{"k": e}["k"]``) and a branch on a constant (``e if True else f``), read as ``e``: a
+    copy with each name read so (an attacker's a65k c1, c2: flagged nowhere before)."""
+
     def __init__(self, names: set[str]) -> None:
         self.names = names
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        key = node.slice
+        if not isinstance(node.ctx, ast.Load) or not isinstance(key, ast.Constant):
+            return node
+        held = node.value
+        if isinstance(held, (ast.List, ast.Tuple)) and type(key.value) is int and \
+                not any(isinstance(e, ast.Starred) for e in held.elts) and \
+                -len(held.elts) <= key.value < len(held.elts):
+            return held.elts[key.value]
+        if isinstance(held, ast.Dict) and None not in held.keys:
+            found = [v for k, v in zip(held.keys, held.values)
+                     if isinstance(k, ast.Constant) and k.value == key.value]
+            if len(found) == 1 and all(isinstance(k, ast.Constant) for k in held.keys):
+                return found[0]
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        if isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]

@@ -34,8 +34,7 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 
-__all__ = ["CLASS_LONG", "LONG", "class_long_held", "digits_named", "lines_watched",
-           "long_held"]
+__all__ = ["LONG", "class_long_held", "digits_named", "lines_watched", "long_held"]
 
 LONG = 53
 """An integer of more bits than this (a float's digits) held by a rule's code: the scale of
@@ -96,14 +95,15 @@ def long_held(frame: Any, returned: Any = None) -> str:
 
 
 def class_long_held(frame: Any, returned: Any) -> str:
-    """A decimal, a fraction or an integer of more bits than a hash (``CLASS_LONG``) that is
-    not a factorial, in a name of ``frame``'s function or a global name its code reads, in
-    the first items of a list, a tuple or a dict one holds, in the attributes of a plain
-    object one holds (``o.s``, ``Z.S``), or given back by it: what and where; else ''. The
-    values of a difference made exact in many digits, fixed point (a65i's k8, k9, k10,
-    a65j's j5). An honest class may hold a hash of its own (64 bits at most: a65j's h7) or
-    the n! of its own exp's series (h8), no other integer as long. Not seen: a scale of 64
-    bits or fewer (said in the guide)."""
+    """A decimal or a fraction in a name of ``frame``'s function or a global name its code
+    reads, in the first items of a list, a tuple or a dict one holds (of their own classes
+    too), in the attributes of a plain object one holds (``o.s``, ``Z.S``), or given back by
+    it: what and where; else ''. The values of a difference made exact in many digits
+    (a65i's k8). Not an integer of many bits: an honest class holds some (a hash of its own,
+    unmasked, 67 bits and more; a 128-bit label, ``random.getrandbits(128)``; the n! of its
+    own exp's series: a65j's h7, h8, a65k's h1, h2, each refused while a class's integers
+    were looked at), so a difference in fixed-point integers stays unseen here (a65i's k9,
+    k10, a65j's j5: said in the guide)."""
     space, names = frame.f_globals, frame.f_code.co_names
     for name, value in [*frame.f_locals.items(), *((n, dict.get(space, n)) for n in names
                                                   if n in space)]:
@@ -115,22 +115,17 @@ def class_long_held(frame: Any, returned: Any) -> str:
     return f"{found}, given back by {frame.f_code.co_name}" if found else ""
 
 
-CLASS_LONG = 64
-"""An integer of more bits than this, held by a class Value's code and not a factorial, is
-the scale of fixed point (a hash, ``id()`` and ``time_ns()`` fit in 64 bits)."""
-
-
 def _looked_into(value: Any) -> Any:
     """``value``, and what it holds one level down: a list's or a tuple's first items, a
     dict's first values, a plain object's first attributes (not a module's or a class's,
     whose names are a library's too)."""
     kind = type(value)
-    if kind is float or kind is str or kind is bool or value is None:
+    if kind is float or kind is str or kind is bool or kind is int or value is None:
         return ()
-    if kind is list or kind is tuple:
+    if isinstance(value, (list, tuple)):
         return value[:16]
-    if kind is dict:
-        return [value, *itertools.islice(value.values(), 16)]
+    if isinstance(value, dict):
+        return [value, *itertools.islice(dict.values(value), 16)]
     held = getattr(value, "__dict__", None) if not isinstance(
         value, (type, types.ModuleType, types.FunctionType)) else None
     if type(held) is dict:
@@ -140,21 +135,10 @@ def _looked_into(value: Any) -> Any:
 
 def _many(x: Any) -> str:
     kind = type(x).__name__
-    if type(x) is int and x.bit_length() > CLASS_LONG and not _factorial(x):
-        return f"an integer of {len(str(abs(x)))} digits"
     if kind in ("Decimal", "Fraction") and type(x).__module__ in (
             "decimal", "_decimal", "_pydecimal", "fractions"):
         return f"a {'decimal number' if kind == 'Decimal' else 'fraction'}"
     return ""
-
-
-def _factorial(n: int) -> bool:
-    """Whether ``n`` is k! for some k (an honest Taylor series keeps one: a65j's h8)."""
-    k = 2
-    while n > 1 and n % k == 0:
-        n //= k
-        k += 1
-    return n == 1
 
 
 def digits_named(frame: Any, returned: Any = None) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["LISTED", "NESTED", "nested_items"]
+__all__ = ["KEYED", "LISTED", "NESTED", "STARRED", "given_to", "nested_items"]
 
 LISTED = 8
 """How many items of each list or tuple are looked at: a helper that recomputes the graph is
@@ -41,3 +41,26 @@ def nested_items(held: Iterable[Any]) -> Iterator[Any]:
             else:
                 yield y
         stack += reversed(inner)  # (the first one's items, and theirs, before the next's)
+
+
+STARRED = 0x04
+"""``CO_VARARGS``: a function that takes ``*args``."""
+KEYED = 0x08
+"""``CO_VARKEYWORDS``: a function that takes ``**kw``."""
+
+
+def given_to(code: Any, local: dict[str, Any]) -> list[Any]:
+    """What a call of ``code`` was given (``local``: its frame's names as it starts): each
+    named argument, keyword-only ones too, then the items of its ``*args`` tuple and the
+    values of its ``**kw`` dict (read by their types' own methods: no learner code runs)."""
+    names = code.co_varnames
+    at = code.co_argcount + code.co_kwonlyargcount
+    given = [local.get(name) for name in names[:at]]
+    if code.co_flags & STARRED:
+        more = local.get(names[at])
+        given += list(tuple.__iter__(more)) if isinstance(more, tuple) else []
+        at += 1
+    if code.co_flags & KEYED:
+        more = local.get(names[at])
+        given += list(dict.values(more)) if isinstance(more, dict) else []
+    return given

@@ -79,7 +79,7 @@ from tinygrad_edu.exercises.learner.held import (
     line_of,
 )
 from tinygrad_edu.exercises.learner.held_code import complex_constant
-from tinygrad_edu.exercises.learner.nested import nested_items
+from tinygrad_edu.exercises.learner.nested import KEYED, STARRED, given_to, nested_items
 
 __all__ = ["Watching"]
 
@@ -98,8 +98,6 @@ OWN = ("tanh", "exp")
 """The ops' functions of ``math``, ``cmath`` and NumPy that are watched as the class's own
 are, from the build on (``watched._watching_functions``): a forward pass may store them in
 its nodes as they are. (Not ``add`` or ``multiply``: an honest backward multiplies.)"""
-STARRED = 0x04
-"""``CO_VARARGS``: a function that takes ``*args``, whose numbers are watched too."""
 FLOOR = 1e-11
 """A number closer than this to one the forward pass took (relative to it; absolute below 1)
 is that number, computed another way, not a step: an honest forward pass makes -4.8e-35 and
@@ -187,23 +185,18 @@ class _Watch:
                 return
             self.mine.add(frame)
             self.ran.add(code)
-            starred = code.co_flags & STARRED
+            starred = code.co_flags & (STARRED | KEYED)
             if not (code.co_argcount or code.co_kwonlyargcount or starred) or self.found:
                 return
             local = frame.f_locals
             number = self._number
-            names = code.co_varnames
-            given = [local.get(name) for name in  # (keyword-only ones too: a65j's j6, j7)
-                     names[:code.co_argcount + code.co_kwonlyargcount]]
+            given = given_to(code, local)  # (keyword-only ones, ``*args``' items, ``**kw``'s
+            # values too: a65j's j6, j7, a65k's k5-k8)
             args = [number(x) for x in given]
-            if starred:  # (lambda *a: a[0] + a[1]: its numbers are in the tuple a)
-                more = local.get(names[code.co_argcount + code.co_kwonlyargcount])
-                args += [number(x) for x in more] if type(more) is tuple else []
             if starred or not self.plain.issuperset(map(type, given)) or (  # (at once: a
                     len(given) > 1 and type(given[-1]) in SEQUENCES and  # class's number,
                     type(given[-2]) in SEQUENCES):  # or two pairs, looked at)
-                self.duals.given(code, given + list(more) if starred and type(more) is tuple
-                                 else given, frame)
+                self.duals.given(code, given, frame)
             if self.backward:
                 judge = self._check
                 if code not in self.forward:  # (its numbers, and the arrays and numbers of the
@@ -256,9 +249,9 @@ class _Watch:
         """A complex number held by a function of the class's file, given to it, or given
         back (``held.complex_held``): the complex step, taken on the numbers of the nodes
         (``u = a.data``), its unit made at run time (no honest class has one); or a decimal,
-        a fraction or a long double (``fixed_point.digits_named``), or an integer of more
-        bits than a hash's in a name of its own or given back (``class_long_held``: the scale
-        of fixed point, a65i's k9, k10): a finite difference made exact in many digits. Said
+        a fraction or a long double (``fixed_point.digits_named``), or a decimal or a
+        fraction one level into what its names hold (``class_long_held``: a65i's k8): a
+        finite difference made exact in many digits. Said
         if nothing else was (a function of the forward pass at a complex number says
         more)."""
         try:  # (``frame`` is of the files: ``profile`` saw it called)
@@ -524,14 +517,16 @@ def _pairs(given: list[Any]) -> Iterator[tuple[float, float]]:
     that each keeps its place."""
     for x in given:
         if isinstance(x, (tuple, list)):  # (a subclass's too, read as a tuple: a65j's j11)
-            two = list(itertools.islice(nested_items([tuple(tuple.__iter__(x)) if isinstance(
-                x, tuple) else list(list.__iter__(x))]), 2))
-        elif type(x) is dict:
-            two = list(itertools.islice(x.values(), 2))
+            two = [y for y in itertools.islice(nested_items([tuple(tuple.__iter__(x)) if
+                                                            isinstance(x, tuple) else
+                                                            list(list.__iter__(x))]), 4)
+                   if type(y) is float][:2]
+        elif isinstance(x, dict):  # (an ``OrderedDict`` too: a65k's k10, k11)
+            two = list(itertools.islice(dict.values(x), 2))
         else:
             two = []
-        yield (two[0], two[1]) if len(two) == 2 and type(two[0]) is float and \
-            type(two[1]) is float else (0.0, 0.0)
+        two = [y for y in two if type(y) is float]  # (a tag first, ``("t", a, b)``: a65k's
+        yield (two[0], two[1]) if len(two) == 2 else (0.0, 0.0)  # k9, the floats)
     for a, b in itertools.pairwise(given):
         yield (a, b) if type(a) is float and type(b) is float else (0.0, 0.0)
 

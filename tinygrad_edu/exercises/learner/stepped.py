@@ -23,7 +23,7 @@ from tinygrad_edu.exercises.learner.fixed_point import long_held
 from tinygrad_edu.exercises.learner.given import MATRICES, NEAR
 from tinygrad_edu.exercises.learner.held import PLAIN, LearnerFrames
 from tinygrad_edu.exercises.learner.held_code import PASSED, complex_receiver
-from tinygrad_edu.exercises.learner.nested import nested_items
+from tinygrad_edu.exercises.learner.nested import KEYED, STARRED, given_to, nested_items
 from tinygrad_edu.exercises.learner.watched_numbers import lines_said
 from tinygrad_edu.exercises.text_blocks import at_lines
 
@@ -91,16 +91,17 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                     at = back if back is not None and back.f_code.co_filename == file \
                         else frame
                     held.append((found, at.f_lineno))
-            if event != "call" or not (code.co_argcount or code.co_kwonlyargcount):
+            if event != "call" or not (code.co_argcount or code.co_kwonlyargcount or
+                                         code.co_flags & (STARRED | KEYED)):
                 return
-            if NEAR.on:  # (a rule on arrays: the arrays it is given, ``given.NearArrays``)
-                for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
-                    NEAR.note(code, frame.f_locals.get(name), lambda: " " + lines_said(
+            values = given_to(code, frame.f_locals)  # (``*args``' and ``**kw``'s too:
+            if NEAR.on:  # a65k's k5, k8) (a rule on arrays: those it is given, ``given``)
+                for value in values:
+                    NEAR.note(code, value, lambda: " " + lines_said(
                         file or "", [_caller(frame, file)]), code.co_name)
             if not own:
                 pairs = []
-                for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
-                    value = frame.f_locals.get(name)
+                for value in values:
                     found = own_number(value, file, plain)
                     if found:
                         own.append((f"{found}, given to {code.co_name}", _caller(frame, file)))
@@ -111,9 +112,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                 if len(pairs) >= 2 and len(paired) < 64:
                     paired[frame] = (pairs[0], pairs[1])
             first: Any = None  # (its first argument that is a number: one given None first,
-            given = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]  # ``_ts(
-            for name in given:  # None, a, b)``, is seen at a and b; a65i's k3)
-                value = frame.f_locals.get(name)
+            for value in values:  # ``_ts(None, a, b)``, is seen at a and b; a65i's k3)
                 if type(value) is tuple or type(value) is list:
                     value = first_number(value, plain)
                 if type(value) is plain:
