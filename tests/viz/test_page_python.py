@@ -242,12 +242,15 @@ def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
     assert not told
     capsys.readouterr()
     timer = threading.Thread(target=stop_once_in, args=("d_tanh",))
-    timer.start()  # (a Stop sent at a fixed time could land before the loop, under load)
-    try:
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # (the sampler sees the main thread often: under load, a
+    timer.start()  # 5 ms switch came in the grader's line watch, never in d_tanh itself, and
+    try:  # the Stop was not sent before the limit; a Stop sent at a fixed time could land
         answer = json.loads(check_json("d_tanh", "def d_tanh(x, y):\n    while True:\n"
-                                                 "        pass\n", ""))
+                                                 "        pass\n", ""))  # before the loop)
     finally:
         timer.join()
+        sys.setswitchinterval(interval)
     out = capsys.readouterr().out
     assert answer == {"code": 1, "progress": ""} and out == ""
     # where it was, told with the Stop heard (the page says it after its "Stopped:"; before,
