@@ -119,6 +119,21 @@ def _set_default(t):
     _by_default.__defaults__ = (t,)
 
 
+HP4 = {"T": 1.0}
+
+
+def _like_exp(function):  # (a learner's decorator that copies ``math.exp``'s name and module)
+    @functools.wraps(math.exp)
+    def wrapper(v):
+        return function(v)
+    return wrapper
+
+
+@_like_exp
+def _tempered(v):
+    return v / HP4["T"]
+
+
 TARR = numpy.array([1.0])
 TBUF = array.array("d", [1.0])
 UF = numpy.frompyfunc(lambda v: v / Cfg.T, 1, 1)
@@ -152,6 +167,8 @@ ROUTES = {  # (each route: the op's forward and rule, how the function sets T)
                        lambda t: TBUF.__setitem__(0, t)),
     "np.frompyfunc": (lambda v: float(UF(v)), lambda v, out: 1.0 / Cfg.T,
                       _setter("Cfg.T = t")),
+    "functools.wraps(math.exp)": (lambda v: _tempered(v), lambda v, out: 1.0 / HP4["T"],
+                                  lambda t: HP4.update(T=t)),  # (a64q S7)
 }
 
 
@@ -362,6 +379,34 @@ def test_a_setting_in_an_array_written_in_place_between_uses_runs_as_the_engine(
         held[at] = 1.0
         h = op(W * x)
         held[at] = 2.0
+        return h * op(W * x)
+
+    step = compile(f, native=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (1.0, 2.0, 3.0, 4.0):
+            same(step, f, [W], x)
+
+
+def test_a_wrapper_that_copies_a_librarys_module_is_read(tmp_path):
+    """``functools.wraps(math.exp)`` copies ``__module__ = "math"`` onto the learner's
+    wrapper, which reads a setting: read as the learner's code, not passed over as the
+    library's (a64q S7: before, both layers at the last temperature from the third call)."""
+    hp = {"T": 1.0}
+
+    def tempered(function):
+        @functools.wraps(function)
+        def inner(v):
+            return function(v / hp["T"])
+        return inner
+
+    texp = tempered(math.exp)
+    op = unary_op("texp", lambda v: texp(v), lambda v, out: texp(v), register_op=False)
+
+    def f(x):
+        hp["T"] = 1.0
+        h = op(W * x)
+        hp["T"] = 2.0
         return h * op(W * x)
 
     step = compile(f, native=False)

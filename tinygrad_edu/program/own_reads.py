@@ -77,8 +77,9 @@ def looked_at(functions: list[Any]) -> Looked:
             return Looked(f"may draw random numbers (it calls {_name(f)})", True)
         code = getattr(f, "__code__", None)
         if code is not None and getattr(f, "__module__", None) in _PURE_MODULES and \
-                not _ours(code):  # (``statistics.fmean``: a library's, which computes)
-            continue
+                _library(code):  # (``statistics.fmean``: a
+            continue  # library's, which computes; not one of the learner's whose
+            # ``functools.wraps`` copied a library's ``__module__``: a64q S7)
         if code is None:
             call = _call_of(f)  # (an object of the learner's class, ``__call__`` inherited)
             if call is not None:
@@ -325,6 +326,14 @@ def _bytes_of(x: Any) -> bytes | None:
     return None
 
 
+def _library(code: Any) -> bool:
+    """Whether ``code`` lives in Python's own modules (``statistics``) or NumPy's files."""
+    numpy = sys.modules.get("numpy")
+    places = (_STDLIB, os.path.dirname(getattr(numpy, "__file__", None) or _STDLIB) + os.sep)
+    return code.co_filename.startswith(places)
+
+
+_STDLIB = os.path.dirname(os.__file__) + os.sep
 _EMPTY = object()
 _MISSING = object()
 _PURE_MODULES = frozenset(("math", "cmath", "operator", "_operator", "numpy", "functools",
