@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu.exercises import apart
 from tinygrad_edu.viz import playground
-from tinygrad_edu.viz.playground import DEPTH, check_json
+from tinygrad_edu.viz.playground import ANSWER_FILE, DEPTH, check_json
 
 RIGHT = "def d_tanh(x, y):\n    return 1 - y * y\n"
 
@@ -161,14 +161,22 @@ def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raise
     assert '"code": 0' in check_json("d_tanh", RIGHT, "")
 
 
+def _answers(frame, function: str) -> bool:
+    """Whether ``frame`` runs ``function`` of the learner's answer (not the grader's own
+    function of that name, its reference: a Stop sent while a trace function of the
+    grader's is called for the reference is the grader's work, told with no line; CI, once)."""
+    return frame.f_code.co_name == function and frame.f_code.co_filename == ANSWER_FILE
+
+
 def stop_once_in(function: str, timeout_s: float = 120.0) -> None:
-    """SIGINT to this process, as the page's Stop, once its main thread runs ``function``;
-    none if it is never seen to (a SIGINT sent then would land outside the Check and end
-    the test run: an xdist worker crashed so, on a loaded machine, before)."""
+    """SIGINT to this process, as the page's Stop, once its main thread runs ``function``
+    of the learner's answer; none if it is never seen to (a SIGINT sent then would land
+    outside the Check and end the test run: an xdist worker crashed so, on a loaded machine,
+    before)."""
     main, waited = threading.main_thread().ident, 0.0
     while waited < timeout_s:
         frame = sys._current_frames().get(main)
-        if frame is not None and frame.f_code.co_name == function:
+        if frame is not None and _answers(frame, function):
             os.kill(os.getpid(), signal.SIGINT)
             return
         time.sleep(0.01)
@@ -176,13 +184,14 @@ def stop_once_in(function: str, timeout_s: float = 120.0) -> None:
 
 
 def stop_once_above(function: str, timeout_s: float = 120.0) -> None:
-    """SIGINT to this process once its main thread runs code above ``function`` (called
-    from it: a watch of the grader's on the learner's line); none if it is never seen to."""
+    """SIGINT to this process once its main thread runs code above ``function`` of the
+    learner's answer (called from it: a watch of the grader's on the learner's line); none
+    if it is never seen to."""
     main, waited = threading.main_thread().ident, 0.0
     while waited < timeout_s:
         frame = sys._current_frames().get(main)
-        if frame is not None and frame.f_code.co_name != function:
-            while frame is not None and frame.f_code.co_name != function:
+        if frame is not None and not _answers(frame, function):
+            while frame is not None and not _answers(frame, function):
                 frame = frame.f_back
             if frame is not None:
                 os.kill(os.getpid(), signal.SIGINT)
