@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.tiers import sampled
 from tinygrad_edu.exercises.cli import main as cli
 
 
-@pytest.mark.parametrize(("attack", "names"), [
+@pytest.mark.parametrize(("attack", "names"), sampled([
     ("rules_dd_varargs.py.txt", ["d_tanh"]),
+    ("value_dd_ordereddict.py.txt", ["Value"]),
     ("node_dd_varkw.py.txt", ["node"]),
-    ("node_dd_tagged_tuple.py.txt", ["node"]),
-    ("value_dd_ordereddict.py.txt", ["Value"])])
+    ("node_dd_tagged_tuple.py.txt", ["node"])], 2,
+    "test_points_given_past_the_named_arguments_are_seen", several=True))
 def test_points_given_past_the_named_arguments_are_seen(attack, names, tmp_path, capsys):
     path = tmp_path / "solutions.py"
     path.write_text((Path(__file__).parent / "attacks" / attack).read_text(encoding="utf-8"),

@@ -342,17 +342,18 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
     assert done.stdout.split() == ["True", "True", "False"], done
 
 
-@pytest.mark.parametrize("attack, name, said", [
+@pytest.mark.parametrize("attack, name, said", sampled([
     ("value_decimal_fd.py.txt", "Value", "your backward() runs the forward pass again (a "
      "decimal number, held in "),
     ("node_decimal_fd.py.txt", "node", "your forward pass takes finite differences as it "
      "makes each node (a decimal number, held in H, in __add__ on line "),
     ("value_longdouble_record.py.txt", "Value", "your backward() runs the forward pass again "
      "(an array of long doubles, held in w, in _d on line 15"),
-    ("value_double_double_nested.py.txt", "Value", "your backward() runs the forward pass "
-     "again ("),
     ("node_double_double_flat.py.txt", "node", "your forward pass takes finite differences "
      "as it makes each node ("),
+    ("value_decimal_in_list.py.txt", "Value", "(a decimal number, held in w, in _slope"),
+    ("value_double_double_nested.py.txt", "Value", "your backward() runs the forward pass "
+     "again ("),
     ("node_double_double_dict.py.txt", "node", "your forward pass takes finite differences "
      "as it makes each node ("),
     ("node_double_double_flat_args.py.txt", "node", "your forward pass takes finite "
@@ -361,16 +362,17 @@ def test_the_learners_process_computes_long_doubles_at_a_doubles_precision():
      "differences as it makes each node ("),
     ("value_double_double_dict.py.txt", "Value", "your backward() runs the forward pass "
      "again ("),
-    ("value_decimal_in_list.py.txt", "Value", "(a decimal number, held in w, in _slope"),
     ("node_dd_kwonly.py.txt", "node", "your forward pass takes finite differences as it makes "
      "each node ("),
     ("value_dd_kwonly.py.txt", "Value", "your backward() runs the forward pass again ("),
     ("node_dd_tuple_subclass.py.txt", "node", "your forward pass takes finite differences as "
-     "it makes each node (")],
-    ids=["Value", "node", "Value-longdouble-record", "Value-double-double-nested",
-         "node-double-double-apart", "node-dd-dict", "node-dd-flat-args", "node-dd-unmirrored",
-         "Value-dd-dict", "Value-decimal-in-list", "node-dd-kwonly", "Value-dd-kwonly",
-         "node-dd-tuple-subclass"])
+     "it makes each node (")], 5,
+    "test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing",
+    several=True),
+    ids=["Value", "node", "Value-longdouble-record", "node-double-double-apart",
+         "Value-decimal-in-list", "Value-double-double-nested", "node-dd-dict",
+         "node-dd-flat-args", "node-dd-unmirrored", "Value-dd-dict", "node-dd-kwonly",
+         "Value-dd-kwonly", "node-dd-tuple-subclass"])
 def test_a_value_whose_local_derivatives_are_differences_in_decimals_earns_nothing(
         attack, name, said, tmp_path, capsys):
     """A class Value whose _backward takes each local derivative as a central difference in
@@ -583,9 +585,10 @@ def test_a_sixth_order_difference_in_floats_is_not_exact_enough(name, tmp_path):
         assert said.startswith("your answer agrees with the rule only to about "), (seed, said)
 
 
-@pytest.mark.parametrize("attack", ["honest_value_hash.py.txt", "honest_value_taylor_exp.py.txt",
-                                    "honest_value_hash_unmasked.py.txt",
-                                    "honest_value_uid128.py.txt"])
+@pytest.mark.parametrize("attack", sampled(
+    ["honest_value_hash.py.txt", "honest_value_taylor_exp.py.txt",
+     "honest_value_hash_unmasked.py.txt", "honest_value_uid128.py.txt"], 2,
+    "test_an_honest_value_holding_long_integers_passes"))
 def test_an_honest_value_holding_long_integers_passes(attack, tmp_path, capsys):
     """A Value whose ``__hash__`` is ``hash((id(self), self._op))`` (19 digits) or the old
     tuple hash written out unmasked (67 bits), one whose ``exp()`` is its own Taylor series

@@ -41,7 +41,8 @@ def weights(seed, shape, dtype):
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=30)
+@settings(max_examples=12)  # (a dtype is lost by an op's code, not at some numbers:
+# twelve draws of shapes and operands per op and dtype find what thirty did)
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_every_node_gets_gradients_of_the_graphs_dtype(name, dtype, data, seed):
     op = OPS[name]
