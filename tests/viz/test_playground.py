@@ -475,3 +475,25 @@ def test_a_value_of_the_graders_prints_as_on_the_command_line(monkeypatch, capsy
         said[here] = re.findall(r"^  it printed:\n    (.*)$", out, re.M)
     assert said[True] == said[False] and len(said[True]) == 1, said
     assert re.fullmatch(r"Value\(data=[\d.e+-]+, grad=0\)", said[True][0]), said
+
+
+def test_a_stage_whose_answer_needs_math_imports_it_in_the_page():
+    """In the page each stage is code of its own, with no file's imports above it: the
+    stages whose answers call ``math`` (the node's log and exp, attention's square root)
+    start with ``import math``, and the starter with its answer written in passes; before,
+    the node's ``math.log`` met "name 'math' is not defined" (issue 66's tester)."""
+    from tinygrad_edu.exercises import TRACK
+    from tinygrad_edu.exercises.starters import model_answer_body, starter_head
+
+    shown = {e["name"]: e["starter"] for e in exercises() if e["track"]}
+    needing = {name for name, ex in TRACK.items() if "math." in model_answer_body(ex)}
+    assert needing == {"node", "attention"}
+    for name, starter in shown.items():
+        assert starter.startswith("import math\n") == (name in needing), name
+        assert starter.endswith(TRACK[name].starter)
+    ex = TRACK["attention"]
+    written = shown["attention"].replace(TRACK["attention"].starter,
+                                         f"{starter_head(ex)}\n{model_answer_body(ex)}\n")
+    assert "import math" in written and "math.sqrt" in written
+    code, _ = check("attention", written)
+    assert code == 0

@@ -422,12 +422,20 @@ def last_list_of_values(tree: ast.Module, namespace: dict[str, Any]) -> str | No
 def exercises() -> list[dict[str, Any]]:
     """The exercises as the exercises page lists them, then the stages of microgpt
     (``track``: ``"microgpt"``; ``symbol``: the name the code defines, ``Value`` for the
-    node); ``arrays``: on NumPy arrays, which the browser's Python lacks."""
+    node); ``arrays``: on NumPy arrays, which the browser's Python lacks. A stage whose
+    answer needs ``math`` (the node's log and exp, attention's square root) starts with
+    ``import math``: in the page each stage is its own code, with no file's imports above
+    it (before, the node's ``math.log`` met "name 'math' is not defined")."""
     from tinygrad_edu.exercises import EXERCISES, TRACK
+    from tinygrad_edu.exercises.starters import model_answer_body
+
+    def starter(ex: Any) -> str:
+        needs = ex.track and "math." in model_answer_body(ex)
+        return ("import math\n\n\n" if needs else "") + ex.starter
 
     return [{"number": ex.number, "name": ex.name, "title": ex.title, "level": ex.level,
              "kind": ex.kind, "signature": ex.signature, "statement": ex.statement.strip(),
-             "domain": ex.domain, "starter": ex.starter, "arrays": ex.arrays,
+             "domain": ex.domain, "starter": starter(ex), "arrays": ex.arrays,
              "track": ex.track, "symbol": ex.symbol}
             for ex in (*EXERCISES.values(), *TRACK.values())]
 
