@@ -6,6 +6,7 @@ the program both uses at the last setting, silently, native and Python (an attac
 S1, S2, S5, S6): now the call runs as the engine, said."""
 
 import array
+import builtins
 import collections
 import functools
 import math
@@ -414,3 +415,44 @@ def test_a_wrapper_that_copies_a_librarys_module_is_read(tmp_path):
         warnings.simplefilter("ignore")
         for x in (1.0, 2.0, 3.0, 4.0):
             same(step, f, [W], x)
+
+
+HP5 = {"T": 1.0}
+OWN_BUILTINS = {"__builtins__": dict(vars(builtins)), "HP5": HP5}
+exec("def tempered_max(*values):\n    return sorted(values)[-1] / HP5['T']\n"
+     "def soft(v):\n    return max(v, -1e300)\n", OWN_BUILTINS)
+OWN_BUILTINS["__builtins__"]["max"] = OWN_BUILTINS["tempered_max"]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_builtin_replaced_by_the_learners_function_is_read(native):
+    """``max`` found in the builtins a function's globals name, where the learner's code put
+    a function of its own reading a setting (as ``builtins.max = my_max`` does): read as
+    that function, so the op over it runs as the engine (a64q S10: before, any ``max`` was
+    taken for Python's, and both layers got the last setting, silently)."""
+    op = unary_op("tempered_max", OWN_BUILTINS["soft"], lambda v, out: 1.0,
+                  register_op=False)  # (its rule reads nothing: the setting is max's alone)
+
+    def f(x):
+        h1 = op(W * x)  # (layer 1 at T = 1)
+        HP5["T"] = 2.0
+        return h1 * op(W * x)  # (layer 2 at T = 2)
+
+    def calls(g):
+        found = []
+        for x in (1.0, 2.0, 3.0):
+            HP5["T"] = 1.0
+            W.grad = 0.0
+            loss = g(x)
+            loss.backward()
+            found.append(bits(loss.data) + bits(W.grad))
+        return found
+
+    try:
+        want = calls(f)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            assert calls(compile(f, native=native)) == want
+        assert any("(an op of your own)" in str(w.message) for w in said)
+    finally:
+        HP5["T"] = 1.0

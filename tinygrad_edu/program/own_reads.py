@@ -33,6 +33,8 @@ import sys
 import types
 from typing import Any, NamedTuple
 
+from tinygrad_edu.program.seen import Standing
+
 __all__ = ["Looked", "cells_of", "contents", "defaults_of", "looked_at", "same", "shallow"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -111,11 +113,18 @@ def looked_at(functions: list[Any]) -> Looked:
                 name, held = ins.argval, _MISSING
                 if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
                     held = f.__globals__.get(name, _MISSING)
-                    if held is _MISSING:
-                        held = vars(builtins).get(name, _MISSING)
+                    if held is _MISSING:  # (the builtins its globals name, as Python looks)
+                        held = _builtins_of(f).get(name, _MISSING)
                         if name not in _PURE_BUILTINS:
                             effect = effect or f"calls {name}(), which a capture does not follow"
                             held = _MISSING
+                        elif not _pythons(name, held):  # (``builtins.max = my_max``:
+                            if isinstance(held, types.FunctionType) and \
+                                    not _ours(held.__code__):  # the learner's, read)
+                                stack.append((held, depth - 1))
+                            else:
+                                effect = effect or f"calls {name}(), which is not Python's " \
+                                                   "own here and a capture does not follow"
                     elif isinstance(held, types.ModuleType):
                         effect = effect or _module(held)
                     elif isinstance(held, type):  # (``Cfg.T``: a class's attribute)
@@ -157,6 +166,21 @@ def looked_at(functions: list[Any]) -> Looked:
             elif not isinstance(held, types.ModuleType) and held is not _EMPTY:
                 settings = True
     return Looked(draws or effect, settings or bool(draws or effect))
+
+
+def _pythons(name: str, held: Any) -> bool:
+    """Whether ``held``, found under the builtin ``name``, is Python's own: that function,
+    or what a capture puts in its place while it runs (``max``, ``sum``: ``Standing``)."""
+    return held is _BUILTINS[name] or (isinstance(held, Standing) and
+                                       held.stands_for is _BUILTINS[name])
+
+
+def _builtins_of(f: Any) -> Any:
+    """The builtins ``f``'s code finds a name in, as Python finds them: its globals'
+    ``__builtins__`` (a module or a dict), else the ``builtins`` module."""
+    space = f.__globals__.get("__builtins__", builtins)
+    return vars(space) if isinstance(space, types.ModuleType) else \
+        space if isinstance(space, dict) else vars(builtins)
 
 
 def _call_of(f: Any) -> Any:
@@ -346,6 +370,10 @@ _PURE_BUILTINS = frozenset((
     "OverflowError", "ArithmeticError", "TypeError", "Exception", "RuntimeError"))
 """Builtins an op may call and stay a program (``globals``, ``vars``, ``getattr``, ``open``,
 ``id``: not)."""
+_BUILTINS = {name: vars(builtins)[name] for name in _PURE_BUILTINS}
+"""Python's own of those, as they were when this module was imported: one the learner's
+code put in their place (``builtins.max = my_max``, or a ``__builtins__`` of its own in a
+function's globals) is read as the learner's function (a64q S10)."""
 _CONSTANTS = (int, float, complex, str, bytes, bool, type(None))
 _DRAWS = frozenset(("random", "gauss", "uniform", "normal", "normalvariate", "rand", "randn",
                     "randint", "randrange", "choice", "choices", "shuffle", "sample",
