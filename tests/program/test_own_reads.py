@@ -135,6 +135,7 @@ def _tempered(v):
     return v / HP4["T"]
 
 
+math.TGE_T = 1.0  # (a learner's setting where math's constants are: read as math.pi is)
 TARR = numpy.array([1.0])
 TBUF = array.array("d", [1.0])
 UF = numpy.frompyfunc(lambda v: v / Cfg.T, 1, 1)
@@ -170,6 +171,8 @@ ROUTES = {  # (each route: the op's forward and rule, how the function sets T)
                       _setter("Cfg.T = t")),
     "functools.wraps(math.exp)": (lambda v: _tempered(v), lambda v, out: 1.0 / HP4["T"],
                                   lambda t: HP4.update(T=t)),  # (a64q S7)
+    "a setting kept on the math module": (lambda v: v / math.TGE_T, lambda v, out: 1.0,
+                                          lambda t: setattr(math, "TGE_T", t)),  # (a64q S5)
 }
 
 

@@ -28,6 +28,7 @@ import builtins
 import collections
 import dis
 import functools
+import math
 import os
 import sys
 import types
@@ -153,6 +154,10 @@ def looked_at(functions: list[Any]) -> Looked:
                                 not _computes(held):
                             effect = effect or f"calls {_name(held)}, which a capture does " \
                                                "not read"
+                        elif not callable(held) and not _constant(name, held):
+                            effect = effect or f"reads {base.__name__}.{name}, which is not " \
+                                               f"{base.__name__}'s own and a capture does " \
+                                               "not follow"  # (``math.T = 2.0``: a64q S5)
                 elif ins.opname == "IMPORT_NAME" and name not in _PURE_MODULES:
                     effect = effect or f"imports {name}, which a capture does not follow"
                 base = held
@@ -166,6 +171,17 @@ def looked_at(functions: list[Any]) -> Looked:
             elif not isinstance(held, types.ModuleType) and held is not _EMPTY:
                 settings = True
     return Looked(draws or effect, settings or bool(draws or effect))
+
+
+def _constant(name: str, held: Any) -> bool:
+    """Whether ``held``, read as ``name`` of a module whose functions compute (``math.pi``,
+    ``np.inf``), is that module's own constant: not a setting the learner's code keeps
+    there (``math.T = 2.0``), which may change between two uses in one call."""
+    if name not in _MODULE_CONSTANTS:
+        return False
+    want = _MODULE_CONSTANTS[name]
+    return held is want or (type(held) is type(want) and (held == want or (
+        held != held and want != want)))
 
 
 def _pythons(name: str, held: Any) -> bool:
@@ -363,6 +379,14 @@ _MISSING = object()
 _PURE_MODULES = frozenset(("math", "cmath", "operator", "_operator", "numpy", "functools",
                            "statistics", "tinygrad_edu", "tinygrad_edu.safe_math"))
 """Modules whose attributes an op may read and stay a program (their functions compute)."""
+_MODULE_CONSTANTS: dict[str, Any] = {
+    "pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf, "nan": math.nan,
+    "infj": complex(0.0, math.inf), "nanj": complex(0.0, math.nan),
+    "euler_gamma": 0.5772156649015329, "newaxis": None, "PINF": math.inf, "NINF": -math.inf,
+    "NAN": math.nan, "NaN": math.nan, "Inf": math.inf, "Infinity": math.inf,
+    "infty": math.inf}
+"""The constants of those modules (``math.pi``, ``cmath.infj``, ``np.newaxis``), by name and
+number: any other number or object read from one is the learner's."""
 _PURE_BUILTINS = frozenset((
     "abs", "min", "max", "sum", "float", "int", "bool", "complex", "round", "pow", "divmod",
     "len", "range", "zip", "map", "enumerate", "isinstance", "tuple", "list", "dict", "sorted",
