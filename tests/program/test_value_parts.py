@@ -263,3 +263,16 @@ def test_sys_modules_read_by_a_name_made_as_the_code_runs_is_followed(monkeypatc
         for name in ("tg_edu_cfg_a", "tg_edu_cfg_b", "tg_edu_cfg_a"):
             run["name"] = name
             same(step, f, [W], 1.5)
+
+
+def test_a_values_number_set_from_itself_is_refused_in_words():
+    """``W.__init__(W.data * 2)`` in the function: the program would read the number before
+    it is made; refused, saying so (an attacker's, a64r L1: before, a bare KeyError)."""
+    w = Value(0.8)
+
+    def f(x):
+        w.__init__(w.data * 2)
+        return w * x
+
+    with pytest.raises(RuntimeError, match="to one computed from that Value's own number"):
+        compile(f)(1.0)

@@ -13,7 +13,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import answers, own_ops, ran, reading
 from tinygrad_edu.program import explain as explaining
-from tinygrad_edu.program.captured import captured_tape
+from tinygrad_edu.program.captured import SetFromItself, captured_tape
 from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.program import Program
@@ -220,9 +220,17 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
     _as_made(name, record)
     writes = [(place, x) for place, x in outside.writes]
     traced_writes = [x for _, x in writes if isinstance(x, Traced)]
-    tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),
-                                                     *traced_writes],
-                                              record, values)
+    try:
+        tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),
+                                                         *traced_writes],
+                                                  record, values)
+    except SetFromItself as why:
+        raise RuntimeError(
+            f"{name} cannot be captured as a program: it sets the number of "
+            f"{explaining._value(why.value)} to one computed from that Value's own number "
+            "(as Value.__init__(w, w.data * 2) does), which a program, reading each node's "
+            "number before what is made of it, cannot order; set it outside the compiled "
+            "function, or make a new Value of it") from None
     shape, items = answers.answer_shape(answer, slot_of, tape, name=name,
                                           outside=outside.walk.where)
     given = {k for k, _ in arg_leaves}

@@ -31,7 +31,7 @@ from tinygrad_edu.program.tape import Check, NumberStep, Raises, Step, Tape
 from tinygrad_edu.program.traced import Guard, Recording, Traced
 from tinygrad_edu.row import GivenOp, ListOp, given_op
 
-__all__ = ["captured_tape", "copy"]
+__all__ = ["SetFromItself", "captured_tape", "copy"]
 
 
 def copy(x: Any) -> Any:
@@ -144,7 +144,10 @@ class _Builder:
         if kind == "input":
             return self.inputs[t.source[1]]
         if kind == "node":
-            return self.slots[id(t.source[1])]
+            slot = self.slots.get(id(t.source[1]))
+            if slot is None:  # (its number read, then set as its own: ``W.__init__(W.data *
+                raise SetFromItself(t.source[1])  # 2)``; before, a bare KeyError: a64r L1)
+            return slot
         _, name, function, args = t.source
         out = self.tape.slot()
         self.tape.steps.append(NumberStep(name, function, out, tuple(self.number(a)
@@ -287,6 +290,15 @@ def _kept(x: Any) -> Any:
         return x
     found = real_or_none(x)
     return x if found is None else found
+
+
+class SetFromItself(Exception):
+    """A Value whose number the function set to one computed from that very number
+    (``W.__init__(W.data * 2)``): the program would read the number before it is made."""
+
+    def __init__(self, value: Value) -> None:
+        super().__init__(value)
+        self.value = value
 
 
 def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values: list[Value]
