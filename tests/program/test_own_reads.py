@@ -8,8 +8,11 @@ S1, S2, S5, S6): now the call runs as the engine, said."""
 import array
 import builtins
 import collections
+import dataclasses
 import functools
+import itertools
 import math
+import operator
 import os
 import random
 import types
@@ -459,3 +462,136 @@ def test_a_builtin_replaced_by_the_learners_function_is_read(native):
         assert any("(an op of your own)" in str(w.message) for w in said)
     finally:
         HP5["T"] = 1.0
+
+
+@dataclasses.dataclass(slots=True)
+class SlotCfg:
+    T: float
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("getter", ["attrgetter", "bound method"])
+def test_an_op_reading_through_operators_getter_runs_as_the_engine(getter, native):
+    """``operator.attrgetter("T")(c)`` of a slots dataclass made in the call (no
+    ``__dict__`` to compare), or of ``self`` in a bound method, changed between two uses: the
+    op runs as the engine, said (an attacker's, a64r S12c, S3c: before, ``operator``'s
+    classes were passed over as computing, and both layers got the last setting)."""
+    class Act:
+        def __init__(self):
+            self.cfg = {"T": 1.0}
+
+        def forward(self, v):
+            return v / operator.attrgetter("cfg")(self)["T"]
+
+    def f(x):
+        c, act = SlotCfg(1.0), Act()
+        forward = (lambda v: v / operator.attrgetter("T")(c)) if getter == "attrgetter" \
+            else act.forward
+        op = unary_op("by_getter", forward, lambda v, out: 1.0, register_op=False)
+        h = op(W * x)
+        c.T = act.cfg["T"] = 2.0
+        return h * op(W * x)
+
+    def calls(g):
+        found = []
+        for x in (1.0, 2.0, 3.0):
+            W.grad = 0.0
+            loss = g(x)
+            loss.backward()
+            found.append(bits(loss.data) + bits(W.grad))
+        return found
+
+    want = calls(f)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert calls(compile(f, native=native)) == want
+    assert any("calls operator.attrgetter" in str(w.message) for w in said)
+
+
+def _partial_over_a_local_dict(x):
+    cfg = {"T": 1.0}
+    op = unary_op("by_partial", functools.partial(lambda v, cfg: v / cfg["T"], cfg=cfg),
+                  lambda v, out: 1.0, register_op=False)
+    h = op(W * x)
+    cfg["T"] = 2.0
+    return h * op(W * x)
+
+
+def _config_four_levels_down(x):
+    cfg = {"a": {"b": {"c": [1.0]}}}
+    op = unary_op("by_depth", lambda v: v / cfg["a"]["b"]["c"][0], lambda v, out: 1.0,
+                  register_op=False)
+    h = op(W * x)
+    cfg["a"]["b"]["c"][0] = 2.0
+    return h * op(W * x)
+
+
+def _a_local_iterator(x):
+    temps = itertools.cycle([1.0, 2.0, 4.0])
+
+    def forward(v):
+        for t in temps:
+            return v / t
+        return v
+
+    op = unary_op("by_cycle", forward, lambda v, out: 1.0, register_op=False)
+    h = op(W * x)
+    return h * op(W * x)
+
+
+def _a_read_only_view(x):
+    held = {"T": 1.0}
+    cfg = types.MappingProxyType(held)
+    op = unary_op("by_view", lambda v: v / cfg["T"], lambda v, out: 1.0, register_op=False)
+    h = op(W * x)
+    held["T"] = 2.0
+    return h * op(W * x)
+
+
+def _a_closure_four_functions_down(x):
+    T = 1.0
+
+    def l4(v):
+        return v / T
+
+    def l3(v):
+        return l4(v)
+
+    def l2(v):
+        return l3(v)
+
+    def l1(v):
+        return l2(v)
+
+    op = unary_op("by_closures", l1, lambda v, out: 1.0, register_op=False)
+    h = op(W * x)
+    T = 2.0
+    return h * op(W * x)
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("f", [_partial_over_a_local_dict, _config_four_levels_down,
+                               _a_local_iterator, _a_read_only_view,
+                               _a_closure_four_functions_down],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_a_setting_held_where_a_look_did_not_open_it_runs_as_the_engine(f, native):
+    """An op made in the call over a setting held where the comparison of what it reads did
+    not look: a ``functools.partial``'s dict, a config four levels down, a local iterator
+    (``itertools.cycle``: each use takes the next), a read-only view of a dict, a closure
+    four functions down; changed between two uses. The op runs as the engine, said (an
+    attacker's, a64r S1, S8, S11, S14, S6: before, both layers at the last setting, or the
+    capture's iterator carried on through, silently)."""
+    def calls(g):
+        found = []
+        for x in (1.0, 2.0, 3.0):
+            W.grad = 0.0
+            loss = g(x)
+            loss.backward()
+            found.append(bits(loss.data) + bits(W.grad))
+        return found
+
+    want = calls(f)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert calls(compile(f, native=native)) == want
+    assert any("(an op of your own)" in str(w.message) for w in said)

@@ -29,6 +29,7 @@ import collections
 import dis
 import functools
 import math
+import operator
 import os
 import sys
 import types
@@ -154,6 +155,10 @@ def looked_at(functions: list[Any]) -> Looked:
                                 not _computes(held):
                             effect = effect or f"calls {_name(held)}, which a capture does " \
                                                "not read"
+                        elif any(held is g for g in _GETTERS):  # (a64r S12)
+                            effect = effect or f"calls operator.{name}, which reads what it " \
+                                               "is given (an attribute, an item), which a " \
+                                               "capture does not follow"
                         elif not callable(held) and not _constant(name, held):
                             effect = effect or f"reads {base.__name__}.{name}, which is not " \
                                                f"{base.__name__}'s own and a capture does " \
@@ -259,7 +264,7 @@ def _ours(code: Any) -> bool:
     return code.co_filename.startswith(_PACKAGE)
 
 
-def cells_of(functions: list[Any], depth: int = 3) -> list[Any]:
+def cells_of(functions: list[Any], depth: int = DEPTH) -> list[Any]:
     """The closure cells of ``functions`` and of the functions those cells hold (an op's row
     wraps the learner's functions), ``depth`` levels down."""
     found: list[Any] = []
@@ -271,7 +276,7 @@ def cells_of(functions: list[Any], depth: int = 3) -> list[Any]:
     return found
 
 
-def defaults_of(functions: list[Any], depth: int = 3) -> list[Any]:
+def defaults_of(functions: list[Any], depth: int = DEPTH) -> list[Any]:
     """For each of ``functions`` with defaults (and the functions their cells hold, ``depth``
     levels down), a stand-in for a cell whose contents are its defaults as they are then:
     ``f.__defaults__ = (2.0,)`` between two uses is a setting changed (a64p S6)."""
@@ -307,26 +312,58 @@ def contents(cell: Any) -> Any:
 def shallow(x: Any, depth: int = 3) -> Any:
     """What ``x`` holds, a few levels down, to compare (``same``): a dict's items, a list's,
     a tuple's or a deque's, of their own classes too (a ``defaultdict``, an ``OrderedDict``),
-    an object's attributes, the bytes of an array or a buffer (a NumPy array, an
-    ``array.array``, a ``bytearray``, a ctypes array: changed in place, a64o S5, a64p S1, S5);
-    one too large to read, something no later look is the same as (fails closed); else ``x``
-    itself, by identity."""
+    an object's attributes or its slots, a ``functools.partial``'s arguments, a read-only
+    view's mapping, the bytes of an array or a buffer (a NumPy array, an ``array.array``, a
+    ``bytearray``, a ctypes array: changed in place, a64o S5, a64p S1, S5); one too large to
+    read, or a container deeper than ``depth``, or an iterator (what it gives next is not
+    held to compare), something no later look is the same as (fails closed: a64r S1, S8,
+    S11, S12, S14); else ``x`` itself, by identity."""
+    kind = type(x)
     if depth == 0:
-        return x
+        return _TooMany() if isinstance(x, _CONTAINERS) else x
     if isinstance(x, dict):
         items = list(x.items())
         return _TooMany() if len(items) > SHALLOW else tuple(
             (k, shallow(v, depth - 1)) for k, v in items)
     if isinstance(x, (list, tuple, collections.deque)):
-        return _TooMany() if len(x) > SHALLOW else (type(x), *(shallow(v, depth - 1)
-                                                                 for v in x))
+        return _TooMany() if len(x) > SHALLOW else (kind, *(shallow(v, depth - 1)
+                                                          for v in x))
+    if kind is functools.partial:
+        return (x, shallow(x.args, depth - 1), shallow(x.keywords, depth - 1))
+    if kind is types.MappingProxyType:
+        return (x, shallow(dict(x), depth - 1))
     buffer = _bytes_of(x)
     if buffer is not None:
         return (x, buffer)
+    if hasattr(kind, "__next__") and not callable(x):  # (``iter(xs)``, a generator,
+        return _TooMany()  # ``itertools.cycle``: what the next use takes differs)
     held = getattr(x, "__dict__", None) if not callable(x) else None
     if type(held) is dict:
         return (x, shallow(held, depth - 1))
+    slots = _slots_of(x) if held is None and not callable(x) else None
+    if slots:
+        return (x, shallow(slots, depth - 1))
     return x
+
+
+_CONTAINERS = (dict, list, tuple, collections.deque, functools.partial, types.MappingProxyType)
+
+
+def _slots_of(x: Any) -> tuple[Any, ...] | None:
+    """The values in the slots of ``x`` (a class with ``__slots__``, no ``__dict__``: a slots
+    dataclass), read by the slots' own descriptors (no code of the learner's runs); None
+    where its class has none."""
+    found = []
+    for klass in type(x).__mro__:
+        names = vars(klass).get("__slots__", ())
+        for name in (names,) if isinstance(names, str) else names:
+            slot = vars(klass).get(name)
+            if type(slot) is types.MemberDescriptorType:
+                try:
+                    found.append(slot.__get__(x, type(x)))
+                except AttributeError:  # (not set yet)
+                    found.append(_EMPTY)
+    return tuple(found) if found else None
 
 
 SHALLOW = 4096
@@ -379,6 +416,9 @@ _MISSING = object()
 _PURE_MODULES = frozenset(("math", "cmath", "operator", "_operator", "numpy", "functools",
                            "statistics", "tinygrad_edu", "tinygrad_edu.safe_math"))
 """Modules whose attributes an op may read and stay a program (their functions compute)."""
+_GETTERS = (operator.attrgetter, operator.itemgetter, operator.methodcaller)
+"""The classes of ``operator`` whose objects read what they are given (an attribute, an
+item, a method): an effect, as ``c.T`` in the op's own code is."""
 _MODULE_CONSTANTS: dict[str, Any] = {
     "pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf, "nan": math.nan,
     "infj": complex(0.0, math.inf), "nanj": complex(0.0, math.nan),
