@@ -595,3 +595,87 @@ def test_a_setting_held_where_a_look_did_not_open_it_runs_as_the_engine(f, nativ
         warnings.simplefilter("always")
         assert calls(compile(f, native=native)) == want
     assert any("(an op of your own)" in str(w.message) for w in said)
+
+
+def _divide_by_one(v):
+    return v / 1.0
+
+
+def _divide_by_two(v):
+    return v / 2.0
+
+
+ACT = _divide_by_one
+HP6 = {"T": 1.0}
+
+
+def _a_helper_rebound_by_name(x):
+    global ACT
+    ACT = _divide_by_one
+    op = unary_op("by_name", lambda v: ACT(v), lambda v, out: 1.0, register_op=False)
+    h = op(W * x)
+    ACT = _divide_by_two
+    return h * op(W * x)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_helper_the_op_finds_by_name_rebound_between_uses_runs_as_the_engine(native):
+    """The op's forward calls ``ACT`` by its global name, and the function binds another
+    function to that name between two uses: the op runs as the engine, said (an attacker's,
+    a64r S2: before, both layers called the last one, silently)."""
+    def calls(g):
+        found = []
+        for x in (1.0, 2.0, 3.0):
+            W.grad = 0.0
+            loss = g(x)
+            loss.backward()
+            found.append(bits(loss.data) + bits(W.grad))
+        return found
+
+    want = calls(_a_helper_rebound_by_name)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert calls(compile(_a_helper_rebound_by_name, native=native)) == want
+    assert any("(an op of your own)" in str(w.message) for w in said)
+
+
+def _helper_in_a_branch(v):
+    return v
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_helpers_code_replaced_after_the_capture_is_guarded(native):
+    """A helper the op calls only above 5 (not at the capture, at 0.8) has its ``__code__``
+    replaced after the capture by code that reads a setting changed between two uses: the
+    engine's numbers (the helper's code is guarded as the code that ran is; an attacker's,
+    a64r S4: before, the program called the new code at both uses at the last setting)."""
+    op = unary_op("by_branch", lambda v: _helper_in_a_branch(v) if v > 5 else v,
+                  lambda v, out: 1.0, register_op=False)
+
+    def f(x):
+        HP6["T"] = 1.0
+        h = op(W * x)
+        HP6["T"] = 2.0
+        return h * op(W * x)
+
+    def tempered(v):
+        return v / HP6["T"]
+
+    def calls(g):
+        found = []
+        _helper_in_a_branch.__code__ = (lambda v: v).__code__
+        try:
+            for x in (1.0, 10.0, 20.0):
+                W.grad = 0.0
+                loss = g(x)
+                loss.backward()
+                found.append(bits(loss.data) + bits(W.grad))
+                _helper_in_a_branch.__code__ = tempered.__code__  # (after the capture)
+        finally:
+            _helper_in_a_branch.__code__ = (lambda v: v).__code__
+        return found
+
+    want = calls(f)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        assert calls(compile(f, native=native)) == want

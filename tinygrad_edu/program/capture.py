@@ -402,7 +402,8 @@ class Compiled:
         with no_collection():
             entry, result = build(self.__name__, answer, record, outside, len(numbers),
                                    (args, kwargs), values, self.native)
-        entry.functions = functions
+        entry.functions = functions + [kept for kept in own_ops.READ.values()
+                                       if all(kept[0] is not g for g, _ in functions)]
         entry.warned = warned.kept_but(record.said_by_steps)  # (the program says its own)
         entry.caches = ran.cache_state(memoized)
         filled = ran.computed(memoized, watcher.codes)  # (a cache filled: the engine's next

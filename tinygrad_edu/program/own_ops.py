@@ -37,7 +37,7 @@ from tinygrad_edu.program.own_reads import (
 )
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["ENGINES", "built", "changed_after", "drawn_inside", "is_own", "new_capture",
+__all__ = ["ENGINES", "READ", "built", "changed_after", "drawn_inside", "is_own", "new_capture",
            "reads_settings", "said"]
 
 
@@ -62,6 +62,7 @@ def new_capture() -> None:
     again: a64p S3)."""
     ENGINES.clear()
     _LOOKED.clear()
+    READ.clear()
 
 
 def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -86,7 +87,7 @@ def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any
               p.kind == "number"} if watcher is not None else {}
     if looked.settings:  # (what it may read, as it was: ``changed_after``)
         functions = [getattr(row, "forward", None), *getattr(row, "rules", ())]
-        cells = cells_of(functions) + defaults_of(functions)
+        cells = cells_of(functions) + defaults_of(functions) + list(looked.names)
         found.own_applied.append((row.name, watcher, before, cells,
                                   [shallow(contents(c)) for c in cells], learners_line()))
     lent = _lent(watcher)
@@ -160,13 +161,22 @@ def _looked(row: Any) -> Looked:
     try:
         found = _LOOKED.get(row)
     except TypeError:  # (a row of a class of its own, unhashable)
-        return looked_at([getattr(row, "forward", None), *getattr(row, "rules", ())])
+        looked = looked_at([getattr(row, "forward", None), *getattr(row, "rules", ())])
+        READ.update((id(f), (f, f.__code__)) for f in looked.read)
+        return looked
     if found is None or found[0] is not row.forward or found[1] is not row.rules:
         found = _LOOKED[row] = (row.forward, row.rules, looked_at(
             [getattr(row, "forward", None), *getattr(row, "rules", ())]))
         if len(_LOOKED) > 256:
             _LOOKED.clear()
+        READ.update((id(f), (f, f.__code__)) for f in found[2].read)
     return found[2]
+
+
+READ: dict[int, tuple[Any, Any]] = {}
+"""The functions of the learner's the ops of one's own this capture met read, each with its
+code: a program guards them as it guards the code that ran (``ran.replaced``: a helper's
+``__code__`` set after the capture, in a branch the capture did not take, a64r S4)."""
 
 
 _LOOKED: dict[Any, tuple[Any, Any, Looked]] = {}

@@ -50,6 +50,11 @@ class Looked(NamedTuple):
 
     effect: str
     settings: bool
+    read: tuple[Any, ...] = ()
+    """The functions of the learner's whose code it read (their ``__code__`` guarded)."""
+    names: tuple[Any, ...] = ()
+    """The global names it found a function of the learner's under (``_Named``: compared
+    between two uses, as a closure's cells are)."""
 
 
 def looked_at(functions: list[Any]) -> Looked:
@@ -62,6 +67,8 @@ def looked_at(functions: list[Any]) -> Looked:
     capture does not follow: an effect (before, each such route was taken for pure: a64o
     S1, S2, S6)."""
     effect, draws, settings = "", "", False
+    read: list[Any] = []
+    names: list[Any] = []
     seen: set[int] = set()
     stack = [(f, DEPTH) for f in functions if f is not None]
     while stack:
@@ -93,6 +100,7 @@ def looked_at(functions: list[Any]) -> Looked:
             elif not _computes(f) and not effect:
                 effect = f"calls {_name(f)}, which a capture does not read"
             continue
+        read.append(f)
         if _ours(code):  # (the row's own wrapping: what it holds is the learner's)
             stack += [(contents(c), depth) for c in f.__closure__ or () if callable(contents(c))]
             continue
@@ -134,6 +142,8 @@ def looked_at(functions: list[Any]) -> Looked:
                                            "capture does not follow"
                     elif callable(held):
                         stack.append((held, depth - 1))
+                        names.append(_Named(f.__globals__, name))  # (rebound between two
+                        settings = True  # uses, ``act = other``: a64r S2)
                     else:
                         settings = True
                 elif ins.opname in ("LOAD_DEREF", "LOAD_CLASSDEREF") and name in cells:
@@ -175,7 +185,8 @@ def looked_at(functions: list[Any]) -> Looked:
                 stack.append((held, depth - 1))
             elif not isinstance(held, types.ModuleType) and held is not _EMPTY:
                 settings = True
-    return Looked(draws or effect, settings or bool(draws or effect))
+    return Looked(draws or effect, settings or bool(draws or effect), tuple(read),
+                  tuple(names))
 
 
 def _constant(name: str, held: Any) -> bool:
@@ -288,6 +299,18 @@ def defaults_of(functions: list[Any], depth: int = DEPTH) -> list[Any]:
             inner = [contents(c) for c in getattr(f, "__closure__", None) or ()]
             found += defaults_of([g for g in inner if callable(g)], depth - 1)
     return found
+
+
+class _Named:
+    """A global name of a function's module read as a closure cell's contents are
+    (``Looked.names``): what it holds then, by identity."""
+
+    def __init__(self, space: dict[str, Any], name: str) -> None:
+        self.space, self.name = space, name
+
+    @property
+    def cell_contents(self) -> Any:
+        return self.space.get(self.name, _EMPTY)
 
 
 class _Defaults:
