@@ -179,6 +179,32 @@ ROUTES = {  # (each route: the op's forward and rule, how the function sets T)
 }
 
 
+def _losses_and_grads(g, xs=(1.0, 2.0, 3.0), before=None, after=None):
+    """The loss's number and ``W``'s gradient, to the bit, of ``g(x)`` at each x (``before``
+    and ``after`` run around each call, outside the function, as a training loop's code)."""
+    found = []
+    for x in xs:
+        if before is not None:
+            before()
+        W.grad = 0.0
+        loss = g(x)
+        loss.backward()
+        found.append(bits(loss.data) + bits(W.grad))
+        if after is not None:
+            after()
+    return found
+
+
+def _engine_and_program(f, native, **around):
+    """What ``f`` gives in the engine, what its compiled program gives, called the same way
+    (``_losses_and_grads``), and the messages of the warnings the program gave."""
+    want = _losses_and_grads(f, **around)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        got = _losses_and_grads(compile(f, native=native), **around)
+    return want, got, [str(w.message) for w in said]
+
+
 @pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize("native", [True, False])
 def test_a_setting_read_past_the_operands_and_changed_between_uses_runs_as_the_engine(
@@ -191,28 +217,15 @@ def test_a_setting_read_past_the_operands_and_changed_between_uses_runs_as_the_e
         set_t(2.0)
         return h1 * op(W * x)  # (layer 2 at T = 2)
 
-    def calls(g):
-        found = []
-        for x in (1.0, 2.0, 3.0):
-            set_t(1.0)  # (the loop's, outside the function)
-            W.grad = 0.0
-            loss = g(x)
-            loss.backward()
-            found.append(bits(loss.data) + bits(W.grad))
-        return found
-
     try:
-        want = calls(f)
-        refused = False
-        with warnings.catch_warnings(record=True) as said:
-            warnings.simplefilter("always")
-            try:
-                assert calls(compile(f, native=native)) == want
-            except RuntimeError as why:  # (or refused, saying why)
-                assert "cannot be captured as a program" in str(why)
-                refused = True
-        assert refused or any("(an op of your own)" in str(w.message) or "captured again" in
-                              str(w.message) for w in said)
+        try:
+            want, got, said = _engine_and_program(
+                f, native, before=lambda: set_t(1.0))  # (the loop's, outside the function)
+        except RuntimeError as why:  # (or refused, saying why)
+            assert "cannot be captured as a program" in str(why)
+        else:
+            assert got == want
+            assert any("(an op of your own)" in w or "captured again" in w for w in said)
     finally:
         set_t(1.0)
         os.environ.pop("TGE_T", None)
@@ -444,22 +457,10 @@ def test_a_builtin_replaced_by_the_learners_function_is_read(native):
         HP5["T"] = 2.0
         return h1 * op(W * x)  # (layer 2 at T = 2)
 
-    def calls(g):
-        found = []
-        for x in (1.0, 2.0, 3.0):
-            HP5["T"] = 1.0
-            W.grad = 0.0
-            loss = g(x)
-            loss.backward()
-            found.append(bits(loss.data) + bits(W.grad))
-        return found
-
     try:
-        want = calls(f)
-        with warnings.catch_warnings(record=True) as said:
-            warnings.simplefilter("always")
-            assert calls(compile(f, native=native)) == want
-        assert any("(an op of your own)" in str(w.message) for w in said)
+        want, got, said = _engine_and_program(f, native, before=lambda: HP5.update(T=1.0))
+        assert got == want
+        assert any("(an op of your own)" in w for w in said)
     finally:
         HP5["T"] = 1.0
 
@@ -492,20 +493,9 @@ def test_an_op_reading_through_operators_getter_runs_as_the_engine(getter, nativ
         c.T = act.cfg["T"] = 2.0
         return h * op(W * x)
 
-    def calls(g):
-        found = []
-        for x in (1.0, 2.0, 3.0):
-            W.grad = 0.0
-            loss = g(x)
-            loss.backward()
-            found.append(bits(loss.data) + bits(W.grad))
-        return found
-
-    want = calls(f)
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        assert calls(compile(f, native=native)) == want
-    assert any("calls operator.attrgetter" in str(w.message) for w in said)
+    want, got, said = _engine_and_program(f, native)
+    assert got == want
+    assert any("calls operator.attrgetter" in w for w in said)
 
 
 def _partial_over_a_local_dict(x):
@@ -581,20 +571,9 @@ def test_a_setting_held_where_a_look_did_not_open_it_runs_as_the_engine(f, nativ
     four functions down; changed between two uses. The op runs as the engine, said (an
     attacker's, a64r S1, S8, S11, S14, S6: before, both layers at the last setting, or the
     capture's iterator carried on through, silently)."""
-    def calls(g):
-        found = []
-        for x in (1.0, 2.0, 3.0):
-            W.grad = 0.0
-            loss = g(x)
-            loss.backward()
-            found.append(bits(loss.data) + bits(W.grad))
-        return found
-
-    want = calls(f)
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        assert calls(compile(f, native=native)) == want
-    assert any("(an op of your own)" in str(w.message) for w in said)
+    want, got, said = _engine_and_program(f, native)
+    assert got == want
+    assert any("(an op of your own)" in w for w in said)
 
 
 def _divide_by_one(v):
@@ -623,20 +602,9 @@ def test_a_helper_the_op_finds_by_name_rebound_between_uses_runs_as_the_engine(n
     """The op's forward calls ``ACT`` by its global name, and the function binds another
     function to that name between two uses: the op runs as the engine, said (an attacker's,
     a64r S2: before, both layers called the last one, silently)."""
-    def calls(g):
-        found = []
-        for x in (1.0, 2.0, 3.0):
-            W.grad = 0.0
-            loss = g(x)
-            loss.backward()
-            found.append(bits(loss.data) + bits(W.grad))
-        return found
-
-    want = calls(_a_helper_rebound_by_name)
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        assert calls(compile(_a_helper_rebound_by_name, native=native)) == want
-    assert any("(an op of your own)" in str(w.message) for w in said)
+    want, got, said = _engine_and_program(_a_helper_rebound_by_name, native)
+    assert got == want
+    assert any("(an op of your own)" in w for w in said)
 
 
 def _helper_in_a_branch(v):
@@ -662,18 +630,14 @@ def test_a_helpers_code_replaced_after_the_capture_is_guarded(native):
         return v / HP6["T"]
 
     def calls(g):
-        found = []
         _helper_in_a_branch.__code__ = (lambda v: v).__code__
         try:
-            for x in (1.0, 10.0, 20.0):
-                W.grad = 0.0
-                loss = g(x)
-                loss.backward()
-                found.append(bits(loss.data) + bits(W.grad))
-                _helper_in_a_branch.__code__ = tempered.__code__  # (after the capture)
+            return _losses_and_grads(g, xs=(1.0, 10.0, 20.0), after=replace)
         finally:
             _helper_in_a_branch.__code__ = (lambda v: v).__code__
-        return found
+
+    def replace():  # (after the capture)
+        _helper_in_a_branch.__code__ = tempered.__code__
 
     want = calls(f)
     with warnings.catch_warnings(record=True):
