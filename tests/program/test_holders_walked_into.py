@@ -4,16 +4,19 @@
 a ``staticmethod``), a ``functools.partial``'s own attributes, a tuple subclass's attributes,
 a dataclass's fields (``dataclasses.fields(HP)[0].default``, a field's ``metadata``);
 a ``queue.SimpleQueue``, whose items cannot be seen, and a NumPy array of objects of two
-dimensions, whose items are not followed, are refused naming the line."""
+dimensions, whose items are not followed, are refused naming the line. A function of
+Python's held in a tuple, a default or a partial is the capture's stand-in there too."""
 
 import dataclasses
 import functools
+import math
 import queue
+import random
 
 import numpy as np
 import pytest
 
-from tests.program.against_engine import same
+from tests.program.against_engine import bits, same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 
@@ -113,3 +116,62 @@ def test_a_numpy_array_of_objects_of_two_dimensions_is_refused_naming_the_line()
                                            r"its items hold is not followed .* at "
                                            r"test_holders_walked_into.py:\d+"):
         compile(f)(1.0)
+
+
+ACTS = (math.tanh, math.exp)
+NESTED = ((math.sqrt,),)
+RELU = functools.partial(max, 0.0)
+
+
+def _gain_of_a_default(x, act=math.tanh):
+    return W * x * (5 / 3 if act is math.tanh else 1.0)
+
+
+def _gain_of_a_tuple(x):
+    return W * x * (5 / 3 if ACTS[0] is math.tanh else 1.0)
+
+
+def _gain_of_a_nested_tuple(x):
+    return W * x * (2.0 if NESTED[0][0] is math.sqrt else 1.0)
+
+
+def _gain_of_a_partial(x):
+    return W * x * (2.0 if RELU.func is max else 1.0) + RELU(W * x)
+
+
+def _sum_by_default(x, agg=sum):
+    return W * x * (3.0 if agg is sum else 1.0)
+
+
+DRAWS = (random.getrandbits, random.random)
+
+
+def _draws_held_in_a_tuple(x):
+    return W * x * DRAWS[0](3) + W * DRAWS[1]()
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("f", [_gain_of_a_default, _gain_of_a_tuple, _gain_of_a_nested_tuple,
+                               _gain_of_a_partial, _sum_by_default, _draws_held_in_a_tuple],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_a_function_of_pythons_held_where_nothing_can_be_put_is_itself(f, native):
+    """``act is math.tanh`` (PyTorch's gain of an activation) where the function is held in
+    a default, a tuple, a tuple in a tuple, a ``functools.partial``: the capture's stand-in
+    is put there too, so the test is as the engine's; and taken out after (an attacker's,
+    a64s S5: before, the capture's stand-in in the module and the function itself in the
+    tuple were not one, and the program kept the other branch, silently; ``random``'s draws
+    held in a tuple are followed, as by their names)."""
+    held = (_gain_of_a_default.__defaults__, _sum_by_default.__defaults__, ACTS, NESTED,
+            RELU.func, DRAWS)
+    want = []
+    for g in (f, compile(f, native=native), compile(f, native=native)):
+        random.seed(7)
+        W.grad = 0.0
+        out = g(2.0)
+        out.backward()
+        want.append(bits(out.data) + bits(W.grad))
+    assert want[1] == want[0] and want[2] == want[0]
+    assert all(a is b for a, b in zip(held, (
+        _gain_of_a_default.__defaults__, _sum_by_default.__defaults__, ACTS, NESTED,
+        RELU.func, DRAWS)))
+    assert ACTS[0] is math.tanh and NESTED[0][0] is math.sqrt and RELU.func is max

@@ -643,3 +643,38 @@ def test_a_helpers_code_replaced_after_the_capture_is_guarded(native):
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         assert calls(compile(f, native=native)) == want
+
+
+def _scaled_by(v, a):
+    return v * a
+
+
+SCALED = functools.partial(_scaled_by, a=1.0)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_an_ops_partial_whose_keyword_the_loop_changes_is_read_at_each_call(native):
+    """An op of one's own whose forward is a ``functools.partial``, its keyword changed by
+    the loop between calls: the engine's numbers at each, and the partial holds the
+    learner's number after each (an attacker's, a64s c1: before, the second call died with a
+    bare ValueError out of the program's builder, the capture having put its own number into
+    the partial after the call, and left it there)."""
+    op = unary_op("by_keyword", SCALED, lambda v, out: 1.0,
+                  register_op=False)
+    settings = iter((1.0, 0.5, 0.25))
+
+    def f(x):
+        return op(W * x)
+
+    def each():
+        SCALED.keywords["a"] = next(settings)
+
+    try:
+        want = _losses_and_grads(f, before=each)
+        settings = iter((1.0, 0.5, 0.25))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert _losses_and_grads(compile(f, native=native), before=each) == want
+        assert type(SCALED.keywords["a"]) is float
+    finally:
+        SCALED.keywords["a"] = 1.0

@@ -15,13 +15,14 @@ checks them.
 from __future__ import annotations
 
 import builtins
+import functools
 import gc
 import io
 import math
 import os
 import struct
 import types
-from typing import Any
+from typing import Any, cast
 
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.kinds import _MODULES, numbers_of
@@ -176,6 +177,10 @@ class Place:
             owner = holder
             if isinstance(holder, type):  # (where the class or a base holds it)
                 owner = next((c for c in holder.__mro__ if step[1] in c.__dict__), holder)
+            elif type(holder) is functools.partial and step[1] == "func":  # (read-only:
+                state = (new, holder.args, holder.keywords, holder.__dict__ or None)  # its
+                cast(Any, holder).__setstate__(state)  # state set, ``RELU.func is max``)
+                return
             elif own and isinstance(getattr(type(owner), "__setattr__", None),
                                     types.FunctionType):
                 try:

@@ -48,6 +48,7 @@ class Rooted:
         self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
         self.installed: list[tuple[Place, Any, Traced]] = []
+        self.restored = False  # (the function returned and ``restore`` ran: no more inputs)
         self.lent: set[int] = set()  # (id of an installed place its instance does not hold)
         self.functions: list[types.FunctionType] = []
         self.generators: list[tuple[Place, Any]] = []  # (a generator reached, its state)
@@ -159,6 +160,8 @@ class Rooted:
         runs; one whose number another place found outside holds too (the very object:
         ``cfg[0] is DEFAULT`` would see a stand-in) is guarded in this capture
         (``aliases.py``); after an op of one's own that runs (``own_ops.built``)."""
+        if self.restored:  # (found after the call, guarding what ran by name: a number
+            return  # there is guarded, never an input left put in the learner's objects)
         if self.record.in_op:  # (its functions read the number themselves, at every run)
             self.record.after_op += places
             return
@@ -177,6 +180,7 @@ class Rooted:
 
     def restore(self) -> None:
         """Put back the numbers installed as inputs (where the function did not write)."""
+        self.restored = True
         for place, held, traced in reversed(self.installed):
             if place.read() is traced and id(place) in self.lent:
                 place.take_back()  # (an absent attribute stays absent: ``Place.lent``)

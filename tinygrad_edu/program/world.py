@@ -14,9 +14,11 @@ its own, as a capture sees it (``outside.py`` calls these for the places it walk
 - a function a capture puts its own in place of (the clock, ``math.exp``), held where the
   learner's code reads it: in a module under a name of its own (``timeit.default_timer`` is
   ``time.perf_counter``: ``swapped_in_modules``), in a dict, a list, an attribute of the
-  learner's objects (``CLOCKS["t"]``, ``self.clock``: ``followed_at``), is the capture's
-  there too while it runs; one held where nothing can be put (a default, a
-  ``functools.partial``'s, a tuple's item) that the capture refuses is refused there.
+  learner's objects (``CLOCKS["t"]``, ``self.clock``: ``followed_at``), a tuple's item (a
+  default, ``ACTS = (math.tanh, ...)``: the tuple made again, the very one put back after)
+  or a ``functools.partial``'s function, is the capture's there too while it runs, so that
+  ``act is math.tanh`` is as in the engine; one held where nothing can be put that the
+  capture refuses is refused there.
 
 A memory-mapped file (``mmap``) is a buffer, guarded by its bytes as a ``bytearray`` is
 (``kinds.kind_of``).
@@ -211,6 +213,10 @@ def followed_at(record: Any, places: list[Any], followed: dict[int, Any],
         try:
             place.write(staticmethod(ours) if static else ours)
         except (TypeError, AttributeError, KeyError, IndexError):  # (a tuple's item...)
+            rebuilt = None if getattr(ours, "refused", False) else _rebuilt(place, ours)
+            if rebuilt is not None:  # (the capture's where a tuple, a default held it:
+                installed.append(rebuilt)  # ``ACTS[0] is math.tanh`` as in the engine,
+                continue  # a64s S5)
             if getattr(ours, "refused", False) or unseen_state(place.value, place.said()):
                 # (called there, the function itself runs unseen: a draw of random.random in
                 # a default was the capture's at every call, issue 64; sum, math.exp: the
@@ -221,6 +227,31 @@ def followed_at(record: Any, places: list[Any], followed: dict[int, Any],
             continue
         installed.append((place, place.held if static else place.value, place.read()))
     return installed
+
+
+def _rebuilt(place: Any, ours: Any) -> tuple[Any, Any, Any] | None:
+    """``ours`` put where ``place`` holds the function it stands for, a tuple's item: the
+    tuple made again with it, and put where the tuple is, as far up as tuples go (a default,
+    ``ACTS = (math.tanh, ...)``, ``((math.sqrt,),)``); else None. Given as ``followed_at``'s
+    (place, what it held, the capture's), the place being the outermost tuple's, so that
+    putting back restores the very tuple (its identity guarded)."""
+    new, at = ours, place
+    for _ in range(8):
+        holder = at.parent
+        if holder is None:
+            return None
+        was = holder.read()
+        step = at.step
+        if type(was) is not tuple or step[0] != "item" or type(step[1]) is not int:
+            return None
+        made = (*was[:step[1]], new, *was[step[1] + 1:])
+        try:
+            holder.write(made)
+        except (TypeError, AttributeError, KeyError, IndexError):
+            new, at = made, holder  # (a tuple in a tuple: one up)
+            continue
+        return (holder, was, made)
+    return None
 
 
 def _static(places: list[Any], followed: dict[int, Any]) -> list[Any]:
