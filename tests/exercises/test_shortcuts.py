@@ -614,6 +614,22 @@ def test_an_honest_value_whose_tanh_adds_pairs_passes(tmp_path, capsys):
         capsys.readouterr().out
 
 
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_an_honest_value_whose_helpers_serve_forward_and_backward_passes(seed, tmp_path,
+                                                                        capsys):
+    """``_add(a, b)`` and ``_mul(a, b)``, plain helpers of the class's file, called by the
+    forward pass and by each ``_backward`` alike (``self.grad = _add(self.grad, ...)``,
+    tanh's ``_add(1.0, -_mul(t, t))``): honest, passed. At these seeds it was told it ran
+    the forward pass again: the backward's small gradients lay within 1e-3 of a node's
+    1e-9, and tanh's -t² next to the -1.0 of ``v7 - x0``, each next to numbers the forward
+    pass gave ``_add``, though at no one call's (a65 h3, h4)."""
+    path = tmp_path / "value.py"
+    path.write_text(_attack("honest_value_helpers.py.txt"), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["check", str(path), "Value", "--allow-unsandboxed", "--seed", seed]) == 0, \
+        capsys.readouterr().out
+
+
 @pytest.mark.parametrize("attack", ["double_double_leading_none.py.txt",
                                     "rules_dd_leading_zero.py.txt"])
 def test_a_double_double_difference_given_none_first_is_seen(attack, tmp_path, capsys):

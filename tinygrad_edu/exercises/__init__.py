@@ -81,7 +81,7 @@ A map of the grading house (who calls each room is in brackets):
   diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
   ``wire.py`` (messages), ``inputs.py``, ``graph_cases.py``, ``expression_cases.py``,
   ``gpt_cases.py``, ``parts.py``, ``watched.py`` (its numbers: ``watched_numbers.py``),
-  ``nudged.py``, ``rerun.py``,
+  ``nudged.py``, ``rerun.py`` (a class Value's watch: ``nearby.py``, numbers next to numbers),
   ``answered.py``, ``value_probes.py`` [remote starts it].
 - ``boundary.py``: what each of the teacher's routes needs of the kernel, whether this
   machine has it (else the route grades nothing, unless ``--allow-unsandboxed``), and the

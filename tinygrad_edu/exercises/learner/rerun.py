@@ -79,18 +79,11 @@ from tinygrad_edu.exercises.learner.held import (
     line_of,
 )
 from tinygrad_edu.exercises.learner.held_code import complex_constant
+from tinygrad_edu.exercises.learner.nearby import MOST, NEXT, closest, columns, even, nearest
 from tinygrad_edu.exercises.learner.nested import KEYED, STARRED, given_to, nested_items
 
 __all__ = ["Watching"]
 
-NEXT = 1e-3
-"""A number within this of one a function took in the forward pass (relative to it; absolute
-below 1), and not equal, is a nudged one: a finite difference's step, of any common size (a
-central difference passes the grader's tolerance of 1e-5 only with a step below about 1e-2,
-and takes its points at 1e-6 or so)."""
-ROUNDED = 1e-12
-"""Closer than this (relative) is the same number, rounded another way: no finite difference
-with so small a step is within the tolerance (its rounding alone is 1e-4)."""
 NUDGED = nudged.NUDGED
 """How many nudged numbers next to one number of the forward pass make a finite difference
 (a central one takes two; one-sided ones, a column for each node below, as many)."""
@@ -105,15 +98,6 @@ is that number, computed another way, not a step: an honest forward pass makes -
 a step is off by its rounding, 1e-5, and fails on the numbers)."""
 _EXACT = (("fractions", "Fraction"), ("decimal", "Decimal"))
 """The standard library's exact numbers, read as floats where they are loaded."""
-MOST = 4096
-"""The most numbers kept for one argument of one function of the forward pass."""
-EVEN = 1e-6
-"""Two numbers on either side of one the forward pass took before, its midpoint to within
-this part of their distance: the points of a central difference, u - h and u + h, of any
-step within ``NEXT`` (rounding moves the midpoint by an ulp of u, a millionth of the
-smallest step ``NEXT`` lets through). Numbers of an honest graph are never placed so but
-by the graph (t and 2 - t about 1: ``known``); a one-sided difference, u, u + h, u + 2h,
-is not looked for: a chain of tanh makes its numbers so, evenly spaced to 1e-7."""
 
 
 class _Watch:
@@ -127,6 +111,8 @@ class _Watch:
         self.sorted: dict[Any, list[list[float]]] = {}
         self.backward = False
         self.nudged: dict[tuple[Any, ...], set[float]] = {}
+        self.calls: dict[Any, set[tuple[tuple[int, float], ...]]] = {}  # (each call of the
+        # forward pass at two floats or more: ``_check``)
         self.apart: dict[tuple[Any, ...], set[float]] = {}  # (``_kept_apart``)
         self.mirrored: dict[tuple[Any, ...], set[float]] = {}
         self.ordered: dict[tuple[Any, int], list[float]] = {}
@@ -290,6 +276,10 @@ class _Watch:
         ``nudged``, by argument)."""
         seen = self.forward.setdefault(code, [])
         seen += [set() for _ in range(len(args) - len(seen))]  # (*args: as many as given)
+        floats = tuple((k, x) for k, x in enumerate(args) if type(x) is float and x == x)
+        calls = self.calls.setdefault(code, set())
+        if len(floats) > 1 and len(calls) < MOST:
+            calls.add(floats)
         for k, x in enumerate(args):
             if type(x) is float and x == x and len(seen[k]) < MOST and x not in seen[k]:
                 seen[k].add(x)
@@ -318,14 +308,14 @@ class _Watch:
             numbers = self.ordered.get((code, k), [])
             values = [x] if type(x) is float else [float(v) for v in x.ravel()[:MOST]]
             for v in values if numbers else ():
-                u = _nearest(numbers, v)
+                u = nearest(numbers, v)
                 if u is None or abs(v - u) <= FLOOR * max(abs(u), 1.0) or \
-                        _nearest(self.known, v, 0.0) is not None:
+                        nearest(self.known, v, 0.0) is not None:
                     continue
                 nudged.add(k)
                 others = self.nudged.setdefault((code, k, u, self.made), set())
                 for w in others:
-                    if _even(u, v, w):
+                    if even(u, v, w):
                         self.found = (f"{_named(code)}, at {min(v, w)!r} and {max(v, w)!r}, "
                                       f"on either side of {u!r}, a number it took as a node "
                                       f"was made{self._line(caller)}")
@@ -374,13 +364,13 @@ class _Watch:
                 self.found = f"{name}, at a complex number{self._line(caller)}"
                 return
             for v in [x] if type(x) is float else [float(v) for v in x.ravel()[:MOST]]:
-                u = _nearest(self.every, v)
+                u = nearest(self.every, v)
                 if u is None or abs(v - u) <= FLOOR * max(abs(u), 1.0) or \
-                        _nearest(self.known, v, 0.0) is not None:
+                        nearest(self.known, v, 0.0) is not None:
                     continue
                 others = self.nudged.setdefault((code, -1, u), set())
                 for w in others:
-                    if _even(u, v, w):
+                    if even(u, v, w):
                         said = (f"{name}, at {min(v, w)!r} and {max(v, w)!r}, on either "
                                 f"side of {u!r}, a number of the forward pass{self._line(caller)}")
                         paired = self.paired.setdefault(code, {})
@@ -404,19 +394,31 @@ class _Watch:
             if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
                 self.found = f"{name}, at a complex number{line}"
                 return
-        columns = _columns(args, numbers)
-        for column in columns:
+        calls = self.calls.get(code) if all(type(x) is float for x in args) else None
+        for column in columns(args, numbers):
             near = []
+            call = []  # (the forward pass's numbers it is at or next to)
             for k, v in column:
-                u = _nearest(numbers[k], v)
+                u = nearest(numbers[k], v)
                 if u is None:
                     break
-                if v != u and _nearest(self.known, v, 0.0) is None:  # (a number of the
+                call.append((k, u if v != u else closest(numbers[k], v)))
+                if v != u and nearest(self.known, v, 0.0) is None:  # (a number of the
                     # graph is no step: ``4 / (exp(x) + exp(-x))**2`` at a tanh node's own
                     # x, next to another node's where the graph's numbers converge)
                     near.append((k, u, v))
             else:
+                if calls and len(call) > 1 and tuple(call) not in calls:
+                    continue  # (next to numbers of the forward pass, each, but not to those
+                    # of one of its calls: ``_add(1.0, -t * t)`` of an honest tanh's
+                    # backward, where the forward pass called ``_add(x, 1.0)`` and
+                    # ``_add(y, -1.0)``, tanh's t next to 1; a65 h3, h4. A finite
+                    # difference calls the function at one call's numbers, nudged)
                 for k, u, v in near:
+                    if abs(v - u) > NEXT * abs(u):  # (next to a number below 1 by the floor
+                        if self._across(code, (k, u, v), line):  # alone, where an honest
+                            return  # backward's small gradients lie too: a step across it
+                        continue  # is looked for, a central difference's; a65 h3, h4)
                     points = self.nudged.setdefault((code, k, u), set())
                     points.add(v)
                     if len(points) >= NUDGED:
@@ -424,6 +426,25 @@ class _Watch:
                             f"{name}, at {len(points)} numbers next to {u!r}, a number it "
                             f"took there, such as {v!r}{line}")
                         return
+
+    def _across(self, code: Any, point: tuple[int, float, float], line: str) -> bool:
+        """``v`` (``point``: k, u, v), next to ``u`` (a number below 1 that the forward pass
+        gave argument ``k``) by more than ``NEXT`` of it: said found (at ``line``) if an
+        earlier such number and ``v`` lie on either side of ``u``, it their midpoint, and
+        nearer it than 0 (a central difference at a small number: ``u - h`` and ``u + h``);
+        not two numbers near it (an honest backward's helper, ``_add(self.grad, ...)``, used
+        by its forward pass too, is given gradients of 1e-5 next to a node's 1e-9, as many as
+        there are nodes), nor ``g`` and ``-g`` about a small ``u``."""
+        k, u, v = point
+        points = self.nudged.setdefault((code, k, u, "across"), set())
+        for w in points:
+            if even(u, v, w) and abs(v + w - 2 * u) < abs(u):
+                self.found = (f"{_named(code)}, at {min(v, w)!r} and {max(v, w)!r}, on "
+                              f"either side of {u!r}, a number it took there{line}")
+                return True
+        if len(points) < NUDGED * 32:
+            points.add(v)
+        return False
 
     def _line(self, frame: Any) -> str:
         while frame is not None:
@@ -466,45 +487,6 @@ def _listed(given: list[Any]) -> list[Any]:
     return [y for y in nested_items(given) if type(y) is float or hasattr(y, "dtype")]
 
 
-def _columns(args: list[Any], numbers: list[list[float]]) -> Iterator[list[tuple[int, float]]]:
-    """Each point a call evaluated its function at: for each argument the forward pass gave
-    numbers to, its number; of arrays broadcast together, each column that is next to numbers
-    of the forward pass and not all of them (the others need no look)."""
-    used = [k for k, x in enumerate(args) if x is not None and k < len(numbers) and numbers[k]]
-    if not used:
-        return
-    arrays = [k for k in used if not isinstance(args[k], float)]
-    if not arrays:
-        yield [(k, args[k]) for k in used]
-        return
-    numpy = sys.modules.get("numpy")
-    if numpy is None:
-        return
-    try:
-        spread = numpy.broadcast_arrays(*(numpy.asarray(args[k], dtype=float) for k in used))
-    except (ValueError, TypeError):
-        return
-    flat = [a.ravel() for a in spread]
-    near = [_nearest_all(numpy, numbers[k], f) for k, f in zip(used, flat)]
-    kept = numpy.logical_and.reduce([u == u for u in near])  # (each number near one: NaN not)
-    moved = numpy.logical_or.reduce([u != f for u, f in zip(near, flat)]) & kept
-    for j in numpy.flatnonzero(moved)[:MOST]:  # (the columns that are a nudged point)
-        yield [(k, float(f[j])) for k, f in zip(used, flat)]
-
-
-def _nearest_all(numpy: Any, numbers: list[float], values: Any) -> Any:
-    """``_nearest`` of each of ``values`` (NaN where none)."""
-    table = numpy.asarray(numbers, dtype=float)
-    k = numpy.clip(numpy.searchsorted(table, values), 1, len(table) - 1) if len(table) > 1 \
-        else numpy.zeros(len(values), dtype=int)
-    below, above = table[k - 1] if len(table) > 1 else table[k], table[k]
-    u = numpy.where(abs(values - below) <= abs(values - above), below, above)
-    gap = abs(values - u)
-    same = gap <= ROUNDED * abs(u)
-    close = gap <= NEXT * numpy.maximum(abs(u), 1.0)
-    return numpy.where(same, values, numpy.where(close, u, numpy.nan))
-
-
 APART = 2.0 ** -20
 """The largest step, relative to its number, that ``_kept_apart`` takes for one kept apart in
 a pair (a double-double difference's is about 2^-30 of it)."""
@@ -529,26 +511,6 @@ def _pairs(given: list[Any]) -> Iterator[tuple[float, float]]:
         yield (two[0], two[1]) if len(two) == 2 else (0.0, 0.0)  # k9, the floats)
     for a, b in itertools.pairwise(given):
         yield (a, b) if type(a) is float and type(b) is float else (0.0, 0.0)
-
-
-def _even(u: float, v: float, w: float) -> bool:
-    """Whether ``v`` and ``w`` lie on either side of ``u``, its midpoint (``EVEN``); never
-    about 0, where a number and its negation are so (a grad g and -g, given to a helper of an
-    honest backward: found by the tests, now and then)."""
-    return u != 0 and (v - u) * (w - u) < 0 and abs(v + w - 2 * u) <= EVEN * abs(v - w)
-
-
-def _nearest(numbers: list[float], v: float, near: float = NEXT) -> float | None:
-    """The number of ``numbers`` (sorted) that ``v`` is or is next to (``near``), or None."""
-    k = bisect.bisect_left(numbers, v)
-    best = None
-    for u in numbers[max(k - 1, 0):k + 1]:
-        gap = abs(v - u)
-        if gap <= ROUNDED * abs(u):
-            return v  # (it, or it rounded another way: not nudged)
-        if gap <= near * max(abs(u), 1.0) and (best is None or gap < abs(v - best)):
-            best = u
-    return best
 
 
 def _holder(cls: Any) -> Any:
