@@ -121,7 +121,13 @@ POINTED = {
         '    x = [[t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])]',
     ("linear", "the last product left out (a loop one short)"):
         "        for i in range(1, len(x) - 1):",
-    # (a learner's walk, t66: these four were named with no line)
+    ("gpt", "no position embedding"): '    x = [rmsnorm(list(model["wte"][tok]))',
+    ("gpt", "every token given the same position"):
+        '    x = [rmsnorm([t + p for t, p in zip(model["wte"][tok], '
+        'model["wpe"][len(tokens) - 1])])',
+    ("gpt", "every token given the first position"):
+        '    x = [rmsnorm([t + p for t, p in zip(model["wte"][tok], model["wpe"][0])])',
+    # (a learner's walk, t66: these four, and the GPT's three above, were named with no line)
     ("attention", "scores divided by d instead of sqrt(d)"):
         "        logits = [sum(q[t][j] * k[s][j] for j in range(head_dim)) / head_dim",
     ("block", "one head over all the features"): "    head_dim, n_head = len(x[0]), 1",

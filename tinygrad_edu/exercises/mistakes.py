@@ -76,6 +76,10 @@ wpe (``wpe[t]``, ``model["wpe"][pos]``), else the first that names it (before, t
 always: ``wte, wpe = model["wte"], model["wpe"]``, which only unpacks two names, issue 66's
 fourth tester)."""
 
+TOKENS_EMBEDDED = (r"\bwte\s*\[", r"[\"']wte[\"']\s*\]\s*\[", r"wte")
+"""Where gpt embeds the tokens (where each position's row of wpe is to be added): the first
+line that indexes wte, else the first that names it."""
+
 ONE_LAYER = (r"layer0\b", r"\bwhile\b", r"\bfor\s+\w+\s+in\s+range\(", r"\bblock\(")
 """Where gpt runs only its first layer: a ``layer0`` written out, else its loop over the
 layers, else its call of block."""

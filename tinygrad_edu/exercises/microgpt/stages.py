@@ -427,7 +427,7 @@ GPT = make_stage(
         Mistake("positions", "no position embedding",
                 "Attention by itself does not know where a token stands: add wpe[t], the "
                 "position's own row, to the token's row wte[tokens[t]].",
-                M.gpt_without_positions),
+                M.gpt_without_positions, where=("gpt", W.TOKENS_EMBEDDED)),
         Mistake("norm", "no rmsnorm after the embeddings",
                 "microgpt normalises the sum of the two embeddings before the first block: "
                 "x[t] = rmsnorm(wte[tokens[t]] + wpe[t]).", M.gpt_without_norm,
@@ -437,10 +437,10 @@ GPT = make_stage(
                 "the next block's input.", M.gpt_first_layer_only, where=("gpt", W.ONE_LAYER)),
         Mistake("positions", "every token given the same position",
                 "Position t adds wpe[t]: the row of its own position, not the last one.",
-                M.gpt_last_position_embedding),
+                M.gpt_last_position_embedding, where=("gpt", W.EMBEDDINGS_ADDED)),
         Mistake("positions", "every token given the first position",
                 "Position t adds wpe[t]: the row of its own position, not the first one, "
-                "wpe[0].", M.gpt_first_position_embedding),
+                "wpe[0].", M.gpt_first_position_embedding, where=("gpt", W.EMBEDDINGS_ADDED)),
         _from_data(R.gpt),
     ))
 
