@@ -260,17 +260,18 @@ REPORTED = {
             libc.process_vm_readv(g["getppid"](), here, 1, there, 1, 0)
             return b, a
         """),
-    "a finalizer that writes at exit": ("d_mul", "wrote to", """
-        class Later:
-            def __del__(self):
-                open("results.json", "w").write('{"score": 100}')
-        keep = Later()
-        def d_mul(a, b, y):
-            global keep
-            keep = None
-            return b, a
-        """),
 }
+
+FINALIZED_AT_EXIT = """
+    class Later:
+        def __del__(self):
+            open("results.json", "w").write('{"score": 100}')
+    keep = Later()
+    def d_mul(a, b, y):
+        global keep
+        keep = None
+        return b, a
+    """
 
 
 @pytest.mark.parametrize("route", sorted(REPORTED))
@@ -279,6 +280,16 @@ def test_a_route_outside_the_process_is_reported_and_never_scored(tmp_path, rout
     result = graded(tmp_path, source, [name])
     assert result.reported and words in result.reported, result
     assert not any(v.passed for v in result.verdicts.values())
+
+
+def test_a_finalizer_left_for_the_end_of_the_process_never_runs(tmp_path):
+    """Once graded, the learner's process is killed, not asked to end: a finalizer that
+    would run only as Python ends never runs, so the file writes nothing and its right
+    d_mul is scored. Before, it ran as the process ended, was reported, and the file
+    scored nothing."""
+    result = graded(tmp_path, FINALIZED_AT_EXIT, ["d_mul"])
+    assert not result.reported, result.reported
+    assert result.verdicts["d_mul"].passed, result.verdicts
 
 
 def test_a_check_switched_off_is_a_check_that_ends_the_process(tmp_path):
@@ -355,8 +366,9 @@ def test_numpy_is_there_for_a_file_that_names_it_and_for_arrays(tmp_path):
 
 
 def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_path):
-    """As nobody, with NumPy's submodules that load on first use (numpy.random...) loaded
-    before: nobody may not reach NumPy's folder (a clone in a folder only root opens)."""
+    """As nobody, with the NumPy submodules that load on first use (numpy.random...) that
+    the file names loaded before: nobody may not reach NumPy's folder (a clone in a folder
+    only root opens); and only those (numpy.testing alone takes 60 ms of a process)."""
     import os
 
     from tinygrad_edu.exercises.learner.imports import NUMPY_ON_FIRST_USE
@@ -365,16 +377,19 @@ def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_p
         pytest.skip("the grader drops to another user only when it runs as root")
     result = graded(tmp_path, f"""
         import numpy
+        from numpy import fft
         def d_mul(a, b, y):
             wrap = [c for c in ().__class__.__base__.__subclasses__()
                     if c.__name__ == "_wrap_close"][0]
             found = wrap.__init__.__globals__
-            missing = [m for m in {NUMPY_ON_FIRST_USE!r} if m not in found["sys"].modules]
-            raise RuntimeError(f"uid {{found['getuid']()}}, not loaded: {{missing}}")
+            parts = {[m[::-1] for m in NUMPY_ON_FIRST_USE]!r}  # (reversed: not named)
+            loaded = [m[::-1] for m in parts if m[::-1] in found["sys"].modules]
+            drawn = numpy.random.default_rng(0).random() + fft.fft([1.0])[0].real
+            raise RuntimeError(f"uid {{found['getuid']()}}, loaded: {{loaded}}, {{drawn:.3f}}")
         """, ["d_mul"])
     verdict = str(result.verdicts["d_mul"])
     assert "uid 65534," in verdict, verdict  # nobody
-    assert "not loaded: []" in verdict, verdict
+    assert "loaded: ['numpy.fft', 'numpy.random'], 1.637" in verdict, verdict
 
 
 def test_numpy_testing_imported_as_the_graders_own_user_is_no_reach_outside(tmp_path):

@@ -96,10 +96,10 @@ def _serve(argv: list[str]) -> int:
         if PROBED in {e["name"] for e in names} else None  # (_probes_alone)
     from tinygrad_edu.exercises.learner.parts import AnswerError
 
-    allowed = _import_allowed(imports.ALLOWED,
-                              imports.NUMPY_ON_FIRST_USE if first.get("user") else (),
-                              bool(first.get("numpy", True)))
     source, path = first["source"], first["path"]
+    allowed = _import_allowed(imports.ALLOWED,
+                              imports.numpy_parts_named(source) if first.get("user") else (),
+                              bool(first.get("numpy", True)))
     # (its lines as Python numbers them, for the lines a traceback quotes: the grader ended
     # each at \n; str.splitlines also ends one at a form feed and the like)
     linecache.cache[path] = (len(source), None, [f"{line}\n" for line in source.split("\n")],
@@ -159,8 +159,6 @@ def _serve(argv: list[str]) -> int:
             request = wire.read_message(requests)
         except EOFError:
             return 0
-        if request.get("op") == "end":
-            return 0
         wire.write_message(answers, context.answer(request))
 
 
@@ -181,8 +179,8 @@ def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...],
                     numpy: bool = True) -> set[str]:
     """Import now every module a learner's file may import (and NumPy, if it is there and
     ``numpy``: the grader's word that the file names it or an exercise is on arrays, with
-    ``numpy_parts``: those of its submodules it loads on first use, for a process that
-    becomes another user): once the audit watches, little the learner may use needs
+    ``numpy_parts``: those of its submodules it loads on first use that the file names, for
+    a process that becomes another user): once the audit watches, little the learner may use needs
     loading. NumPy is half of what this imports: a process that does not need it starts
     that much sooner (``remote.needs_numpy``). Returns the top-level
     names a later import may still load (and their submodules): those, and the standard
