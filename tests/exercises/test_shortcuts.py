@@ -614,17 +614,31 @@ def test_an_honest_value_whose_tanh_adds_pairs_passes(tmp_path, capsys):
         capsys.readouterr().out
 
 
-@pytest.mark.parametrize("seed", ["1", "2"])
-def test_an_honest_value_whose_helpers_serve_forward_and_backward_passes(seed, tmp_path,
-                                                                        capsys):
-    """``_add(a, b)`` and ``_mul(a, b)``, plain helpers of the class's file, called by the
-    forward pass and by each ``_backward`` alike (``self.grad = _add(self.grad, ...)``,
-    tanh's ``_add(1.0, -_mul(t, t))``): honest, passed. At these seeds it was told it ran
-    the forward pass again: the backward's small gradients lay within 1e-3 of a node's
+@pytest.mark.parametrize("honest, seed", sampled(
+    [("helpers", "1"), ("helpers", "2"), ("helpers", "3"), ("dispatcher", "1"),
+     ("dispatcher", "3"), ("sub_by_mul", "3"), ("sub_by_mul", "5")],
+    [("helpers", "1"), ("helpers", "3"), ("dispatcher", "1"), ("sub_by_mul", "5")],
+    "test_an_honest_value_whose_helpers_serve_forward_and_backward_passes", several=True))
+def test_an_honest_value_whose_helpers_serve_forward_and_backward_passes(honest, seed,
+                                                                        tmp_path, capsys):
+    """Plain helpers of the class's file, called by the forward pass and by each
+    ``_backward`` alike: honest, passed. ``_add(a, b)`` and ``_mul(a, b)`` (``self.grad =
+    _add(self.grad, ...)``, tanh's ``_add(1.0, -_mul(t, t))``): at seeds 1 and 2 it was told
+    it ran the forward pass again, the backward's small gradients within 1e-3 of a node's
     1e-9, and tanh's -t² next to the -1.0 of ``v7 - x0``, each next to numbers the forward
-    pass gave ``_add``, though at no one call's (a65 h3, h4)."""
+    pass gave ``_add``, though at no one call's (a65 h3, h4); at seed 3, for two numbers of
+    its backward next to a saturated tanh's -0.9999991 that the forward pass gave ``_add``
+    (not on either side of it: no central difference), and the a65t tester's other helper
+    classes for ``_mul(1.0, g)`` and ``_mul(1.0, -g)`` then ``_mul(2.0, g)``, the small grads
+    of a saturated tanh "kept apart" as a double-double's step is. One
+    dispatcher, ``_binary("+", g, 1.0)``, the op named by its symbol: told so at seeds 1 and
+    3, its 1.0 next to a tanh's 0.9993 that the forward pass gave it for another op (a65t's
+    h2). A subtraction
+    ``_add(a, _mul(-1.0, b))``: at seed 5, ``_mul(-1.0, t * t)`` at two numbers below the
+    forward pass's ``_mul(-1.0, 1.0)``; at seed 3, ``_mul(2.0, x)`` of a pow at a small x of
+    either sign (a65t's h1)."""
     path = tmp_path / "value.py"
-    path.write_text(_attack("honest_value_helpers.py.txt"), encoding="utf-8")
+    path.write_text(_attack(f"honest_value_{honest}.py.txt"), encoding="utf-8")
     capsys.readouterr()
     assert cli(["check", str(path), "Value", "--allow-unsandboxed", "--seed", seed]) == 0, \
         capsys.readouterr().out

@@ -10,10 +10,12 @@ within the tolerance everywhere, so the numbers alone cannot tell it.
 What it does can: ``Watching`` has a profile function see every call of a function of the
 class's file while the case's graph is built (the forward pass: each function's numbers, by
 argument, a ``Value`` as its ``.data``, a property's too), then while ``backward()`` runs. A
-function of the forward pass called there again at numbers next to those it took in the forward
-pass (every argument a number it took there, or one within ``NEXT`` of it, relative, and at
-least one not equal and no number of the graph: ``NUDGED`` such points next to one number),
-or at a complex number (the complex step), is a forward pass run again: ``ForwardAgain``,
+function of the forward pass called there again at numbers next to those of one call it had
+in the forward pass (every argument a number it took there, or one within ``NEXT`` of it,
+relative, and at least one not equal and no number of the graph; its texts, flags and Nones
+those of the call), two such points on either side of one number, it their midpoint (a
+central difference's; one-sided ones are off by their step and fail on the numbers), or at
+a complex number (the complex step), is a forward pass run again: ``ForwardAgain``,
 with the function, the number and the line of the call. A call at plain floats that made a
 node (an op such as ``__mul__``) or, of the forward pass's, returned nothing (``__init__``)
 is not looked at (at arrays or complex numbers it is): it is the class's own arithmetic,
@@ -85,8 +87,8 @@ from tinygrad_edu.exercises.learner.nested import KEYED, STARRED, given_to, nest
 __all__ = ["Watching"]
 
 NUDGED = nudged.NUDGED
-"""How many nudged numbers next to one number of the forward pass make a finite difference
-(a central one takes two; one-sided ones, a column for each node below, as many)."""
+"""The points of a finite difference next to one number (a central one's two): the points
+kept next to one number, to pair with those that come after, are a multiple of it."""
 OWN = ("tanh", "exp")
 """The ops' functions of ``math``, ``cmath`` and NumPy that are watched as the class's own
 are, from the build on (``watched._watching_functions``): a forward pass may store them in
@@ -111,8 +113,9 @@ class _Watch:
         self.sorted: dict[Any, list[list[float]]] = {}
         self.backward = False
         self.nudged: dict[tuple[Any, ...], set[float]] = {}
-        self.calls: dict[Any, set[tuple[tuple[int, float], ...]]] = {}  # (each call of the
-        # forward pass at two floats or more: ``_check``)
+        self.calls: dict[Any, set[tuple[tuple[int, Any], ...]]] = {}  # (each call of the
+        # forward pass at two floats or more, or at a float and a text, a flag or None:
+        # ``_check``)
         self.apart: dict[tuple[Any, ...], set[float]] = {}  # (``_kept_apart``)
         self.mirrored: dict[tuple[Any, ...], set[float]] = {}
         self.ordered: dict[tuple[Any, int], list[float]] = {}
@@ -125,7 +128,9 @@ class _Watch:
         self.inits = {vars(k)["__init__"].__code__ for k in cls.__mro__
                       if hasattr(vars(k).get("__init__"), "__code__")}
         self.made = 0
-        self.pending: dict[Any, tuple[Callable[..., None], Any, list[Any], Any]] = {}
+        self.nodes: list[Any] = []  # (the nodes the forward pass made: ``_a_grad``)
+        self.pending: dict[Any, tuple[Callable[..., None], Any, list[Any], Any,
+                                      tuple[tuple[int, Any], ...]]] = {}
         self.mine = LearnerFrames(SHALLOW)  # (the frames of the files' functions running)
         self.duals = DualsGiven(cls, files, self._line, _defined)
         self.pairs = self.duals.pairs  # (read at every return, with ``pending``)
@@ -147,9 +152,9 @@ class _Watch:
             called = self.pending.pop(frame, None)
             if called is None or self.found or isinstance(result, self.cls):
                 return
-            judge, code, args, caller = called
+            judge, code, args, caller, tags = called
             if result is not None or judge != self._check:
-                judge(code, args, caller)
+                judge(code, args, caller, tags)
         except BaseException:
             return
 
@@ -167,6 +172,8 @@ class _Watch:
             code = frame.f_code
             if code in self.inits:
                 self.made += 1  # (a node is made: ``_differences`` pairs points within one)
+                if not self.backward and len(self.nodes) < MOST:
+                    self.nodes.append(frame.f_locals.get("self"))
             if code.co_filename not in self.files:
                 return
             self.mine.add(frame)
@@ -179,6 +186,7 @@ class _Watch:
             given = given_to(code, local)  # (keyword-only ones, ``*args``' items, ``**kw``'s
             # values too: a65j's j6, j7, a65k's k5-k8)
             args = [number(x) for x in given]
+            tags = _tags(given)
             if starred or not self.plain.issuperset(map(type, given)) or (  # (at once: a
                     len(given) > 1 and type(given[-1]) in SEQUENCES and  # class's number,
                     type(given[-2]) in SEQUENCES):  # or two pairs, looked at)
@@ -191,11 +199,11 @@ class _Watch:
                     judge = self._unseen
                     args += [number(y) for y in _listed(given)]
                 if all(x is None or type(x) is float for x in args):
-                    self.pending[frame] = (judge, code, args, frame.f_back)  # (``_returned``)
-                else:  # (arrays or complex numbers: no honest backward's)
-                    judge(code, args, frame.f_back)
+                    self.pending[frame] = (judge, code, args, frame.f_back, tags)  # (at its
+                else:  # (arrays or complex numbers: no honest backward's)  # return)
+                    judge(code, args, frame.f_back, tags)
             else:
-                self._record(code, args, self._differences(code, args, frame.f_back))
+                self._record(code, args, self._differences(code, args, frame.f_back), tags)
             if not self.found:
                 self._kept_apart(code, given, frame.f_back)
         except BaseException:
@@ -211,10 +219,15 @@ class _Watch:
         points are never a float, each carried as x and h in many-digit arithmetic of its
         own (a65h's k6, a65i's k1, k4, k5, k6). Honest pairs do not come so: two operands, a
         number and its rounding error, or ``(e, -f)`` and ``(e, f)`` of a tanh written as
-        sinh / cosh, whose f differs at every number (a65i's h4, refused before)."""
+        sinh / cosh, whose f differs at every number (a65i's h4, refused before); nor is a
+        step that is a number of the graph (``known``) or a node's grad (``_a_grad``)."""
         for k, (number, step) in enumerate(_pairs(given)):
-            if not (4 * math.ulp(number) < abs(step) <= APART * abs(number)):
-                continue
+            if not (4 * math.ulp(number) < abs(step) <= APART * abs(number)) or \
+                    nearest(self.known, step, 0.0) is not None or self._a_grad(step):
+                continue  # (a number of the graph, or a node's grad, is no step: an honest
+                # backward's ``_mul(1.0, g)`` and ``_mul(1.0, -g)``, then ``_mul(2.0, g)``,
+                # at the small grads of a saturated tanh; ``_mul(2.0, x)`` of a pow at a
+                # small x of one sign and then another: a65t's h0, h1, h3, h4)
             steps = self.apart.setdefault((code, k, number, self.made), set())
             other = next((t for t in steps if t * step < 0), 0.0)  # (on its other side:
             for size in (abs(step), abs(other)) if other else ():  # a step of
@@ -230,6 +243,18 @@ class _Watch:
                     return
             if len(steps) < NUDGED * 8:
                 steps.add(step)
+
+    def _a_grad(self, step: float) -> bool:
+        """Whether ``step``, or its negation, is the grad a node of the forward pass holds now
+        (in ``backward()``: what an honest one multiplies its local derivatives by)."""
+        if not self.backward:
+            return False
+        for node in self.nodes:
+            held = getattr(node, "__dict__", None)
+            grad = held.get("grad") if isinstance(held, dict) else None
+            if type(grad) is float and abs(grad) == abs(step):
+                return True
+        return False
 
     def _held(self, frame: Any, returned: Any = None) -> None:
         """A complex number held by a function of the class's file, given to it, or given
@@ -271,15 +296,16 @@ class _Watch:
         kind = getattr(getattr(x, "dtype", None), "kind", "")
         return x if kind in ("f", "c") and hasattr(x, "ravel") else None
 
-    def _record(self, code: Any, args: list[Any], nudged: set[int]) -> None:
+    def _record(self, code: Any, args: list[Any], nudged: set[int],
+                tags: tuple[tuple[int, Any], ...] = ()) -> None:
         """The numbers of a call of the forward pass (for ``_differences`` those not
-        ``nudged``, by argument)."""
+        ``nudged``, by argument), and the call itself, its ``tags`` with them."""
         seen = self.forward.setdefault(code, [])
         seen += [set() for _ in range(len(args) - len(seen))]  # (*args: as many as given)
         floats = tuple((k, x) for k, x in enumerate(args) if type(x) is float and x == x)
         calls = self.calls.setdefault(code, set())
-        if len(floats) > 1 and len(calls) < MOST:
-            calls.add(floats)
+        if floats and len(floats) + len(tags) > 1 and len(calls) < MOST:
+            calls.add(_call(floats, tags))
         for k, x in enumerate(args):
             if type(x) is float and x == x and len(seen[k]) < MOST and x not in seen[k]:
                 seen[k].add(x)
@@ -344,7 +370,8 @@ class _Watch:
         watching.__name__ = name
         return watching
 
-    def _unseen(self, code: Any, args: list[Any], caller: Any) -> None:
+    def _unseen(self, code: Any, args: list[Any], caller: Any,
+                tags: tuple[tuple[int, Any], ...] = ()) -> None:
         """In ``backward()``: a function of the class's file that the forward pass never
         called (a helper that recomputes the graph), called at a complex number, or at two
         numbers on either side of one of the forward pass's (any function's), it their
@@ -381,7 +408,13 @@ class _Watch:
                 if len(others) < NUDGED * 8:
                     others.add(v)
 
-    def _check(self, code: Any, args: list[Any], caller: Any) -> None:
+    def _check(self, code: Any, args: list[Any], caller: Any,
+               tags: tuple[tuple[int, Any], ...] = ()) -> None:
+        """In ``backward()``: a function of the forward pass called at a complex number, or
+        at two numbers on either side of one it took there, it their midpoint (``EVEN``),
+        each point next to the numbers of one of its calls (``tags``: the strings, flags and
+        Nones it is given, which name the call too: an op's symbol given to a dispatcher,
+        ``_binary("*", a, b)``)."""
         seen = self.forward.get(code)
         if seen is None:  # (a function the forward pass never called)
             return
@@ -394,7 +427,8 @@ class _Watch:
             if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
                 self.found = f"{name}, at a complex number{line}"
                 return
-        calls = self.calls.get(code) if all(type(x) is float for x in args) else None
+        calls = self.calls.get(code) if all(x is None or type(x) is float for x in args) \
+            else None
         for column in columns(args, numbers):
             near = []
             call = []  # (the forward pass's numbers it is at or next to)
@@ -408,24 +442,31 @@ class _Watch:
                     # x, next to another node's where the graph's numbers converge)
                     near.append((k, u, v))
             else:
-                if calls and len(call) > 1 and tuple(call) not in calls:
+                if calls and call and len(call) + len(tags) > 1 and \
+                        _call(tuple(call), tags) not in calls:
                     continue  # (next to numbers of the forward pass, each, but not to those
                     # of one of its calls: ``_add(1.0, -t * t)`` of an honest tanh's
                     # backward, where the forward pass called ``_add(x, 1.0)`` and
-                    # ``_add(y, -1.0)``, tanh's t next to 1; a65 h3, h4. A finite
-                    # difference calls the function at one call's numbers, nudged)
+                    # ``_add(y, -1.0)``, tanh's t next to 1; a65 h3, h4; ``_binary("+",
+                    # g, 1.0)`` next to the forward pass's ``_binary("*", t, t)``, a65t's
+                    # h2. A finite difference calls the function at one call's numbers,
+                    # nudged)
                 for k, u, v in near:
                     if abs(v - u) > NEXT * abs(u):  # (next to a number below 1 by the floor
                         if self._across(code, (k, u, v), line):  # alone, where an honest
                             return  # backward's small gradients lie too: a step across it
                         continue  # is looked for, a central difference's; a65 h3, h4)
                     points = self.nudged.setdefault((code, k, u), set())
-                    points.add(v)
-                    if len(points) >= NUDGED:
-                        self.found = (
-                            f"{name}, at {len(points)} numbers next to {u!r}, a number it "
-                            f"took there, such as {v!r}{line}")
+                    w = next((w for w in points if even(u, v, w)), None)
+                    if w is not None:  # (not any two: ``_mul(-1.0, t * t)`` of an honest
+                        self.found = (  # backward, t * t below the forward pass's 1.0 at
+                            # every saturated tanh, a65t's h1; a one-sided difference's
+                            # error, 1e-6 or more, fails on the numbers)
+                            f"{name}, at {min(v, w)!r} and {max(v, w)!r}, on either side of "
+                            f"{u!r}, a number it took there{line}")
                         return
+                    if len(points) < NUDGED * 32:
+                        points.add(v)
 
     def _across(self, code: Any, point: tuple[int, float, float], line: str) -> bool:
         """``v`` (``point``: k, u, v), next to ``u`` (a number below 1 that the forward pass
@@ -456,6 +497,18 @@ class _Watch:
 
 
 limit.stops_by_lines(_Watch.profile.__code__)
+
+
+def _tags(given: list[Any]) -> tuple[tuple[int, Any], ...]:
+    """The arguments of a call that are a text, a flag or None, by their place."""
+    return tuple((k, x) for k, x in enumerate(given)
+                 if x is None or type(x) is str or type(x) is bool)
+
+
+def _call(floats: tuple[tuple[int, Any], ...], tags: tuple[tuple[int, Any], ...]
+          ) -> tuple[tuple[int, Any], ...]:
+    """A call's key: its floats and ``tags``, by their place."""
+    return tuple(sorted(floats + tags, key=lambda item: item[0])) if tags else floats
 
 
 def _held(value: Any) -> Any:
