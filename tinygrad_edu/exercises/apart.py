@@ -218,7 +218,7 @@ def _grade_group(graded: Graded, source: str, cells: list[tuple[int, int, int]],
     try:
         return _grade_in(process, graded, path, exercises, each)
     finally:
-        process.close()  # (what it reports as it ends, a finalizer's, counts too)
+        process.close()  # (killed at once: a finalizer left for its end never runs)
         _ran(graded, process)
         if process.reports and not graded.reported:
             graded.reported = said(process.reports)

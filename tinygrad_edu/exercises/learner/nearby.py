@@ -7,12 +7,15 @@ difference, on either side of one number.
 from __future__ import annotations
 
 import bisect
+import itertools
 import sys
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["EVEN", "MOST", "NEXT", "ROUNDED", "closest", "columns", "even", "nearest",
-           "nearest_all"]
+from tinygrad_edu.exercises.learner.nested import nested_items
+
+__all__ = ["APART", "EVEN", "MOST", "NEXT", "ROUNDED", "call_key", "closest", "columns", "even",
+           "nearest", "nearest_all", "pairs", "tags_of"]
 
 NEXT = 1e-3
 """A number within this of one a function took in the forward pass (relative to it; absolute
@@ -96,3 +99,41 @@ def nearest(numbers: list[float], v: float, near: float = NEXT) -> float | None:
         if gap <= near * max(abs(u), 1.0) and (best is None or gap < abs(v - best)):
             best = u
     return best
+
+
+def tags_of(given: list[Any]) -> tuple[tuple[int, Any], ...]:
+    """The arguments of a call that are a text, a flag or None, by their place."""
+    return tuple((k, x) for k, x in enumerate(given)
+                 if x is None or type(x) is str or type(x) is bool)
+
+
+def call_key(floats: tuple[tuple[int, Any], ...], tags: tuple[tuple[int, Any], ...]
+          ) -> tuple[tuple[int, Any], ...]:
+    """A call's key: its floats and ``tags``, by their place."""
+    return tuple(sorted(floats + tags, key=lambda item: item[0])) if tags else floats
+
+
+APART = 2.0 ** -20
+"""The largest step, relative to its number, that the watch's ``_kept_apart`` takes for one
+kept apart in a pair (a double-double difference's is about 2^-30 of it)."""
+
+
+def pairs(given: list[Any]) -> Iterator[tuple[float, float]]:
+    """Each (number, step) a call's arguments may carry apart: the first two numbers of each
+    list or tuple (``nested_items``: a pair, three levels down) or dict (its first two
+    values), and each two float arguments side by side; (0.0, 0.0) where there is none, so
+    that each keeps its place."""
+    for x in given:
+        if isinstance(x, (tuple, list)):  # (a subclass's too, read as a tuple: a65j's j11)
+            two = [y for y in itertools.islice(nested_items([tuple(tuple.__iter__(x)) if
+                                                            isinstance(x, tuple) else
+                                                            list(list.__iter__(x))]), 4)
+                   if type(y) is float][:2]
+        elif isinstance(x, dict):  # (an ``OrderedDict`` too: a65k's k10, k11)
+            two = list(itertools.islice(dict.values(x), 2))
+        else:
+            two = []
+        two = [y for y in two if type(y) is float]  # (a tag first, ``("t", a, b)``: a65k's
+        yield (two[0], two[1]) if len(two) == 2 else (0.0, 0.0)  # k9, the floats)
+    for a, b in itertools.pairwise(given):
+        yield (a, b) if type(a) is float and type(b) is float else (0.0, 0.0)

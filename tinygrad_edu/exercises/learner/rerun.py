@@ -64,14 +64,13 @@ diagnosis, not a boundary: the learner's code runs in the process that watches i
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.exercises import limit
-from tinygrad_edu.exercises.learner import nudged, watched, watched_numbers
+from tinygrad_edu.exercises.learner import nearby, nudged, watched, watched_numbers
 from tinygrad_edu.exercises.learner.duals import SEQUENCES, DualsGiven
 from tinygrad_edu.exercises.learner.fixed_point import class_long_held, digits_named
 from tinygrad_edu.exercises.learner.held import (
@@ -186,7 +185,7 @@ class _Watch:
             given = given_to(code, local)  # (keyword-only ones, ``*args``' items, ``**kw``'s
             # values too: a65j's j6, j7, a65k's k5-k8)
             args = [number(x) for x in given]
-            tags = _tags(given)
+            tags = nearby.tags_of(given)
             if starred or not self.plain.issuperset(map(type, given)) or (  # (at once: a
                     len(given) > 1 and type(given[-1]) in SEQUENCES and  # class's number,
                     type(given[-2]) in SEQUENCES):  # or two pairs, looked at)
@@ -221,8 +220,8 @@ class _Watch:
         number and its rounding error, or ``(e, -f)`` and ``(e, f)`` of a tanh written as
         sinh / cosh, whose f differs at every number (a65i's h4, refused before); nor is a
         step that is a number of the graph (``known``) or a node's grad (``_a_grad``)."""
-        for k, (number, step) in enumerate(_pairs(given)):
-            if not (4 * math.ulp(number) < abs(step) <= APART * abs(number)) or \
+        for k, (number, step) in enumerate(nearby.pairs(given)):
+            if not (4 * math.ulp(number) < abs(step) <= nearby.APART * abs(number)) or \
                     nearest(self.known, step, 0.0) is not None or self._a_grad(step):
                 continue  # (a number of the graph, or a node's grad, is no step: an honest
                 # backward's ``_mul(1.0, g)`` and ``_mul(1.0, -g)``, then ``_mul(2.0, g)``,
@@ -305,7 +304,7 @@ class _Watch:
         floats = tuple((k, x) for k, x in enumerate(args) if type(x) is float and x == x)
         calls = self.calls.setdefault(code, set())
         if floats and len(floats) + len(tags) > 1 and len(calls) < MOST:
-            calls.add(_call(floats, tags))
+            calls.add(nearby.call_key(floats, tags))
         for k, x in enumerate(args):
             if type(x) is float and x == x and len(seen[k]) < MOST and x not in seen[k]:
                 seen[k].add(x)
@@ -443,7 +442,7 @@ class _Watch:
                     near.append((k, u, v))
             else:
                 if calls and call and len(call) + len(tags) > 1 and \
-                        _call(tuple(call), tags) not in calls:
+                        nearby.call_key(tuple(call), tags) not in calls:
                     continue  # (next to numbers of the forward pass, each, but not to those
                     # of one of its calls: ``_add(1.0, -t * t)`` of an honest tanh's
                     # backward, where the forward pass called ``_add(x, 1.0)`` and
@@ -499,18 +498,6 @@ class _Watch:
 limit.stops_by_lines(_Watch.profile.__code__)
 
 
-def _tags(given: list[Any]) -> tuple[tuple[int, Any], ...]:
-    """The arguments of a call that are a text, a flag or None, by their place."""
-    return tuple((k, x) for k, x in enumerate(given)
-                 if x is None or type(x) is str or type(x) is bool)
-
-
-def _call(floats: tuple[tuple[int, Any], ...], tags: tuple[tuple[int, Any], ...]
-          ) -> tuple[tuple[int, Any], ...]:
-    """A call's key: its floats and ``tags``, by their place."""
-    return tuple(sorted(floats + tags, key=lambda item: item[0])) if tags else floats
-
-
 def _held(value: Any) -> Any:
     """A Value's number where it is not in its ``__dict__``: a slot's, or a property's (``data``
     computed from what the Value holds, ``self._d``), read as ``.data`` is; None if none."""
@@ -538,32 +525,6 @@ def _named(key: Any) -> str:
 def _listed(given: list[Any]) -> list[Any]:
     """The floats and arrays (``nested_items``) in the lists and tuples among ``given``."""
     return [y for y in nested_items(given) if type(y) is float or hasattr(y, "dtype")]
-
-
-APART = 2.0 ** -20
-"""The largest step, relative to its number, that ``_kept_apart`` takes for one kept apart in
-a pair (a double-double difference's is about 2^-30 of it)."""
-
-
-def _pairs(given: list[Any]) -> Iterator[tuple[float, float]]:
-    """Each (number, step) a call's arguments may carry apart: the first two numbers of each
-    list or tuple (``nested_items``: a pair, three levels down) or dict (its first two
-    values), and each two float arguments side by side; (0.0, 0.0) where there is none, so
-    that each keeps its place."""
-    for x in given:
-        if isinstance(x, (tuple, list)):  # (a subclass's too, read as a tuple: a65j's j11)
-            two = [y for y in itertools.islice(nested_items([tuple(tuple.__iter__(x)) if
-                                                            isinstance(x, tuple) else
-                                                            list(list.__iter__(x))]), 4)
-                   if type(y) is float][:2]
-        elif isinstance(x, dict):  # (an ``OrderedDict`` too: a65k's k10, k11)
-            two = list(itertools.islice(dict.values(x), 2))
-        else:
-            two = []
-        two = [y for y in two if type(y) is float]  # (a tag first, ``("t", a, b)``: a65k's
-        yield (two[0], two[1]) if len(two) == 2 else (0.0, 0.0)  # k9, the floats)
-    for a, b in itertools.pairwise(given):
-        yield (a, b) if type(a) is float and type(b) is float else (0.0, 0.0)
 
 
 def _holder(cls: Any) -> Any:
