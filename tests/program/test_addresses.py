@@ -171,3 +171,52 @@ def test_what_keeps_an_order_of_its_own_is_the_engines():
         for k in range(4):
             same(step, kept, P, Value(1.3 - 0.1 * k))
         assert step.captures == 1
+
+
+class HP:  # (a plain class: while a capture runs, given a __hash__ and a __repr__)
+    lr = 0.5
+
+
+W = Value(0.5)
+
+
+def counted_callables(x):
+    n = sum(1 for v in vars(HP).values() if callable(v))
+    return W * x * (n + 1) * len(vars(HP)) * (2.0 if "__repr__" in vars(HP) else 1.0)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_vars_of_a_class_shows_its_names_without_the_captures(native):
+    """``vars(HP)`` while a capture runs: HP's names as they are when none runs (before: the
+    capture's ``__hash__`` and ``__repr__`` with them, counted; the program kept 0.5 * 3 * 7
+    where the engine gives 0.5 * 5, at every call, silently: a64s)."""
+    step = compile(counted_callables, native=native)
+    same(step, counted_callables, [W], 1.0)
+    assert step(1.0).data == counted_callables(1.0).data
+    assert "__repr__" not in vars(HP) and "__hash__" not in vars(HP)
+
+
+def hash_compared(x):
+    return W * x * (2.0 if HP.__hash__ is object.__hash__ else 1.0)
+
+
+def repr_compared(x):
+    return W * x * (2.0 if HP.__repr__ is object.__repr__ else 1.0)
+
+
+def names_counted(x):
+    return W * x * len(HP.__dict__)
+
+
+@pytest.mark.parametrize("f", [hash_compared, repr_compared, names_counted])
+def test_a_class_whose_own_names_are_read_by_attribute_is_refused_in_words_that_say_so(f):
+    """``HP.__hash__ is object.__hash__``, ``HP.__repr__``, ``HP.__dict__``: what a capture
+    changes while it runs, read through an attribute it cannot stand in for; refused with
+    the line (before: silently the other branch, or refused as "it calls .__hash__()")."""
+    with pytest.raises(RuntimeError) as raised:
+        compile(f)(1.0)
+    said = str(raised.value)
+    attribute = {"hash_compared": "__hash__", "repr_compared": "__repr__"}.get(
+        f.__name__, "__dict__")
+    assert f"it reads HP.{attribute} (line " in said and "of test_addresses.py)" in said, said
+    assert "calls .__hash__()" not in said, said

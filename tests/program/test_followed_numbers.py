@@ -93,6 +93,21 @@ def test_cause_4_isinstance_and_type_of_a_followed_number():
     assert step().data == 20.0
 
 
+@pytest.mark.parametrize("native", [False, True])
+def test_a_followed_number_has_no_slots_as_a_float_has_none(native):
+    """``hasattr(x, "__slots__")`` of a float argument, or of a Value's ``.data``: False, as
+    in the engine (before: True of the number the capture follows, and the program took the
+    other branch at every call, 2.0 where the engine gives 1.0, with no warning: a64s)."""
+    def f(x):
+        a = 2.0 if hasattr(x, "__slots__") else 1.0
+        b = 3.0 if hasattr(W.data, "__slots__") else 1.0
+        return W * x * a * b
+
+    step = compile(f, native=native)
+    same(step, f, [W], 2.0)
+    assert step(2.0).data == f(2.0).data == W.data * 2.0
+
+
 def test_cause_5_str_of_a_comparison_is_true_or_false():
     def f():
         return W * (1.0 if str(W.data > 0) == "True" else 2.0)

@@ -101,7 +101,10 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   ``__hash__``, object's ``__repr__``: a plain class, a dataclass with ``eq=False``) get a
   ``__hash__`` and a ``__repr__`` of the capture's (``addresses.py``): Python's own set made
   with braces hashes its items unseen, and ``repr``, ``str`` and an f-string show an
-  address; an object made in the call hashed into one, or shown, is refused.
+  address; an object made in the call hashed into one, or shown, is refused. ``vars(HP)``
+  shows HP's names without the capture's; ``HP.__dict__``, ``HP.__hash__`` or
+  ``HP.__repr__`` read where the code names HP is refused, with the line (reached another
+  way, ``type(cfg).__repr__``, it is not seen).
 """
 
 from __future__ import annotations

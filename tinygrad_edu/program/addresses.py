@@ -23,6 +23,7 @@ holds what tells such an object, which this module asks; it imports nothing of t
 
 from __future__ import annotations
 
+import itertools
 import os
 import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
@@ -33,7 +34,7 @@ from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["Classes"]
+__all__ = ["Classes", "class_names_read", "given_ours", "vars_seen"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # ----------------------------------------------------------------------------- the classes
@@ -60,11 +61,8 @@ class Classes:
                 self._give(type(held))  # (a class made in a function)
 
     def _give(self, cls: type) -> None:
-        if static(cls, "EMPTY_GRAD") is not None:  # (a Value's: watching.py's)
-            return
-        for name, theirs, ours in (("__hash__", object.__hash__, _hashed),
-                                   ("__repr__", object.__repr__, _shown)):
-            if static(cls, name) is theirs and name not in vars(cls):
+        for name, ours in _GIVEN:
+            if name in given_ours(cls) and name not in vars(cls):
                 try:
                     setattr(cls, name, ours)
                 except (TypeError, AttributeError):  # (a class that takes no attributes)
@@ -106,3 +104,68 @@ def _shown(x: Any) -> str:
 
 
 _shown.given = True  # type: ignore[attr-defined]
+_GIVEN = (("__hash__", _hashed), ("__repr__", _shown))
+
+
+def given_ours(cls: Any) -> tuple[str, ...]:
+    """The names of ``_GIVEN`` a capture gives ``cls`` (or gave it) while it runs: where it
+    keeps object's (not a Value's class: ``watching.py`` sees its hash)."""
+    if not isinstance(cls, type) or static(cls, "EMPTY_GRAD") is not None:
+        return ()
+    return tuple(name for name, theirs in (("__hash__", object.__hash__),
+                                           ("__repr__", object.__repr__))
+                 if static(cls, name) is theirs or getattr(static(cls, name), "given", False))
+
+
+def vars_seen(*given: Any) -> Any:
+    """``vars`` in the learner's module while a capture runs: of a class given a ``__hash__``
+    or a ``__repr__`` of the capture's, its names as they are when no capture runs (before:
+    ``len(vars(HP))``, ``"__repr__" in vars(HP)`` counted the capture's two, and the program
+    kept the other answer at every call, silently: a64s). ``vars()``: the caller's names."""
+    if not given:
+        names = _getframe(1).f_locals
+        return names if type(names) is dict else dict(names)  # (3.13: a snapshot, as vars())
+    held = vars(*given)
+    ours = [name for name, _ in _GIVEN if getattr(held.get(name), "given", False)]
+    if not ours or not isinstance(given[0], type):
+        return held
+    return types.MappingProxyType({k: v for k, v in held.items() if k not in ours})
+
+
+_READ = ("__dict__", "__hash__", "__repr__")
+
+
+def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: Any) -> str:
+    """Why the learner's ``code`` cannot be followed, if it reads the names a capture changes
+    of a class it names (``HP.__dict__``, ``HP.__repr__ is object.__repr__``: the class a
+    global or a cell holds, given ``given_ours`` while a capture runs); else ''. Where the
+    class is reached otherwise (``type(cfg).__repr__``) it is not seen. ``closure``: the
+    cells of the function whose code it is, if any."""
+    if not any(name in code.co_names for name in _READ):
+        return ""
+    import dis
+
+    cells: dict[str, Any] = {}
+    for name, cell in zip(code.co_freevars, closure or ()):
+        try:
+            cells[name] = cell.cell_contents
+        except ValueError:  # (empty)
+            pass
+
+    at = list(dis.get_instructions(code))
+    for before, i in itertools.pairwise(at):
+        if i.opname not in ("LOAD_ATTR", "LOAD_METHOD") or i.argval not in _READ:
+            continue
+        held: Any = globals_.get(before.argval) if before.opname in ("LOAD_GLOBAL", "LOAD_NAME") \
+            else cells.get(before.argval) if before.opname == "LOAD_DEREF" else None
+        if given_ours(held) and held.__module__ == globals_.get("__name__"):
+            line = getattr(getattr(i, "positions", None), "lineno", None) or \
+                code.co_firstlineno
+            name = held.__name__
+            return (f"it reads {name}.{i.argval} (line {line} of "
+                    f"{os.path.basename(code.co_filename)}), a class's own names, which a "
+                    f"capture changes while it runs (it gives {name} a __hash__ and a "
+                    "__repr__ of its own, to see its objects' addresses): read it outside "
+                    "the compiled function and pass it in, or give the class a __hash__ "
+                    "and a __repr__ of its own")
+    return ""

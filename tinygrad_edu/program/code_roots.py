@@ -20,7 +20,7 @@ import sys
 import types
 from typing import Any
 
-from tinygrad_edu.program.addresses import Classes
+from tinygrad_edu.program.addresses import Classes, class_names_read
 from tinygrad_edu.program.code_reads import Reads, reads_of
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
@@ -111,12 +111,14 @@ class CodeRoots(Rooted):
         for (kind, name), line in reads.lines.items():
             if kind in ("stored_globals", "stored_cells", "attributes"):
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
-        if code.co_freevars and not self._made_inside(code):
-            cells = self._cells(code, frame)
-            state_read(self.record, code, globals_, cells, frame)  # (sys.modules whole...)
+        inside = code.co_freevars and not self._made_inside(code)
+        cells = self._cells(code, frame) if inside else None
+        why = class_names_read(code, globals_, cells)  # (HP.__dict__ while HP is given ours:
+        if why:  # first, the words for HP.__hash__ too)
+            self.record.refuse(why)
+        state_read(self.record, code, globals_, cells, frame)  # (sys.modules whole...)
+        if inside:
             self._closure_cells(code, cells, reads)
-        else:
-            state_read(self.record, code, globals_, None, frame)
         self._modules(code, globals_, reads)
         self._named_data(code, globals_, reads)
         self._swap(globals_, reads.globals)

@@ -26,6 +26,7 @@ from concurrent import futures
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.addresses import vars_seen
 from tinygrad_edu.program.held_calls import c_library_words
 from tinygrad_edu.program.identity import operand_start, read_outside
 from tinygrad_edu.program.learners_code import learners_file, learners_line, user_code
@@ -294,7 +295,7 @@ ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for ea
 
 
 SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen, "set": SetSeen,
-                "frozenset": FrozenSetSeen, "memoryview": MemoryviewSeen}
+                "frozenset": FrozenSetSeen, "memoryview": MemoryviewSeen, "vars": vars_seen}
 """What the learner's module meets for Python's own while a capture runs (``outside.py``
 puts them there, where its code names them)."""
 

@@ -234,7 +234,7 @@ class Traced:
         return int(self._plain("__sizeof__").__sizeof__())
 
     def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
-        if name.startswith("__") or name in Traced.__slots__:
+        if name.startswith("__") or name in _SLOTS:
             raise AttributeError(name)
         if of_numpy(type(self.value)) and name in _OF_ITS_TYPE:
             return getattr(self.value, name)  # (a NumPy number's dtype: its type's, followed)
@@ -389,6 +389,9 @@ class Traced:
 
 
 numbers.Real.register(Traced)  # (a real number: the engine's functions take it as one)
+_SLOTS = Traced.__slots__
+del Traced.__slots__  # (its slots stay; ``hasattr(x, "__slots__")`` is False, as of a float:
+# it was True of a followed number, and a branch on it took the other way, silently: a64s)
 for _name, _op in (("and", operator.and_), ("or", operator.or_), ("xor", operator.xor),
                   ("lshift", operator.lshift), ("rshift", operator.rshift)):  # (bitwise, of a
     setattr(Traced, f"__{_name}__", lambda x, o, f=_op: _unfollowed(f, x, o))  # comparison's
