@@ -104,15 +104,21 @@ def class_long_held(frame: Any, returned: Any) -> str:
     own exp's series: a65j's h7, h8, a65k's h1, h2, each refused while a class's integers
     were looked at), so a difference in fixed-point integers stays unseen here (a65i's k9,
     k10, a65j's j5: said in the guide)."""
-    space, names = frame.f_globals, frame.f_code.co_names
-    for name, value in [*frame.f_locals.items(), *((n, dict.get(space, n)) for n in names
-                                                  if n in space)]:
+    space = frame.f_globals
+    for name, value in itertools.chain(frame.f_locals.items(), (
+            (n, dict.get(space, n)) for n in frame.f_code.co_names)):
+        if type(value) in _SCALAR:  # (at once: most names hold a number or text)
+            continue
         for x in _looked_into(value):
             found = _many(x)
             if found:
                 return f"{found}, held in {name}"
     found = _many(returned)
     return f"{found}, given back by {frame.f_code.co_name}" if found else ""
+
+
+_SCALAR = frozenset({float, int, str, bool, type(None)})
+"""What ``class_long_held`` passes over at once: it holds no decimal, no fraction."""
 
 
 def _looked_into(value: Any) -> Any:
@@ -134,11 +140,21 @@ def _looked_into(value: Any) -> Any:
 
 
 def _many(x: Any) -> str:
-    kind = type(x).__name__
-    if kind in ("Decimal", "Fraction") and type(x).__module__ in (
-            "decimal", "_decimal", "_pydecimal", "fractions"):
-        return f"a {'decimal number' if kind == 'Decimal' else 'fraction'}"
-    return ""
+    """A decimal or a fraction of the standard library's said (``a decimal number``), else
+    ''; by its class, kept for each class met (``_MANY``)."""
+    kind = type(x)
+    said = _MANY.get(kind)
+    if said is None:
+        name = kind.__name__
+        said = f"a {'decimal number' if name == 'Decimal' else 'fraction'}" if name in (
+            "Decimal", "Fraction") and kind.__module__ in (
+            "decimal", "_decimal", "_pydecimal", "fractions") else ""
+        if len(_MANY) < KINDS:
+            _MANY[kind] = said
+    return said
+
+
+_MANY: dict[type, str] = {}
 
 
 def digits_named(frame: Any, returned: Any = None) -> str:
