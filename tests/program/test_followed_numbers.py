@@ -6,6 +6,7 @@ that turns complex, errors of code the program drops, ``sum`` as this Python sum
 and what was loud before and is right now (a lambda, every operator, a node made by hand,
 ``repr``, an operator that raised and was caught)."""
 
+import marshal
 import math
 import statistics
 import sys
@@ -420,6 +421,31 @@ def test_an_operator_that_raised_and_was_caught_raises_again_in_the_program():
         warnings.simplefilter("ignore")
         for x in (2.0, 0.0, 4.0, 0.0, 3.0):
             same(step, safe_inverse, [w], Value(x))
+
+
+def test_marshal_of_a_followed_number_and_a_builtins_reduction_are_the_engines():
+    """``marshal.dumps(w.data)`` (before: "ValueError: unmarshallable object", where the
+    engine gives its bytes) and ``sum.__reduce__()`` (before: "cannot pickle", the
+    capture's stand-in for ``sum`` reduced as an object), each the engine's; the bytes of a
+    number changed later are the new number's (a64s)."""
+    def marshalled(x):
+        return W * x * float(marshal.loads(marshal.dumps(W.data)) + len(marshal.dumps(x)))
+
+    def reduced(x):
+        return W * x * (2.0 if sum.__reduce__() == "sum" else 1.0)
+
+    for f in (marshalled, reduced):
+        step = compile(f, native=False)
+        for x in (0.3, 1.7):
+            same(step, f, [W], x)
+    step = compile(marshalled)
+    same(step, marshalled, [W], 2.0)
+    before = W.data
+    try:
+        W.data = before + 1.0
+        same(step, marshalled, [W], 2.0)
+    finally:
+        W.data = before
 
 
 def test_a_followed_numbers_size_and_reduction_are_its_numbers():

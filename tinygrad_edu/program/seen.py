@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import marshal
 import pickle
 import sys
 import types
@@ -294,6 +295,9 @@ class Standing:
     def __reduce_ex__(self, protocol: Any) -> Any:
         return self.stands_for.__reduce_ex__(protocol)
 
+    def __reduce__(self) -> Any:  # (``sum.__reduce__()``: "sum", not object's, which
+        return self.stands_for.__reduce__()  # raised "cannot pickle": a64s)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stands_for, name)
 
@@ -431,7 +435,8 @@ def plain_within(x: Any, why: str, memo: dict[int, Any] | None = None) -> Any:
 
 
 def _of_plain(function: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """``json.dumps`` (and the others) as a capture sees them: of what they are given with
+    """``json.dumps`` (and the others: ``pickle``'s, ``marshal``'s, which refused a followed
+    number as "unmarshallable object") as a capture sees them: of what they are given with
     each followed number its number (``plain_within``)."""
     def call(obj: Any, *args: Any, **options: Any) -> Any:
         if recording() is not None:
@@ -447,7 +452,7 @@ def seen() -> list[tuple[Any, str, Any]]:
     """What ``watching.py`` puts in place while a capture runs: (owner, name, new)."""
     return [(decimal, "Decimal", DecimalSeen),
             *[(module, name, _of_plain(getattr(module, name), f"{module.__name__}.{name}"))
-              for module in (json, pickle) for name in ("dumps", "dump")]]
+              for module in (json, pickle, marshal) for name in ("dumps", "dump")]]
 
 
 # ----------------------------------------------------------------------------- max, min, sum
