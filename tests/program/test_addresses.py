@@ -4,7 +4,10 @@ objects hashed by their address, a sort by ``hash`` or ``repr`` (object's shows 
 The engine's own numbers change from call to call (20-30 different losses in 30 calls); the
 program kept the first call's order, silently (found by an independent attacker). Each is
 refused, naming the line and saying to keep them in a list; what keeps an order of its own
-(a list, a dict, a set asked ``in``, a set of objects made before the call) is the engine's."""
+(a list, a dict, a set asked ``in``, a set of objects made before the call) is the engine's.
+And what the capture changes to see those addresses, a class's own names (``vars(HP)``:
+shown as when no capture runs; ``HP.__dict__``, ``HP.__repr__``: refused), and the classes
+there are (``Term.__subclasses__()``: refused)."""
 
 from collections import namedtuple
 from dataclasses import dataclass
@@ -220,3 +223,21 @@ def test_a_class_whose_own_names_are_read_by_attribute_is_refused_in_words_that_
         f.__name__, "__dict__")
     assert f"it reads HP.{attribute} (line " in said and "of test_addresses.py)" in said, said
     assert "calls .__hash__()" not in said, said
+
+
+class Term:
+    weight = 0.5
+
+
+def subclasses_weighed(x):
+    return W * x * (1.0 + sum(c.weight for c in Term.__subclasses__()))
+
+
+def test_a_classs_subclasses_read_in_the_call_are_refused_with_the_line():
+    """``Term.__subclasses__()``: which classes there are, the interpreter's own state (a
+    class defined later, in a notebook's next cell, is among them). Before, the program
+    kept the first call's classes, silently (engine 1.0, 2.0 as terms were defined;
+    program 0.5 at every call: a64s)."""
+    with pytest.raises(RuntimeError, match=r"it reads a class's __subclasses__\(\) \(line \d+ "
+                                           r"of test_addresses\.py\)"):
+        compile(subclasses_weighed)(1.0)

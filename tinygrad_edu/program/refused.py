@@ -436,9 +436,10 @@ def state_read(record: Any, code: Any, globals_: dict[str, Any], closure: Any,
     module read by its name, ``sys.modules[name]``, is a place: ``outside.py``), or an
     object's ``__hash__`` called (an address, where its class keeps object's), unless the
     code names one that hashes by value (``"lr".__hash__()``, a global ``KEY`` whose class
-    has a ``__hash__`` of its own)."""
+    has a ``__hash__`` of its own); or a class's ``__subclasses__()`` (before: the first
+    call's classes, silently, a64s)."""
     names = code.co_names
-    if "__hash__" in names or "modules" in names or any(
+    if "__hash__" in names or "modules" in names or "__subclasses__" in names or any(
             globals_.get(n) is sys.modules for n in names):
         cells = {} if closure or frame is None else frame.f_locals  # (its cells', or the
         for name, cell in zip(code.co_freevars, closure or ()):  # frame's own)
@@ -463,6 +464,10 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
             return (f"it calls .__hash__() ({line}): an object's hash can be its address "
                     "(new for each new object), which a program cannot follow; call hash(), "
                     "which the capture sees")
+        if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval == "__subclasses__":
+            return (f"it reads a class's __subclasses__() ({line}): which classes there are is "
+                    "the interpreter's own state (one made later is among them), which a "
+                    "program cannot follow; keep the classes in a list of your own")
         held = globals_.get(i.argval) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME") else \
             cells.get(i.argval) if i.opname == "LOAD_DEREF" else None  # (``import sys`` in
         # the function that made it)
