@@ -121,11 +121,16 @@ def vars_seen(*given: Any) -> Any:
     """``vars`` in the learner's module while a capture runs: of a class given a ``__hash__``
     or a ``__repr__`` of the capture's, its names as they are when no capture runs (before:
     ``len(vars(HP))``, ``"__repr__" in vars(HP)`` counted the capture's two, and the program
-    kept the other answer at every call, silently: a64s). ``vars()``: the caller's names."""
+    kept the other answer at every call, silently: a64s); the order of a class's or a
+    module's names taken so is guarded (``[v for k, v in vars(HP).items()][0]`` after ``del
+    HP.lr; HP.lr = v``: before, the first call's order). ``vars()``: the caller's names."""
     if not given:
         names = _getframe(1).f_locals
         return names if type(names) is dict else dict(names)  # (3.13: a snapshot, as vars())
     held = vars(*given)
+    found = recording()
+    if found is not None and isinstance(given[0], (type, types.ModuleType)):
+        found.taken_whole.add(id(given[0]))  # (its names' order guarded: ``guards.py``)
     ours = [name for name, _ in _GIVEN if getattr(held.get(name), "given", False)]
     if not ours or not isinstance(given[0], type):
         return held

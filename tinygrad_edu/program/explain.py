@@ -321,6 +321,8 @@ def _changed(place: Any) -> str:
             owner = next((c for c in getattr(now, "__mro__", ()) if added[0] in vars(c)), now)
             base = f" (through its base class {owner.__name__})" if owner is not now else ""
             return f"{place.said()} was given the attribute {added[0]!r}{base}"
+        if set(names_of(now)) == then:  # (``del HP.lr; HP.lr = v``: ``vars(HP)`` in order)
+            return f"{place.said()} holds its names in another order"
         return f"{place.said()} lost an attribute"
     if place.step[0] == "attr" and place.value is MISSING and now is not MISSING and \
             place.parent is not None:  # (a name found missing, given since)

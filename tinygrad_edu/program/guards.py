@@ -31,7 +31,7 @@ from tinygrad_edu.program.seen import Standing
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["changed", "checks", "item_of", "names_held", "names_of",
+__all__ = ["changed", "checks", "item_of", "names_held", "names_in_order", "names_of",
            "same_array", "same_names", "stands_for"]
 
 _COMPILED: dict[str, Any] = {}
@@ -152,9 +152,16 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             names[f"A{k}"] = place.held
             checks.append((place, "array", f"not same_array(K{k}, A{k})"))
             names["same_array"] = same_array
-    for place in places:  # (a class, a module walked into: a name added, or taken away,
-        if place.kind in ("class", "module") and id(place.value) in outside.walk.seen and \
-                id(place) in needed:  # seen: ``getattr(Config, "decay", 1.0)``, ``hasattr``)
+    for place in places:  # (a class, a module whose names were taken whole, ``vars(HP)``:
+        if place.kind in ("class", "module") and id(place.value) in outside.taken_whole \
+                and id(place) in needed:  # their order, ``del HP.lr; HP.lr = v``: a64s)
+            place.order = names_in_order(place.value)
+            names[f"O{place.index}"], names["names_in_order"] = place.order, names_in_order
+            checks.append((place, "names in order",
+                           f"names_in_order(K{place.index}) != O{place.index}"))
+        elif place.kind in ("class", "module") and id(place.value) in outside.walk.seen and \
+                id(place) in needed:  # (a name added, or taken away, seen:
+            # ``getattr(Config, "decay", 1.0)``, ``hasattr``)
             place.held = [names_held(place.value)]  # (Python's own ``__slotnames__``
             place.order = tuple(names_of(place.value))  # added, copying one: let be)
             names[f"N{place.index}"], names["names_held"] = place.held, names_held
@@ -245,6 +252,11 @@ def same_names(place: Place, now: Any) -> bool:
         return False
     place.held[0] = held
     return True
+
+
+def names_in_order(x: Any) -> tuple[str, ...]:
+    """The names ``names_held`` counts, in their order."""
+    return tuple(names_of(x))
 
 
 def names_of(x: Any) -> Iterator[str]:

@@ -14,6 +14,7 @@ from tinygrad_edu.program.guards import (
     changed,
     checks,
     item_of,
+    names_in_order,
     same_array,
     same_names,
     stands_for,
@@ -53,6 +54,7 @@ class Outside:
                                     and p.kind == "number" and type(p.value) is not bool
                                     and p.key() not in watcher.held_back]
         self.identities = watcher.identities or record.identities  # (``aliases.py``)
+        self.taken_whole = record.taken_whole  # (``vars(HP)``: its names' order)
         self.numbers: list[Place] = []  # (the numbers outside one object checked at once)
         self.pattern: tuple[int, ...] = ()  # (which of them were one object: ``aliases``)
         self.by_identity = ""  # (why the last failed check failed, where it is identity)
@@ -83,6 +85,8 @@ class Outside:
                 ok = state_of(now) == place.held
             elif what == "names":
                 ok = same_names(place, now)
+            elif what == "names in order":
+                ok = names_in_order(now) == place.order
             elif what == "own names":  # (a Value's: ``reading.own_names``)
                 ok = own_names(now) == place.held
             elif what == "order":

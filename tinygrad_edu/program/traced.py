@@ -113,6 +113,7 @@ class Recording:
         self.lines: dict[int, str] = {}  # id(a node given a constant) -> the learner's line
         self.inputs: list[tuple[Any, ...]] = []  # where each number input comes from
         self.outside: Any = None  # where numbers from outside the arguments come from
+        self.taken_whole: set[int] = set()  # (classes, modules: ``vars(HP)``, in order)
         self.draws: Any = None  # the random draws
         self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
         self.texts: list[tuple[str, str]] = []  # (a text float() was given, the line)
