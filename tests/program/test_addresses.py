@@ -252,13 +252,13 @@ class Hyper:
 
 
 def first_named(x):
-    first = [v for k, v in vars(Hyper).items() if not k.startswith("_")][0]
+    first = next(v for k, v in vars(Hyper).items() if not k.startswith("_"))
     return W * x * first
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 def test_the_order_of_a_classs_names_taken_whole_is_guarded(native):
-    """``[v for k, v in vars(Hyper).items() ...][0]``, then ``del Hyper.lr; Hyper.lr = v``:
+    """``next(v for k, v in vars(Hyper).items() ...)``, then ``del Hyper.lr; Hyper.lr = v``:
     the same names and numbers, another order, another first (before: the first call's, 1.0
     where the engine gives 0.5, silently: a64s); captured again, saying why."""
     step = compile(first_named, native=native)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import struct
 import types
+import weakref
 from typing import Any
 
 from tinygrad_edu.engine import Value
@@ -305,6 +306,8 @@ def _taken_at(entry: Any, place: Any) -> str:
 def _changed(place: Any) -> str:
     """What is not as it was at a place: an item or attribute added, named; else the place."""
     now = place.read()
+    if place.value is MISSING and isinstance(place.held, weakref.ref) and place.held() is None:
+        return f"the object {place.said()} reached was freed"  # (held weakly: guards.py)
     if place.kind == "dict" and isinstance(now, dict):
         walked = {c.step[1] for c in place.children}  # (the keys a walk names)
         added = [k for k in now if k not in walked and (type(k) in (str, int) or k is None)]

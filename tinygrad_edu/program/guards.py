@@ -7,6 +7,7 @@ It returns the numbers the program reads at every call (its inputs from outside)
 from __future__ import annotations
 
 import operator
+import weakref
 from array import array
 from collections.abc import Callable, Iterator
 from keyword import iskeyword
@@ -61,7 +62,11 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
     covered: set[int] = set()  # (lists whose items' identities are checked at once)
     checks: list[tuple[Place, str, str]] = []  # (place, what is checked, the condition)
 
+    weak: set[int] = set()  # (places a weak reference reaches: held weakly, read as K{k}())
+
     def ref(place: Place) -> str:
+        if place.index in weak:
+            return f"K{place.index}()"
         return f"K{place.index}" if place.index in fixed else f"v{place.index}"
 
     def read(place: Place) -> str:
@@ -118,6 +123,11 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             fixed.add(k)  # (its list was checked item by item at once: it is this one)
             if place.kind not in CONTAINERS:
                 continue  # (a container in it may have grown all the same: checked below)
+        elif _held_weakly(place):  # (``R()``, ``REG["a"]``: the object it
+            names[f"K{k}"] = weakref.ref(place.value)  # refers to, not kept alive by the
+            checks.append((place, "is", f"(K{k}() is None or {read(place)} is not K{k}())"))
+            weak.add(k)  # program: gone, captured again; before, ``R()`` lived on, a64s)
+            fixed.add(k)
         elif place.kind == "function":  # (or a capture's stand-in for it: another thread's)
             names["stands_for"] = stands_for
             checks.append((place, "is", f"not stands_for({read(place)}, K{k})"))
@@ -228,7 +238,28 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         code = _COMPILED[text] = compile(text, "<the guards of a program>", "exec")
     exec(code, names)
     outside.inputs = keep
+    gone = {id(p.value) for p in places if p.index in weak}
+    for place in places:  # (what a weak reference reached: held by no place from now on,
+        if place.index in weak:  # nor as what a place held first)
+            place.held, place.value = names[f"K{place.index}"], MISSING
+    start = outside.watcher.start
+    for slot in [slot for slot, held in start.items() if id(held) in gone]:
+        start[slot] = MISSING
     return names["check"], text
+
+
+def _held_weakly(place: Place) -> bool:
+    """Whether ``place`` is reached through a weak reference (``R()``, an item of a
+    ``weakref.WeakValueDictionary``) and what it holds can be referred to weakly."""
+    if not (place.step[0] == "deref" or (place.step[0] == "item" and place.parent is not None
+                                         and type(place.parent.value) is
+                                         weakref.WeakValueDictionary)):
+        return False
+    try:
+        weakref.ref(place.value)
+    except TypeError:
+        return False
+    return True
 
 
 def names_held(x: Any) -> Any:

@@ -6,6 +6,7 @@ changed that a program does not change again (see ``outside.py``'s docstring for
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
@@ -77,8 +78,10 @@ class Outside:
         for place, what in self.chains[chain]:
             now = place.read()
             if what == "is":
-                ok = now is place.value or (place.kind in ("number", "constant") and
-                                            same_bits(now, place.value))
+                then = place.held() if isinstance(place.held, weakref.ref) and \
+                    place.value is MISSING else place.value  # (held weakly: ``guards.py``)
+                ok = (now is then and then is not None) or (
+                    place.kind in ("number", "constant") and same_bits(now, then))
             elif what.startswith("len"):
                 ok = length(now) == int(what.split()[1])
             elif what == "state":

@@ -1,0 +1,56 @@
+"""What a weak reference reaches (``R()`` of a ``weakref.ref``, an item of a
+``weakref.WeakValueDictionary``) is held weakly by a program's guards: freed by the code
+around it, it is freed, and the function is captured again, saying so. Before, the program
+kept the object alive, so ``R()`` and ``"a" in REG`` kept their first answer, in the program
+and in the code around it alike (engine 1.0, program 2.0, silently: a64s)."""
+
+import gc
+import weakref
+
+import pytest
+
+from tests.program.against_engine import same
+from tests.program.parameters import W
+from tinygrad_edu.program import compile
+
+
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_the_object_a_weak_reference_reaches_is_freed_and_captured_again(native):
+    held = {"box": Box(1.0)}
+    ref = weakref.ref(held["box"])
+
+    def f(x):
+        return W * x * (2.0 if ref() is not None else 1.0)
+
+    step = compile(f, native=native)
+    same(step, f, [W], 1.0)
+    del held["box"]
+    gc.collect()
+    assert ref() is None  # (no program holds it)
+    with pytest.warns(UserWarning, match=r"the object ref\(\) reached was freed"):
+        same(step, f, [W], 2.0)
+    assert step(3.0).data == f(3.0).data == W.data * 3.0
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_an_item_of_a_weak_value_dictionary_is_freed_and_captured_again(native):
+    registry = weakref.WeakValueDictionary()
+    held = [Box(1.0)]
+    registry["a"] = held[0]
+
+    def f(x):
+        return W * x * (registry["a"].v if "a" in registry else 0.25)
+
+    step = compile(f, native=native)
+    same(step, f, [W], 1.0)
+    held.clear()
+    gc.collect()
+    assert len(registry) == 0
+    with pytest.warns(UserWarning, match=r"the object registry\['a'\] reached was freed"):
+        same(step, f, [W], 2.0)
+    assert step(3.0).data == f(3.0).data == W.data * 3.0 * 0.25
