@@ -233,14 +233,27 @@ def subclasses_weighed(x):
     return W * x * (1.0 + sum(c.weight for c in Term.__subclasses__()))
 
 
-def test_a_classs_subclasses_read_in_the_call_are_refused_with_the_line():
+def subclasses_by_name(x):
+    return W * x * (1.0 + len(getattr(Term, "__subclasses__")()))  # noqa: B009 (the way tried)
+
+
+SUBCLASSES = Term.__subclasses__
+
+
+def subclasses_held(x):
+    return W * x * (1.0 + len(SUBCLASSES()))
+
+
+@pytest.mark.parametrize("f", [subclasses_weighed, subclasses_by_name, subclasses_held])
+def test_a_classs_subclasses_read_in_the_call_are_refused_with_the_line(f):
     """``Term.__subclasses__()``: which classes there are, the interpreter's own state (a
     class defined later, in a notebook's next cell, is among them). Before, the program
     kept the first call's classes, silently (engine 1.0, 2.0 as terms were defined;
-    program 0.5 at every call: a64s)."""
+    program 0.5 at every call: a64s); by ``getattr(Term, "__subclasses__")``, or held
+    before the call, too."""
     with pytest.raises(RuntimeError, match=r"it reads a class's __subclasses__\(\) \(line \d+ "
                                            r"of test_addresses\.py\)"):
-        compile(subclasses_weighed)(1.0)
+        compile(f)(1.0)
 
 
 class Hyper:
@@ -274,3 +287,35 @@ def test_the_order_of_a_classs_names_taken_whole_is_guarded(native):
         del Hyper.wd
         del Hyper.lr
         Hyper.lr, Hyper.wd = 1.0, 0.5
+
+
+class Ordered:
+    def __repr__(self):  # (its own __repr__ and __hash__: the capture gives it nothing)
+        return "Ordered"
+
+    def __hash__(self):
+        return 1
+
+    lr = 1.0
+    wd = 0.5
+
+
+def first_in_dict(x):
+    return W * x * next(v for v in Ordered.__dict__.values() if isinstance(v, float))
+
+
+def test_the_order_of_a_classs_names_read_through_its_dict_is_guarded():
+    """``Ordered.__dict__.values()``, then ``del Ordered.lr; Ordered.lr = v``: captured
+    again (before: the first call's first number, silently; only ``vars()`` was seen)."""
+    step = compile(first_in_dict)
+    same(step, first_in_dict, [W], 1.0)
+    try:
+        value = Ordered.lr
+        del Ordered.lr
+        Ordered.lr = value
+        with pytest.warns(UserWarning, match="Ordered holds its names in another order"):
+            same(step, first_in_dict, [W], 2.0)
+    finally:
+        del Ordered.wd
+        del Ordered.lr
+        Ordered.lr, Ordered.wd = 1.0, 0.5

@@ -18,6 +18,9 @@ class Box:
     def __init__(self, v):
         self.v = v
 
+    def get(self):
+        return self.v
+
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 def test_the_object_a_weak_reference_reaches_is_freed_and_captured_again(native):
@@ -54,3 +57,20 @@ def test_an_item_of_a_weak_value_dictionary_is_freed_and_captured_again(native):
     with pytest.warns(UserWarning, match=r"the object registry\['a'\] reached was freed"):
         same(step, f, [W], 2.0)
     assert step(3.0).data == f(3.0).data == W.data * 3.0 * 0.25
+
+
+
+def test_a_weak_method_is_followed():
+    """``M = weakref.WeakMethod(box.get)``; ``m = M()``: a new bound method at each call, which
+    the capture took for a write of the function's (before: IndexError inside the capture).
+    (The box is still kept alive by the program's guards while it lives: not yet weak.)"""
+    box = Box(1.0)
+    method = weakref.WeakMethod(box.get)
+
+    def f(x):
+        m = method()
+        return W * x * (m() if m is not None else 3.0)
+
+    step = compile(f)
+    for x in (1.0, 2.0):
+        same(step, f, [W], x)

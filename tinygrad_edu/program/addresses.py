@@ -110,7 +110,7 @@ _GIVEN = (("__hash__", _hashed), ("__repr__", _shown))
 def given_ours(cls: Any) -> tuple[str, ...]:
     """The names of ``_GIVEN`` a capture gives ``cls`` (or gave it) while it runs: where it
     keeps object's (not a Value's class: ``watching.py`` sees its hash)."""
-    if not isinstance(cls, type) or static(cls, "EMPTY_GRAD") is not None:
+    if not issubclass(type(cls), type) or static(cls, "EMPTY_GRAD") is not None:
         return ()
     return tuple(name for name, theirs in (("__hash__", object.__hash__),
                                            ("__repr__", object.__repr__))
@@ -129,10 +129,10 @@ def vars_seen(*given: Any) -> Any:
         return names if type(names) is dict else dict(names)  # (3.13: a snapshot, as vars())
     held = vars(*given)
     found = recording()
-    if found is not None and isinstance(given[0], (type, types.ModuleType)):
+    if found is not None and issubclass(type(given[0]), (type, types.ModuleType)):
         found.taken_whole.add(id(given[0]))  # (its names' order guarded: ``guards.py``)
     ours = [name for name, _ in _GIVEN if getattr(held.get(name), "given", False)]
-    if not ours or not isinstance(given[0], type):
+    if not ours or not issubclass(type(given[0]), type):
         return held
     return types.MappingProxyType({k: v for k, v in held.items() if k not in ours})
 
@@ -140,12 +140,14 @@ def vars_seen(*given: Any) -> Any:
 _READ = ("__dict__", "__hash__", "__repr__")
 
 
-def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: Any) -> str:
+def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: Any,
+                     taken_whole: set[int]) -> str:
     """Why the learner's ``code`` cannot be followed, if it reads the names a capture changes
     of a class it names (``HP.__dict__``, ``HP.__repr__ is object.__repr__``: the class a
     global or a cell holds, given ``given_ours`` while a capture runs); else ''. Where the
-    class is reached otherwise (``type(cfg).__repr__``) it is not seen. ``closure``: the
-    cells of the function whose code it is, if any."""
+    class is reached otherwise (``type(cfg).__repr__``) it is not seen. A class's or a
+    module's ``__dict__`` read so is noted in ``taken_whole`` (its names' order guarded).
+    ``closure``: the cells of the function whose code it is, if any."""
     if not any(name in code.co_names for name in _READ):
         return ""
     import dis
@@ -163,7 +165,10 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
             continue
         held: Any = globals_.get(before.argval) if before.opname in ("LOAD_GLOBAL", "LOAD_NAME") \
             else cells.get(before.argval) if before.opname == "LOAD_DEREF" else None
-        if given_ours(held) and held.__module__ == globals_.get("__name__"):
+        if i.argval == "__dict__" and issubclass(type(held), (type, types.ModuleType)):
+            taken_whole.add(id(held))  # (``HP.__dict__.values()``, ``cfg.__dict__``: the
+            # order of its names guarded, as of ``vars(HP)``; a64s)
+        if given_ours(held) and vars(held).get("__module__") == globals_.get("__name__"):
             line = getattr(getattr(i, "positions", None), "lineno", None) or \
                 code.co_firstlineno
             name = held.__name__

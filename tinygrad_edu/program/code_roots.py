@@ -113,8 +113,8 @@ class CodeRoots(Rooted):
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
         inside = code.co_freevars and not self._made_inside(code)
         cells = self._cells(code, frame) if inside else None
-        why = class_names_read(code, globals_, cells)  # (HP.__dict__ while HP is given ours:
-        if why:  # first, the words for HP.__hash__ too)
+        why = class_names_read(code, globals_, cells, self.record.taken_whole)  # (HP.__dict__
+        if why:  # while HP is given ours: first, the words for HP.__hash__ too)
             self.record.refuse(why)
         state_read(self.record, code, globals_, cells, frame)  # (sys.modules whole...)
         if inside:

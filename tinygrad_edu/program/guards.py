@@ -228,7 +228,8 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
                          "return aliased(pattern(now)), None")
     got = ", ".join(f"v{p.index}" for p in keep)
     lines.append(f"        return -1, ({got}{',' if keep else ''})")
-    lines.append("    except (AttributeError, KeyError, IndexError, TypeError, ValueError):")
+    lines.append("    except (AttributeError, KeyError, IndexError, TypeError, ValueError, "
+                 "ReferenceError):")  # (a ``weakref.proxy`` whose object was freed: a64s)
     lines.append("        return -2, None")
     text = "\n".join(lines) + "\n"
     code = _COMPILED.get(text)

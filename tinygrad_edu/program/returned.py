@@ -153,10 +153,12 @@ class Outside:
                 self.writes.append((place, now))  # written again as the number it holds)
                 replayed.add(place_slot(place))
                 continue
-            if now is before or id(now) in installed or (
+            if now is before or id(now) in installed or _through_weak(place) or (
                     type(now) is str and same_number(now, before)) or \
                     stands_for(now, before) or stands_for(before, now):  # (a text read anew;
-                continue  # Python's function, or another thread's capture's stand-in for it)
+                continue  # Python's function, or another thread's capture's stand-in for it;
+                # what a weak reference reaches, and what that holds, not written there: a
+                # WeakMethod's is a new bound method at each call, taken for a write, a64s)
             parent = place.parent
             if parent is not None and place_slot(parent) not in start:  # (inside something new)
                 plain_at(place)
@@ -208,3 +210,12 @@ class Outside:
 def _said(place: Place) -> str:
     """A number found outside as Python names it (a Value's: ``w.data``)."""
     return f"{place.said()}.data" if place.kind == "value" else place.said()
+
+
+def _through_weak(place: Place) -> bool:
+    """Whether ``place`` is reached through a weak reference (``R()``, ``M().__self__``)."""
+    while place is not None:
+        if place.step[0] == "deref":
+            return True
+        place = place.parent  # type: ignore[assignment]
+    return False

@@ -435,8 +435,7 @@ def plain_within(x: Any, why: str, memo: dict[int, Any] | None = None) -> Any:
 
 
 def _of_plain(function: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """``json.dumps`` (and the others: ``pickle``'s, ``marshal``'s, which refused a followed
-    number as "unmarshallable object") as a capture sees them: of what they are given with
+    """``json.dumps`` (and the others) as a capture sees them: of what they are given with
     each followed number its number (``plain_within``)."""
     def call(obj: Any, *args: Any, **options: Any) -> Any:
         if recording() is not None:
@@ -452,7 +451,40 @@ def seen() -> list[tuple[Any, str, Any]]:
     """What ``watching.py`` puts in place while a capture runs: (owner, name, new)."""
     return [(decimal, "Decimal", DecimalSeen),
             *[(module, name, _of_plain(getattr(module, name), f"{module.__name__}.{name}"))
-              for module in (json, pickle, marshal) for name in ("dumps", "dump")]]
+              for module in (json, pickle) for name in ("dumps", "dump")],
+            *[(marshal, name, _marshalled(getattr(marshal, name))) for name in ("dumps", "dump")]]
+
+
+def _marshalled(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``marshal.dumps`` (``dump``) as a capture sees it: given a followed number, refused.
+    Its bytes hang on how many references Python holds to each object (a tuple's or a
+    float's flag), not only on the numbers: the engine's own differ from run to run of
+    other code (a64s: ``marshal.dumps((w.data,))[0]``, 0x29 in the engine, 0xa9 in the
+    program; before that, "unmarshallable object")."""
+    def call(obj: Any, *args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and _holds_traced(obj):
+            found.refuse(f"it gives a number read from a Value to marshal.{function.__name__}"
+                         "(), whose bytes hang on how many references Python holds to each "
+                         "object, which a program cannot follow; use struct.pack('d', x) or "
+                         "pickle.dumps")
+            obj = plain_within(obj, "marshal")
+        return function(obj, *args, **options)
+
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call
+
+
+def _holds_traced(x: Any, depth: int = 0) -> bool:
+    """Whether ``x`` is a followed number or holds one (a list, a tuple, a dict, a set, a few
+    levels deep)."""
+    if type(x) is Traced:
+        return True
+    if depth > 8 or type(x) not in (list, tuple, dict, set, frozenset):
+        return False
+    items = [*x.keys(), *x.values()] if type(x) is dict else x
+    return any(_holds_traced(item, depth + 1) for item in items)
 
 
 # ----------------------------------------------------------------------------- max, min, sum
