@@ -211,17 +211,29 @@ def names_counted(x):
     return W * x * len(HP.__dict__)
 
 
-@pytest.mark.parametrize("f", [hash_compared, repr_compared, names_counted])
+def repr_of_its_type(x):
+    return W * x * (2.0 if type(HP()).__repr__ is object.__repr__ else 1.0)
+
+
+def names_of_its_type(x):
+    return W * x * len(type(HP()).__dict__)
+
+
+@pytest.mark.parametrize("f", [hash_compared, repr_compared, names_counted, repr_of_its_type,
+                               names_of_its_type])
 def test_a_class_whose_own_names_are_read_by_attribute_is_refused_in_words_that_say_so(f):
-    """``HP.__hash__ is object.__hash__``, ``HP.__repr__``, ``HP.__dict__``: what a capture
-    changes while it runs, read through an attribute it cannot stand in for; refused with
-    the line (before: silently the other branch, or refused as "it calls .__hash__()")."""
+    """``HP.__hash__ is object.__hash__``, ``HP.__repr__``, ``HP.__dict__``, and of
+    ``type(HP())`` (an attacker's route): what a capture changes while it runs, read through
+    an attribute it cannot stand in for; refused with the line (before: silently the other
+    branch, or refused as "it calls .__hash__()")."""
     with pytest.raises(RuntimeError) as raised:
         compile(f)(1.0)
     said = str(raised.value)
-    attribute = {"hash_compared": "__hash__", "repr_compared": "__repr__"}.get(
-        f.__name__, "__dict__")
-    assert f"it reads HP.{attribute} (line " in said and "of test_addresses.py)" in said, said
+    attribute = {"hash_compared": "__hash__", "repr_compared": "__repr__",
+                 "repr_of_its_type": "__repr__"}.get(f.__name__, "__dict__")
+    name = "type(...)" if "its_type" in f.__name__ else "HP"
+    assert f"it reads {name}.{attribute} (line " in said and "of test_addresses.py)" in said, \
+        said
     assert "calls .__hash__()" not in said, said
 
 

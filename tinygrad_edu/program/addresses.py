@@ -30,6 +30,7 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.asking import static
+from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
 from tinygrad_edu.program.traced import recording
@@ -144,8 +145,10 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
                      taken_whole: set[int]) -> str:
     """Why the learner's ``code`` cannot be followed, if it reads the names a capture changes
     of a class it names (``HP.__dict__``, ``HP.__repr__ is object.__repr__``: the class a
-    global or a cell holds, given ``given_ours`` while a capture runs); else ''. Where the
-    class is reached otherwise (``type(cfg).__repr__``) it is not seen. A class's or a
+    global or a cell holds, given ``given_ours`` while a capture runs; or of ``type(x)``, where
+    a class of the file is so given: a64s's attacker's ``type(c).__repr__``); else ''. Where
+    the class is reached otherwise (``getattr(C, "__repr__")``, an alias ``D = type(c)``) it
+    is not seen. A class's or a
     module's ``__dict__`` read so is noted in ``taken_whole`` (its names' order guarded).
     ``closure``: the cells of the function whose code it is, if any."""
     if not any(name in code.co_names for name in _READ):
@@ -160,22 +163,42 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
             pass
 
     at = list(dis.get_instructions(code))
-    for before, i in itertools.pairwise(at):
+    for k, (before, i) in enumerate(itertools.pairwise(at), 1):
         if i.opname not in ("LOAD_ATTR", "LOAD_METHOD") or i.argval not in _READ:
             continue
         held: Any = globals_.get(before.argval) if before.opname in ("LOAD_GLOBAL", "LOAD_NAME") \
             else cells.get(before.argval) if before.opname == "LOAD_DEREF" else None
-        if i.argval == "__dict__" and issubclass(type(held), (type, types.ModuleType)):
+        by_type = _of_type_called(at, k, globals_)
+        if by_type:  # (``type(c).__repr__``: c's class is not known here; refused where a
+            held = next((c for c in list(globals_.values()) if given_ours(c) and  # class of
+                         vars(c).get("__module__") == globals_.get("__name__")), None)  # the
+            # file is given the two names: a64s's attacker's route)
+        elif i.argval == "__dict__" and issubclass(type(held), (type, types.ModuleType)):
             taken_whole.add(id(held))  # (``HP.__dict__.values()``, ``cfg.__dict__``: the
             # order of its names guarded, as of ``vars(HP)``; a64s)
         if given_ours(held) and vars(held).get("__module__") == globals_.get("__name__"):
             line = getattr(getattr(i, "positions", None), "lineno", None) or \
                 code.co_firstlineno
-            name = held.__name__
+            name = "type(...)" if by_type else held.__name__
+            given = f"your file's classes that keep object's ({held.__name__}...)" if by_type \
+                else held.__name__
             return (f"it reads {name}.{i.argval} (line {line} of "
                     f"{os.path.basename(code.co_filename)}), a class's own names, which a "
-                    f"capture changes while it runs (it gives {name} a __hash__ and a "
+                    f"capture changes while it runs (it gives {given} a __hash__ and a "
                     "__repr__ of its own, to see its objects' addresses): read it outside "
                     "the compiled function and pass it in, or give the class a __hash__ "
                     "and a __repr__ of its own")
     return ""
+
+
+def _of_type_called(at: list[Any], k: int, globals_: dict[str, Any]) -> bool:
+    """Whether the attribute loaded at ``at[k]`` is of ``type(x)``'s result: a call of one
+    argument just before it (3.10's CALL_FUNCTION, 3.11's and 3.12's CALL), of a class named
+    ``type`` (Python's, or the capture's stand-in for it) loaded by name where that operand
+    starts."""
+    call = at[k - 1]
+    if call.opname not in ("CALL", "CALL_FUNCTION") or call.argval != 1:
+        return False
+    first = at[operand_start(at, k)]  # (the called: ``type``, then its argument, ``HP()``)
+    return first.opname in ("LOAD_GLOBAL", "LOAD_NAME") and first.argval == "type" and \
+        issubclass(type(globals_.get("type", type)), type)
