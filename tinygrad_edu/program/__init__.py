@@ -103,8 +103,8 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   with braces hashes its items unseen, and ``repr``, ``str`` and an f-string show an
   address; an object made in the call hashed into one, or shown, is refused. ``vars(HP)``
   shows HP's names without the capture's; ``HP.__dict__``, ``HP.__hash__`` or
-  ``HP.__repr__`` read where the code names HP, or of ``type(x)``, is refused, with the
-  line (reached another way, ``getattr(HP, "__repr__")``, it is not seen).
+  ``HP.__repr__`` read where the code names HP (``type(x).__repr__``, ``__hash__`` too) is
+  refused, with the line (reached another way, ``getattr(HP, "__repr__")``, it is not seen).
 """
 
 from __future__ import annotations

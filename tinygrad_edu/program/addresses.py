@@ -168,7 +168,8 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
             continue
         held: Any = globals_.get(before.argval) if before.opname in ("LOAD_GLOBAL", "LOAD_NAME") \
             else cells.get(before.argval) if before.opname == "LOAD_DEREF" else None
-        by_type = _of_type_called(at, k, globals_)
+        by_type = i.argval != "__dict__" and _of_type_called(at, k, globals_)  # (not
+        # ``type(v).__dict__``: read of a Value's class too, in a file with a plain class)
         if by_type:  # (``type(c).__repr__``: c's class is not known here; refused where a
             held = next((c for c in list(globals_.values()) if given_ours(c) and  # class of
                          vars(c).get("__module__") == globals_.get("__name__")), None)  # the
