@@ -39,7 +39,7 @@ from tinygrad_edu.program.seen import (
     len_seen,
     stand_in,
 )
-from tinygrad_edu.program.traced import Traced, recording
+from tinygrad_edu.program.traced import Traced, recording, unfollowed_attribute, value_of
 
 __all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "memory_read",
            "reader_called", "state_read", "took_a_float_only", "traceback_frame_read"]
@@ -569,10 +569,7 @@ def took_a_float_only(err: BaseException, views: int = 0) -> str:
                 f"does not change the caller's array again), at {at}; return the numbers "
                 "instead, or change the array outside the compiled function")
     if attribute:
-        return (f"it reads {attribute!r} of a number read from a Value (v.data, or one "
-                "computed from it), an attribute of Python's own number a capture does not "
-                f"follow, at {at}; compute what needs it outside the compiled function and "
-                "pass that in")
+        return unfollowed_attribute(attribute, at)
     said = re.sub(r"(an? )?'?Traced'?( object)?", "a followed number", str(err))
     advice = ("use the operator (z.data * 2.0) or the number's own method (z.data.hex()), "
               "which a capture sees") if "descriptor" in str(err) else (
@@ -595,7 +592,7 @@ def _float_attribute(err: BaseException) -> str:
     obj, name = getattr(err, "obj", None), getattr(err, "name", None)
     if not isinstance(obj, Traced) or not isinstance(name, str):
         return ""
-    return name if hasattr(type(obj.value), name) else ""
+    return name if hasattr(type(value_of(obj)), name) else ""
 
 
 def engines_words(err: BaseException) -> BaseException | None:
