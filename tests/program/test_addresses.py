@@ -10,6 +10,7 @@ shown as when no capture runs; ``HP.__dict__``, ``HP.__repr__``: refused), and t
 there are (``Term.__subclasses__()``: refused)."""
 
 from collections import namedtuple
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -263,6 +264,20 @@ def test_a_classs_subclasses_read_in_the_call_are_refused_with_the_line(f):
         compile(f)(1.0)
 
 
+@contextmanager
+def reordered(cls):
+    """``cls.lr`` taken out and set again while the block runs (the same names and numbers,
+    ``lr`` now after ``wd``); after it, ``lr`` and ``wd`` set again in their first order."""
+    lr, wd = cls.lr, cls.wd
+    try:
+        del cls.lr
+        cls.lr = lr
+        yield
+    finally:
+        del cls.wd, cls.lr
+        cls.lr, cls.wd = lr, wd
+
+
 class Hyper:
     def __repr__(self):  # (a __repr__ of its own: a capture gives this class nothing)
         return "Hyper"
@@ -283,17 +298,10 @@ def test_the_order_of_a_classs_names_taken_whole_is_guarded(native):
     where the engine gives 0.5, silently: a64s); captured again, saying why."""
     step = compile(first_named, native=native)
     same(step, first_named, [W], 1.0)
-    try:
-        value = Hyper.lr
-        del Hyper.lr
-        Hyper.lr = value
+    with reordered(Hyper):
         with pytest.warns(UserWarning, match="Hyper holds its names in another order"):
             same(step, first_named, [W], 2.0)
         assert step(3.0).data == first_named(3.0).data == W.data * 3.0 * Hyper.wd
-    finally:
-        del Hyper.wd
-        del Hyper.lr
-        Hyper.lr, Hyper.wd = 1.0, 0.5
 
 
 class Ordered:
@@ -316,13 +324,6 @@ def test_the_order_of_a_classs_names_read_through_its_dict_is_guarded():
     again (before: the first call's first number, silently; only ``vars()`` was seen)."""
     step = compile(first_in_dict)
     same(step, first_in_dict, [W], 1.0)
-    try:
-        value = Ordered.lr
-        del Ordered.lr
-        Ordered.lr = value
-        with pytest.warns(UserWarning, match="Ordered holds its names in another order"):
-            same(step, first_in_dict, [W], 2.0)
-    finally:
-        del Ordered.wd
-        del Ordered.lr
-        Ordered.lr, Ordered.wd = 1.0, 0.5
+    with reordered(Ordered), pytest.warns(UserWarning,
+                                          match="Ordered holds its names in another order"):
+        same(step, first_in_dict, [W], 2.0)

@@ -18,7 +18,10 @@ holds what tells such an object, which this module asks; it imports nothing of t
   (``{Term(p * x) for p in P}``) goes through its items unseen, but it hashes each one: an
   object holding a Value made in the call hashed into one is refused where it is made
   (``sets.into_a_set``); its address shown (``repr``, ``str``, an f-string: ``sorted(terms,
-  key=repr)``) is refused where it is shown.
+  key=repr)``) is refused where it is shown;
+- ``class_names_read``: the learner's code that reads those two names of a class it names
+  (``HP.__repr__``, ``HP.__dict__``), refused; ``subclasses_read``: the learner's code that
+  reads a class's ``__subclasses__()``, which classes there are, refused.
 """
 
 from __future__ import annotations
@@ -190,6 +193,38 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
                     "the compiled function and pass it in, or give the class a __hash__ "
                     "and a __repr__ of its own")
     return ""
+
+
+def subclasses_read(code: types.CodeType, globals_: dict[str, Any]) -> str:
+    """Why the learner's ``code`` cannot be followed, if it reads a class's
+    ``__subclasses__()`` (``Term.__subclasses__()``, ``getattr(Term, "__subclasses__")``, a
+    global ``SUBS = Term.__subclasses__`` held before the call): which classes there are is
+    the interpreter's own state (before: the first call's classes, silently, a64s); else ''."""
+    line: Any = None
+    if "__subclasses__" in code.co_consts or any(
+            _subclasses(globals_.get(n)) for n in code.co_names):
+        line = code.co_firstlineno
+    elif "__subclasses__" in code.co_names:
+        import dis
+
+        line = next((getattr(getattr(i, "positions", None), "lineno", None) or
+                     code.co_firstlineno for i in dis.get_instructions(code)
+                     if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and
+                     i.argval == "__subclasses__"), None)
+    if line is None:
+        return ""
+    return (f"it reads a class's __subclasses__() (line {line} of "
+            f"{os.path.basename(code.co_filename)}): which classes there are is the "
+            "interpreter's own state (one made later is among them), which a program cannot "
+            "follow; keep the classes in a list of your own")
+
+
+def _subclasses(x: Any) -> bool:
+    """Whether ``x`` is a class's ``__subclasses__`` (bound, or type's own): asked of
+    Python's own method types only, so that no code of the learner's runs."""
+    if type(x) is types.BuiltinMethodType:
+        return x.__name__ == "__subclasses__" and isinstance(x.__self__, type)
+    return type(x) is types.MethodDescriptorType and x.__name__ == "__subclasses__"
 
 
 def _of_type_called(at: list[Any], k: int, globals_: dict[str, Any]) -> bool:

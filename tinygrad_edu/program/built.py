@@ -18,7 +18,7 @@ from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.returned import Outside
-from tinygrad_edu.program.traced import Recording, Traced
+from tinygrad_edu.program.traced import Recording, Traced, value_of
 from tinygrad_edu.program.watching import REPLACED
 
 __all__ = ["EngineRun", "Entry", "Run", "build"]
@@ -308,6 +308,6 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
     entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
     entry.root_class = type(root)
     tape.stale = entry.stale
-    first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
+    first = [reading.number_of(x) if isinstance(x, Value) else value_of(x) for x in items]
     return entry, answers.answer(shape, reading.number_of(root), first,
                                  EngineRun(root, entry))

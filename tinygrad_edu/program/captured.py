@@ -28,7 +28,7 @@ from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.number_steps import COMPARED
 from tinygrad_edu.program.tape import Check, NumberStep, Raises, Step, Tape
-from tinygrad_edu.program.traced import Guard, Recording, Traced
+from tinygrad_edu.program.traced import Guard, Recording, Traced, source_of, value_of
 from tinygrad_edu.row import GivenOp, ListOp, given_op
 
 __all__ = ["SetFromItself", "captured_tape", "copy"]
@@ -60,11 +60,11 @@ class _Builder:
     def deps(self, item: Any, k: int) -> list[Any]:
         record = self.record
         if isinstance(item, Traced):
-            kind = item.source[0]
-            if kind == "node":
-                return [item.source[1]]
-            if kind == "step":
-                return [a for a in item.source[3] if isinstance(a, Traced)]
+            source = source_of(item)
+            if source[0] == "node":
+                return [source[1]]
+            if source[0] == "step":
+                return [a for a in source[3] if isinstance(a, Traced)]
             return []
         if k in record.no_graph:  # (a number handed in, as a made node's below)
             return [a if isinstance(a, (Traced, Value)) else record.given[id(a)][1]
@@ -107,8 +107,8 @@ class _Builder:
         self.current = item
         if isinstance(item, Traced):
             self.slots[k] = slot = self.traced_step(item)
-            if type(item.value) is not float:
-                self.tape.kinds[slot] = type(item.value)
+            if type(value_of(item)) is not float:
+                self.tape.kinds[slot] = type(value_of(item))
         elif k in record.no_graph:
             name, operands = self.no_graph_recipe(item)
             self.slots[k] = self.node_step(item, name, operands, graded=False)
@@ -140,15 +140,15 @@ class _Builder:
         return name, tuple(found)
 
     def traced_step(self, t: Traced) -> int:
-        kind = t.source[0]
-        if kind == "input":
-            return self.inputs[t.source[1]]
-        if kind == "node":
-            slot = self.slots.get(id(t.source[1]))
+        source = source_of(t)
+        if source[0] == "input":
+            return self.inputs[source[1]]
+        if source[0] == "node":
+            slot = self.slots.get(id(source[1]))
             if slot is None:  # (its number read, then set as its own: ``W.__init__(W.data *
-                raise SetFromItself(t.source[1])  # 2)``; before, a bare KeyError: a64r L1)
+                raise SetFromItself(source[1])  # 2)``; before, a bare KeyError: a64r L1)
             return slot
-        _, name, function, args = t.source
+        _, name, function, args = source
         out = self.tape.slot()
         self.tape.steps.append(NumberStep(name, function, out, tuple(self.number(a)
                                                                     for a in args)))
@@ -279,7 +279,7 @@ def _recipe(made: tuple[str, tuple[Any, ...]]) -> tuple[Any, tuple[Any, ...]]:
 def _made_of(handed: Traced, x: Traced) -> bool:
     """Whether a float the engine was handed (``Recording.handed``) is ``x`` itself (a float)
     or its ``float()`` step (a NumPy float's)."""
-    source = handed.source
+    source = source_of(handed)
     return handed is x or (source[0] == "step" and source[1] == "float" and
                            len(source[3]) == 1 and source[3][0] is x)
 
@@ -325,7 +325,7 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values
         build.add(start)
     for key, (_, traced) in record.given.items():
         if key not in record.used:  # (the engine made another number of it: a constant
-            guards.append(Guard("same", traced, traced.value, True,  # somewhere)
+            guards.append(Guard("same", traced, value_of(traced), True,  # somewhere)
                                 "a number the engine took in"))
             build.add(traced)
     for raised in record.raised:
@@ -353,9 +353,9 @@ def _plain_guard(g: Guard) -> Guard:
     """A branch on a comparison (``if x.data > 0``) as the comparison itself."""
     left = g.left
     if g.op == "!=" and g.right == 0.0 and isinstance(left, Traced) and \
-            left.source[0] == "step" and left.source[1] in COMPARED:
-        a, b = left.source[3]
-        return Guard(left.source[1], a, b, g.outcome, g.where)
+            source_of(left)[0] == "step" and source_of(left)[1] in COMPARED:
+        a, b = source_of(left)[3]
+        return Guard(source_of(left)[1], a, b, g.outcome, g.where)
     return g
 
 

@@ -20,7 +20,7 @@ import sys
 import types
 from typing import Any
 
-from tinygrad_edu.program.addresses import Classes, class_names_read
+from tinygrad_edu.program.addresses import Classes, class_names_read, subclasses_read
 from tinygrad_edu.program.code_reads import Reads, reads_of
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
@@ -113,8 +113,9 @@ class CodeRoots(Rooted):
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
         inside = code.co_freevars and not self._made_inside(code)
         cells = self._cells(code, frame) if inside else None
-        why = class_names_read(code, globals_, cells, self.record.taken_whole)  # (HP.__dict__
-        if why:  # while HP is given ours: first, the words for HP.__hash__ too)
+        why = class_names_read(code, globals_, cells, self.record.taken_whole) or \
+            subclasses_read(code, globals_)  # (HP.__dict__ while HP is given ours: first,
+        if why:  # the words for HP.__hash__ too; Term.__subclasses__())
             self.record.refuse(why)
         state_read(self.record, code, globals_, cells, frame)  # (sys.modules whole...)
         if inside:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tinygrad_edu.program.number_steps import as_float
 from tinygrad_edu.program.numpy_numbers import of_numpy
-from tinygrad_edu.program.traced import Traced, _step, recording
+from tinygrad_edu.program.traced import Traced, _step, recording, value_of
 
 __all__ = ["drawn_array", "is_drawn"]
 
@@ -55,7 +55,7 @@ def _array_class(numpy: Any) -> type:
             return x
         found = recording()
         numbers = [found.constant(v, why) if found is not None and isinstance(v, Traced)
-                   else getattr(v, "value", v) for v in x.flat]
+                   else value_of(v) if isinstance(v, Traced) else v for v in x.flat]
         return numpy.array(numbers).reshape(x.shape)
 
     class Drawn(numpy.ndarray):
@@ -100,7 +100,7 @@ def _array_class(numpy: Any) -> type:
         @property
         def dtype(self) -> Any:  # (the engine's array's)
             held = self.view(numpy.ndarray)
-            values = [getattr(v, "value", v) for v in held.flat]
+            values = [value_of(v) if isinstance(v, Traced) else v for v in held.flat]
             return numpy.result_type(*values) if values else held.dtype if \
                 held.dtype.kind != "O" else numpy.dtype(float)
 
@@ -168,7 +168,7 @@ def _array_class(numpy: Any) -> type:
         if isinstance(held, numpy.ndarray) and held.ndim:
             return [listed(row) for row in held]
         x = held[()] if isinstance(held, numpy.ndarray) else held
-        value = getattr(x, "value", x)
+        value = value_of(x) if isinstance(x, Traced) else x
         if not isinstance(x, Traced) or not of_numpy(type(value)):
             return x
         if value.dtype.kind == "f":

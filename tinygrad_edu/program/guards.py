@@ -30,7 +30,7 @@ from tinygrad_edu.program.places import (
 from tinygrad_edu.program.reading import has_dict, own_names
 from tinygrad_edu.program.seen import Standing
 from tinygrad_edu.program.states import exact_keys
-from tinygrad_edu.program.traced import Traced
+from tinygrad_edu.program.traced import Traced, value_of
 
 __all__ = ["changed", "checks", "item_of", "names_held", "names_in_order", "names_of",
            "same_array", "same_names", "stands_for"]
@@ -206,7 +206,7 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if id(place) in inputs and id(place) in needed:
             k = place.index
             names[f"T{k}"] = type(place.value if not isinstance(place.value, Traced)
-                                  else place.value.value)
+                                  else value_of(place.value))
             lines.append(f"        v{k} = {read(place)}")
             lines.append(f"        if type(v{k}) is not T{k}: return {k}, None")
             keep.append(place)

@@ -25,6 +25,7 @@ from operator import is_
 from typing import Any
 
 from tinygrad_edu.program.explain import unknown_numbers
+from tinygrad_edu.program.traced import value_of
 
 __all__ = ["held_somewhere", "holders"]
 
@@ -43,8 +44,8 @@ def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
     watcher = outside.watcher
     lines: dict[int, str] = {}
     wanted: list[Any] = []
-    followed = {id(t.value) for t in [*record.reads, *record.steps]}  # (a followed number
-    followed.update(id(t.value) for t, _ in record.constants)  # fixed where it was used)
+    followed = {id(value_of(t)) for t in [*record.reads, *record.steps]}  # (a followed number
+    followed.update(id(value_of(t)) for t, _ in record.constants)  # fixed where it was used)
     for number, node in unknown_numbers(tape, outside, by_value=False):  # (a 1.0 too)
         if id(number) in followed:
             continue

@@ -25,7 +25,7 @@ from typing import Any
 
 from tinygrad_edu.program.learners_code import _HERE, user_code
 from tinygrad_edu.program.reading import number_of
-from tinygrad_edu.program.traced import Recording, Traced
+from tinygrad_edu.program.traced import Recording, Traced, source_of, value_of
 
 __all__ = ["ANYTHING", "bool_tests", "operand_start", "read_in", "read_outside", "seen_at_start",
            "seen_starting", "tested_later", "tests_by_identity"]
@@ -101,8 +101,8 @@ def read_outside(record: Any, x: Any) -> bool:
     """Whether ``x`` is the stand-in of a number outside read at every call (``cfg[0]``
     once it changed): its ``is`` is the place's object's, checked by ``aliases.pattern`` (a number
     read from a Value, or computed, is refused where the code tests it by identity)."""
-    return type(x) is Traced and x.source[0] == "input" and \
-        record.inputs[x.source[1]][0] == "place"
+    return type(x) is Traced and source_of(x)[0] == "input" and \
+        record.inputs[source_of(x)[1]][0] == "place"
 
 
 def operand_start(at: list[Any], end: int) -> int:
@@ -170,7 +170,7 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
             test[1], MISSING_)
         for name in test[1 if test[0] else 2:]:  # (what it holds, not what a property gives)
             x = getattr(x, "__dict__", {}).get(name, MISSING_)
-        if type(x) is Traced and type(x.value) is bool:
+        if type(x) is Traced and type(value_of(x)) is bool:
             _refuse_tested(record, code)
             return
 

@@ -10,7 +10,7 @@ import operator
 from typing import Any
 
 from tinygrad_edu.program.places import Place
-from tinygrad_edu.program.traced import Traced
+from tinygrad_edu.program.traced import Traced, value_of
 from tinygrad_edu.program.walk import Walk
 
 __all__ = ["clean", "plain_at", "unleak"]
@@ -19,7 +19,7 @@ __all__ = ["clean", "plain_at", "unleak"]
 def plain_at(place: Place) -> None:
     """A followed number at ``place`` put back as its plain number (in a tuple too)."""
     if isinstance(place.value, Traced):
-        plain = place.value.value
+        plain = value_of(place.value)
         holder = place.parent.value if place.parent is not None else None
         if type(holder) is tuple and place.parent is not None:
             items = list(holder)
@@ -60,7 +60,7 @@ def _plain_of(x: Any, seen: set[int]) -> Any:
     """``x`` with no followed number in it: a Traced's plain number, a tuple of plain items
     (another where one was followed); a list, dict or set put right in place."""
     if isinstance(x, Traced):
-        return x.value
+        return value_of(x)
     if type(x) is tuple:
         items = [_plain_of(v, seen) for v in x]
         return x if all(map(operator.is_, items, x)) else tuple(items)

@@ -35,7 +35,7 @@ from tinygrad_edu.program.own_reads import (
     same,
     shallow,
 )
-from tinygrad_edu.program.traced import Traced
+from tinygrad_edu.program.traced import Traced, value_of
 
 __all__ = ["ENGINES", "READ", "built", "changed_after", "drawn_inside", "is_own", "new_capture",
            "reads_settings", "said"]
@@ -127,7 +127,7 @@ def changed_after(found: Any) -> None:
             continue
         for place in watcher.walk.places if watcher is not None else ():
             then = before.get(id(place), place.value)  # (found later: as found; a number
-            then = then.value if isinstance(then, Traced) else then  # read at every call:
+            then = value_of(then) if isinstance(then, Traced) else then  # read at every call:
             now = _now(place) if id(place) in before else place.read()  # the capture's
             # stand-in; a setting read anew, by value; an array by its bytes: a64p S5)
             if not same(now, then) and not (type(now) is type(then) and type(now) in

@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 import traceback
-import types
 from collections.abc import Callable
 from concurrent import futures
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
@@ -39,7 +38,7 @@ from tinygrad_edu.program.seen import (
     len_seen,
     stand_in,
 )
-from tinygrad_edu.program.traced import Traced, recording
+from tinygrad_edu.program.traced import Traced, recording, unfollowed_attribute, value_of
 
 __all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "memory_read",
            "reader_called", "state_read", "took_a_float_only", "traceback_frame_read"]
@@ -437,14 +436,9 @@ def state_read(record: Any, code: Any, globals_: dict[str, Any], closure: Any,
     module read by its name, ``sys.modules[name]``, is a place: ``outside.py``), or an
     object's ``__hash__`` called (an address, where its class keeps object's), unless the
     code names one that hashes by value (``"lr".__hash__()``, a global ``KEY`` whose class
-    has a ``__hash__`` of its own); or a class's ``__subclasses__()`` (before: the first
-    call's classes, silently, a64s)."""
+    has a ``__hash__`` of its own). (A class's ``__subclasses__()``: ``addresses.py``.)"""
     names = code.co_names
-    if "__subclasses__" in code.co_consts or any(  # (``getattr(Term, "__subclasses__")``,
-            _subclasses(globals_.get(n)) for n in names):  # ``SUBS = Term.__subclasses__``)
-        record.refuse(f"it reads a class's __subclasses__() (line {code.co_firstlineno} of "
-                      f"{os.path.basename(code.co_filename)}): {_SUBCLASSES}")
-    if "__hash__" in names or "modules" in names or "__subclasses__" in names or any(
+    if "__hash__" in names or "modules" in names or any(
             globals_.get(n) is sys.modules for n in names):
         cells = {} if closure or frame is None else frame.f_locals  # (its cells', or the
         for name, cell in zip(code.co_freevars, closure or ()):  # frame's own)
@@ -469,8 +463,6 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
             return (f"it calls .__hash__() ({line}): an object's hash can be its address "
                     "(new for each new object), which a program cannot follow; call hash(), "
                     "which the capture sees")
-        if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval == "__subclasses__":
-            return f"it reads a class's __subclasses__() ({line}): {_SUBCLASSES}"
         held = globals_.get(i.argval) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME") else \
             cells.get(i.argval) if i.opname == "LOAD_DEREF" else None  # (``import sys`` in
         # the function that made it)
@@ -487,19 +479,6 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
                     "interpreter's own state (new at every import), which a program cannot "
                     "follow; read one module by its name, sys.modules[name]")
     return None
-
-
-_SUBCLASSES = ("which classes there are is the interpreter's own state (one made later is "
-               "among them), which a program cannot follow; keep the classes in a list of "
-               "your own")
-
-
-def _subclasses(x: Any) -> bool:
-    """Whether ``x`` is a class's ``__subclasses__`` (bound, or type's own): asked of
-    Python's own method types only, so that no code of the learner's runs."""
-    if type(x) is types.BuiltinMethodType:
-        return x.__name__ == "__subclasses__" and isinstance(x.__self__, type)
-    return type(x) is types.MethodDescriptorType and x.__name__ == "__subclasses__"
 
 
 def _subscripted(at: list[Any], k: int) -> bool:
@@ -569,10 +548,7 @@ def took_a_float_only(err: BaseException, views: int = 0) -> str:
                 f"does not change the caller's array again), at {at}; return the numbers "
                 "instead, or change the array outside the compiled function")
     if attribute:
-        return (f"it reads {attribute!r} of a number read from a Value (v.data, or one "
-                "computed from it), an attribute of Python's own number a capture does not "
-                f"follow, at {at}; compute what needs it outside the compiled function and "
-                "pass that in")
+        return unfollowed_attribute(attribute, at)
     said = re.sub(r"(an? )?'?Traced'?( object)?", "a followed number", str(err))
     advice = ("use the operator (z.data * 2.0) or the number's own method (z.data.hex()), "
               "which a capture sees") if "descriptor" in str(err) else (
@@ -595,7 +571,7 @@ def _float_attribute(err: BaseException) -> str:
     obj, name = getattr(err, "obj", None), getattr(err, "name", None)
     if not isinstance(obj, Traced) or not isinstance(name, str):
         return ""
-    return name if hasattr(type(obj.value), name) else ""
+    return name if hasattr(type(value_of(obj)), name) else ""
 
 
 def engines_words(err: BaseException) -> BaseException | None:

@@ -36,7 +36,7 @@ from tinygrad_edu.program.identity import tests_by_identity
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.number_steps import as_float, total, total_from
 from tinygrad_edu.program.sets import gone_through, kept_set
-from tinygrad_edu.program.traced import Traced, _step, recording
+from tinygrad_edu.program.traced import Traced, _step, recording, source_of, value_of
 
 __all__ = [
     "HELD_IN",
@@ -74,7 +74,7 @@ class _Seen(type):
     def __call__(cls, *args: Any, **options: Any) -> Any:
         if cls is TypeSeen and len(args) == 1 and not options:
             x = args[0]
-            found = type(x.value) if isinstance(x, Traced) else type(x)
+            found = type(value_of(x)) if isinstance(x, Traced) else type(x)
             if (isinstance(x, (list, dict)) and found not in (list, dict)) or is_drawn(x):
                 found = getattr(found, "given_as", found)  # (a list, a dict, an array given:
                 # its copy's class)
@@ -203,7 +203,7 @@ def float_seen(x: Any = 0.0, /) -> Any:
     """``float`` in the learner's module while a capture runs (where its code only ever calls
     it): ``float(x)`` of a followed number is that number, followed (no constant)."""
     if type(x) is Traced and recording() is not None:
-        return x if type(x.value) is float else _step("float", as_float, x)
+        return x if type(value_of(x)) is float else _step("float", as_float, x)
     found = recording()
     if found is not None and type(x) is str:  # (a text from outside: where it is held)
         found.texts.append((x, learners_line()))
@@ -248,7 +248,7 @@ def _plain(x: Any, why: str) -> Any:
     if type(x) is not Traced:
         return x
     found = recording()
-    return x.value if found is None else found.constant(x, why)
+    return value_of(x) if found is None else found.constant(x, why)
 
 
 class _StandIn(type):
@@ -499,7 +499,7 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
         items = list(args[0]) if len(args) == 1 else list(args)
         if not items and "default" in options:
             return options["default"]
-        kinds = {type(x.value) if isinstance(x, Traced) else type(x) for x in items}
+        kinds = {type(value_of(x)) if isinstance(x, Traced) else type(x) for x in items}
         if not any(isinstance(x, Traced) for x in items) or not all(
                 isinstance(x, Traced) or type(x) in (float, int) for x in items) or \
                 (kinds - {float, int, bool} and len(kinds) > 1):
@@ -508,7 +508,7 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
         if len(items) == 1:
             return items[0]
         caller = _getframe(1)
-        if user_code(caller.f_code) and any(type(x) is not Traced or x.source[0] == "input"
+        if user_code(caller.f_code) and any(type(x) is not Traced or source_of(x)[0] == "input"
                                             for x in items):
             if tests_by_identity(caller.f_code, caller.f_globals):  # (the very object
                 return builtin(items, **options)  # given, which one guarded: `is` sees it)

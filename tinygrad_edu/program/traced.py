@@ -23,15 +23,17 @@ learner's line a guard names, ``learners_code.py``'s.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import operator
 import threading
+import types
 from builtins import abs as _abs  # (Python's own, where the learner's code puts its own)
 from builtins import round as _round
 from collections.abc import Callable
 from dataclasses import dataclass
-from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
+from sys import _getframe, modules  # (Python's own: a capture puts its own in sys as it runs)
 from typing import Any
 
 from tinygrad_edu.program.learners_code import (
@@ -50,7 +52,8 @@ from tinygrad_edu.program.number_steps import (
 )
 from tinygrad_edu.program.numpy_numbers import double, followed_numpy, of_numpy
 
-__all__ = ["Guard", "Raised", "Recording", "Traced", "recording", "set_recording"]
+__all__ = ["Guard", "Raised", "Recording", "Traced", "as_constant", "compare", "recording",
+           "set_recording", "source_of", "unfollowed_attribute", "value_of"]
 
 
 @dataclass
@@ -151,15 +154,15 @@ class Recording:
         """``x``'s number, used where the capture cannot follow it: a guard that it stays the
         same."""
         where = learners_line() + f" ({why})"
-        self.guards.append(Guard("same", x, x.value, True, where))
+        self.guards.append(Guard("same", x, value_of(x), True, where))
         self.constants.append((x, where))
-        return x.value
+        return value_of(x)
 
     def handed(self, x: Traced) -> float:
         """``x``'s number as a new float object the engine stores in a node: the capture finds
         it there by identity and makes it an input of that node."""
-        number = float(x.value) * 1.0  # (a new object, -0.0 kept: identity is its name)
-        self.given[id(number)] = (number, x if type(x.value) is float else
+        number = float(value_of(x)) * 1.0  # (a new object, -0.0 kept: identity is its name)
+        self.given[id(number)] = (number, x if type(value_of(x)) is float else
                                   _step("float", as_float, x))
         return number
 
@@ -190,37 +193,50 @@ def set_recording(found: Recording | None) -> None:
 
 
 class Traced:
-    """A plain number the capture follows (see the module's docstring). ``value``: the number
-    the engine's run has (a float, an int, a bool, a NumPy float); ``source``: where it comes
-    from: ``("node", value)`` a Value's number, ``("input", k)`` the program's k-th number
-    input, ``("step", name, function, args)`` computed from others."""
+    """A plain number the capture follows (see the module's docstring). ``value_of(x)``: the
+    number the engine's run has (a float, an int, a bool, a NumPy float); ``source_of(x)``:
+    where it comes from: ``("node", value)`` a Value's number, ``("input", k)`` the program's
+    k-th number input, ``("step", name, function, args)`` computed from others.
 
-    __slots__ = ("source", "value")
+    Neither is an attribute, and what a followed number is asked by name (``hasattr``,
+    ``getattr``, ``dir``, ``x.name``) its number answers: a name of its own that its number
+    lacks (``__index__`` of a float, ``value``) is an AttributeError, as the number's. Before,
+    ``hasattr(w.data, "value")`` was True while capturing, False in the engine: the code took
+    the other branch, silently."""
+
+    __slots__ = ("source", "value")  # (taken off the class below: ``value_of``, ``source_of``)
 
     def __init__(self, value: Any, source: tuple[Any, ...]) -> None:
-        self.value = value
-        self.source = source
+        _VALUE.__set__(self, value)
+        _SOURCE.__set__(self, source)
 
     @property  # type: ignore[misc]
     def __class__(self) -> type:  # (isinstance(x, float) as for its number)
-        return type(self.value)
+        return type(value_of(self))
+
+    def __getattribute__(self, name: str) -> Any:
+        number = value_of(self)
+        if name in _OWN and (hasattr(number, name) or name == "__array__" or (
+                name == "__deepcopy__" and _getframe(1).f_code is _DEEPCOPY)):
+            if name == "__doc__":
+                return number.__doc__
+            return object.__getattribute__(self, name)  # (NumPy asks __array__ of the
+        return _attribute(self, number, name)  # object itself, copy.deepcopy __deepcopy__)
+
+    def __setattr__(self, name: str, value: Any) -> None:  # (the number's own error: "'float'
+        setattr(value_of(self), name, value)  # object has no attribute 'lr'")
+
+    def __delattr__(self, name: str) -> None:
+        delattr(value_of(self), name)
 
     def __repr__(self) -> str:
-        return repr(self._plain("repr"))
+        return repr(as_constant(self, "repr"))
 
     def __str__(self) -> str:
-        return str(self._plain("str"))
+        return str(as_constant(self, "str"))
 
     def __format__(self, spec: str) -> str:
-        return format(self._plain("format"), spec)
-
-    def shown(self) -> Any:
-        """Its number as the engine's run has it."""
-        return self.value
-
-    def _plain(self, why: str) -> Any:
-        found = recording()
-        return self.value if found is None else found.constant(self, why)
+        return format(as_constant(self, "format"), spec)
 
     def __copy__(self) -> Traced:  # (a number is its own copy: still followed)
         return self
@@ -229,119 +245,79 @@ class Traced:
         return self
 
     def __reduce_ex__(self, protocol: Any) -> Any:  # (pickled: its number's own reduction,
-        return self._plain("pickle").__reduce_ex__(protocol)  # a constant; a64j's S5)
+        return as_constant(self, "pickle").__reduce_ex__(protocol)  # a constant; a64j's S5)
 
     def __sizeof__(self) -> int:  # (its number's size, a constant: an int's grows with it)
-        return int(self._plain("__sizeof__").__sizeof__())
-
-    def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
-        if name.startswith("__") or name in _SLOTS:
-            raise AttributeError(name)
-        if of_numpy(type(self.value)) and name in _OF_ITS_TYPE:
-            return getattr(self.value, name)  # (a NumPy number's dtype: its type's, followed)
-        if name == "item" and double(type(self.value)):  # (np.float64's: float(x),
-            return self._item  # followed)
-        return getattr(self._plain(f".{name}"), name)
-
-    def _item(self, *at: Any) -> Any:
-        """``x.item()`` of an np.float64 followed: ``float(x)``; ``x.item(0)``,
-        ``x.item(())`` too, as NumPy takes them of a number (its one item), and NumPy's
-        own error for another index."""
-        if at:
-            self.value.item(*at)  # (an index NumPy refuses: its error)
-        return _step("float", as_float, self)
+        return int(as_constant(self, "__sizeof__").__sizeof__())
 
     def __float__(self) -> float:
         found = recording()
         if found is None:
-            return float(self.value)
+            return float(value_of(self))
         if called_by_the_engine():
             return found.handed(self)
         return float(found.constant(self, "float()"))
 
     def __int__(self) -> int:
-        return int(self._plain("int()"))
+        return int(as_constant(self, "int()"))
 
     def __index__(self) -> int:
-        return operator.index(self._plain("an index"))
+        return operator.index(as_constant(self, "an index"))
 
     def __complex__(self) -> complex:
-        return complex(self._plain("complex()"))
+        return complex(as_constant(self, "complex()"))
 
     def __round__(self, n: int | None = None) -> Any:
-        return _round(self._plain("round()"), n)
+        return _round(as_constant(self, "round()"), n)
 
     def __trunc__(self) -> int:
-        return math.trunc(self._plain("trunc()"))
+        return math.trunc(as_constant(self, "trunc()"))
 
     def __floor__(self) -> int:
-        return math.floor(self._plain("floor()"))
+        return math.floor(as_constant(self, "floor()"))
 
     def __ceil__(self) -> int:
-        return math.ceil(self._plain("ceil()"))
+        return math.ceil(as_constant(self, "ceil()"))
 
     def __hash__(self) -> int:
         found = recording()
-        if found is not None and is_nan(self.value):  # (its address: ``nans.py``)
+        if found is not None and is_nan(value_of(self)):  # (its address: ``nans.py``)
             found.refuse(HASHED)
-        return hash(self._plain("hash()"))
+        return hash(as_constant(self, "hash()"))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         import numpy
 
-        return numpy.asarray(self._plain("a NumPy array"), dtype=dtype)
+        return numpy.asarray(as_constant(self, "a NumPy array"), dtype=dtype)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **options: Any) -> Any:
         """A NumPy ufunc of numbers (``np.tanh(v.data)``): followed as a step, with NumPy's
         own function (and so NumPy's numbers)."""
         if method != "__call__" or options or not all(
                 _number(x) is not None or of_numpy(type(x)) for x in inputs):
-            plain = [x._plain(f"numpy.{ufunc.__name__}") if isinstance(x, Traced) else x
+            plain = [as_constant(x, f"numpy.{ufunc.__name__}") if isinstance(x, Traced) else x
                      for x in inputs]
             return getattr(ufunc, method)(*plain, **options)
         return _step(f"numpy.{ufunc.__name__}", ufunc, *inputs)
 
     def __bool__(self) -> bool:
-        outcome = bool(self.value)
+        outcome = bool(value_of(self))
         found = recording()
         if found is not None:  # (a branch: the program checks it is taken again)
             found.guard("!=", self, 0.0, outcome)
         return outcome
 
-    def _compare(self, op: str, other: Any) -> Any:
-        """A comparison: followed as a number of the program (``sum`` of them counts); a
-        guard only where the code branches on it (``__bool__``)."""
-        right = _number(other)
-        if right is None:
-            return _unfollowed(COMPARED[op], self, other)
-        record = recording()
-        if op in ("==", "!=") and record is not None and found_by_identity(_getframe(1)):
-            for x in (self, right):  # (``x in xs``: a NaN found by identity, ``nans.py``;
-                # one met at a later call: a guard fails, captured again)
-                if isinstance(x, Traced):
-                    if is_nan(x.value):
-                        record.refuse(IDENTITY_FIRST)
-                    record.guard("==", x, x, True)
-            if not isinstance(right, Traced) and is_nan(right):
-                record.refuse(IDENTITY_FIRST)
-        found = _step(op, COMPARED[op], self, right)
-        if isinstance(found, Traced) and tested_by_identity(_getframe(1)):
-            return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
-        if record is not None and isinstance(found, Traced):
-            record.compared = True  # (followed: code that runs later must not test it by
-        return found  # identity, ``tested_later``)
-
-    def __lt__(self, other: Any) -> Any: return self._compare("<", other)
-    def __le__(self, other: Any) -> Any: return self._compare("<=", other)
-    def __gt__(self, other: Any) -> Any: return self._compare(">", other)
-    def __ge__(self, other: Any) -> Any: return self._compare(">=", other)
-    def __eq__(self, other: Any) -> Any: return self._compare("==", other)
-    def __ne__(self, other: Any) -> Any: return self._compare("!=", other)
+    def __lt__(self, other: Any) -> Any: return compare(self, "<", other)
+    def __le__(self, other: Any) -> Any: return compare(self, "<=", other)
+    def __gt__(self, other: Any) -> Any: return compare(self, ">", other)
+    def __ge__(self, other: Any) -> Any: return compare(self, ">=", other)
+    def __eq__(self, other: Any) -> Any: return compare(self, "==", other)
+    def __ne__(self, other: Any) -> Any: return compare(self, "!=", other)
 
     def __neg__(self) -> Any: return _step("-x", operator.neg, self)
     def __pos__(self) -> Any: return _step("+x", operator.pos, self)
     def __abs__(self) -> Any: return _step("abs", _abs, self)
-    def __invert__(self) -> Any: return operator.invert(self._plain("~"))  # (as & below)
+    def __invert__(self) -> Any: return operator.invert(as_constant(self, "~"))  # (as & below)
 
     def __add__(self, o: Any) -> Any: return _binary("+", operator.add, self, o)
     def __radd__(self, o: Any) -> Any: return _binary("+", operator.add, o, self)
@@ -369,7 +345,7 @@ class Traced:
 
     def __pow__(self, o: Any, modulo_: Any = None) -> Any:
         if modulo_ is not None:
-            return pow(self._plain("pow()"), o, modulo_)
+            return pow(as_constant(self, "pow()"), o, modulo_)
         return _binary("**", power, self, o)
 
     def __rpow__(self, o: Any) -> Any: return _binary("**", power, o, self)
@@ -386,18 +362,111 @@ class Traced:
 
     @property
     def imag(self) -> Any:
-        return type(self.value)(0)
+        return type(value_of(self))(0)
 
 
 numbers.Real.register(Traced)  # (a real number: the engine's functions take it as one)
-_SLOTS = Traced.__slots__
-del Traced.__slots__  # (its slots stay; ``hasattr(x, "__slots__")`` is False, as of a float:
-# it was True of a followed number, and a branch on it took the other way, silently: a64s)
+_VALUE, _SOURCE = vars(Traced)["value"], vars(Traced)["source"]
+for _name in ("value", "source", "__slots__"):  # (its slots stay, read by the two below;
+    delattr(Traced, _name)  # ``hasattr(x, "__slots__")`` was True of a followed number, a64s)
+value_of: Callable[[Any], Any] = _VALUE.__get__
+"""A followed number's number, as the engine's run has it."""
+source_of: Callable[[Any], tuple[Any, ...]] = _SOURCE.__get__
+"""Where a followed number comes from (see ``Traced``)."""
 for _name, _op in (("and", operator.and_), ("or", operator.or_), ("xor", operator.xor),
                   ("lshift", operator.lshift), ("rshift", operator.rshift)):  # (bitwise, of a
     setattr(Traced, f"__{_name}__", lambda x, o, f=_op: _unfollowed(f, x, o))  # comparison's
     setattr(Traced, f"__r{_name}__", lambda x, o, f=_op: _unfollowed(f, o, x))  # bool, a count:
 # (its number a constant guarded to the bit: Python's result or error, ``(a > 0) & (b > 0)``)
+_OWN = frozenset(dir(Traced))  # (the names its class answers: where its number has them)
+_DEEPCOPY = copy.deepcopy.__code__
+_NUMBERS_NAMES: dict[bool, frozenset[str]] = {}
+
+
+def as_constant(x: Traced, why: str) -> Any:
+    """``x``'s number where the code uses it so that the capture cannot follow it (``why``):
+    a constant of the program, guarded to the bit (outside a capture, its number)."""
+    found = recording()
+    return value_of(x) if found is None else found.constant(x, why)
+
+
+def _attribute(x: Traced, number: Any, name: str) -> Any:
+    """``x.name`` of a followed number where its class does not answer, as its ``number``
+    does: a name it lacks, its AttributeError (one another number has, ``x.hex`` of an int,
+    fixed first: a step's type may change, ``n ** k``); a NumPy number's dtype, its type's,
+    followed, and np.float64's ``item()``, followed; Python's ``__getnewargs__``, refused; any
+    other (``x.hex()``, ``x.as_integer_ratio()``), its number's, a constant."""
+    kind = type(number)
+    if not hasattr(number, name):
+        if name.startswith("__") or not _some_number_has(name):
+            return getattr(number, name)  # (raises, as its number)
+    elif of_numpy(kind):
+        if name in _OF_ITS_TYPE:
+            return getattr(number, name)
+        if name == "item" and double(kind):
+            return types.MethodType(_item, x)
+        if name.startswith("__"):  # (NumPy's own protocols, asked of the number: it goes on
+            raise AttributeError(name)  # without them)
+    elif name.startswith("__"):
+        found = recording()
+        if found is None:
+            return getattr(number, name)
+        found.refused = found.refused or unfollowed_attribute(name, learners_line())
+        raise AttributeError(name)  # (``hasattr`` of it: refused too, not False)
+    return getattr(as_constant(x, f".{name}"), name)
+
+
+def _some_number_has(name: str) -> bool:
+    """Whether a number a step may give (Python's float or int; NumPy's, where it is loaded)
+    has the attribute ``name``."""
+    numpy = modules.get("numpy")
+    found = _NUMBERS_NAMES.get(numpy is not None)
+    if found is None:
+        kinds = [float, int, *((numpy.generic, numpy.float64, numpy.int64) if numpy else ())]
+        found = _NUMBERS_NAMES[numpy is not None] = frozenset(
+            n for kind in kinds for n in dir(kind))
+    return name in found
+
+
+def unfollowed_attribute(name: str, at: str) -> str:
+    """Why a capture refuses the attribute ``name`` of Python's own number read of a followed
+    number (``z.data.__getnewargs__()``), at the learner's line ``at``."""
+    return (f"it reads {name!r} of a number read from a Value (v.data, or one computed from "
+            f"it), an attribute of Python's own number a capture does not follow, at {at}; "
+            "compute what needs it outside the compiled function and pass that in")
+
+
+def _item(x: Traced, *at: Any) -> Any:
+    """``x.item()`` of an np.float64 followed: ``float(x)``; ``x.item(0)``, ``x.item(())``
+    too, as NumPy takes them of a number (its one item), and NumPy's own error for another
+    index."""
+    if at:
+        value_of(x).item(*at)  # (an index NumPy refuses: its error)
+    return _step("float", as_float, x)
+
+
+def compare(x: Traced, op: str, other: Any) -> Any:
+    """A comparison: followed as a number of the program (``sum`` of them counts); a
+    guard only where the code branches on it (``__bool__``)."""
+    right = _number(other)
+    if right is None:
+        return _unfollowed(COMPARED[op], x, other)
+    record = recording()
+    if op in ("==", "!=") and record is not None and found_by_identity(_getframe(1)):
+        for side in (x, right):  # (``x in xs``: a NaN found by identity, ``nans.py``;
+            # one met at a later call: a guard fails, captured again)
+            if isinstance(side, Traced):
+                if is_nan(value_of(side)):
+                    record.refuse(IDENTITY_FIRST)
+                record.guard("==", side, side, True)
+        if not isinstance(right, Traced) and is_nan(right):
+            record.refuse(IDENTITY_FIRST)
+    found = _step(op, COMPARED[op], x, right)
+    if isinstance(found, Traced) and tested_by_identity(_getframe(1)):
+        return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
+    if record is not None and isinstance(found, Traced):
+        record.compared = True  # (followed: code that runs later must not test it by
+    return found  # identity, ``tested_later``)
 
 
 def _number(x: Any) -> Any:
@@ -418,7 +487,7 @@ def _number(x: Any) -> Any:
 def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
     """``function`` of ``args`` (Traced and plain numbers): within a capture a traced number,
     a step of the program; outside one, the plain result."""
-    values = [a.value if isinstance(a, Traced) else a for a in args]
+    values = [value_of(a) if isinstance(a, Traced) else a for a in args]
     found = recording()
     if found is None:
         return function(*values)
@@ -463,7 +532,7 @@ def _binary(name: str, function: Callable[[Any, Any], Any], a: Any, b: Any) -> A
     if left is None or right is None:
         return _unfollowed(operator.pow if function is power else function, a, b)
     if function is power:  # (a complex power: the engine's, its operands fixed; NumPy's
-        x, y = (v.value if isinstance(v, Traced) else v for v in (left, right))  # gives NaN)
+        x, y = (value_of(v) if isinstance(v, Traced) else v for v in (left, right))  # gives NaN)
         try:
             result = x ** y if not (of_numpy(type(x)) or of_numpy(type(y))) else 0
         except Exception:
@@ -477,7 +546,7 @@ def _unfollowed(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
     """An operation with something that is no number (a string, a complex number): as the
     plain number computes it (or the very error it raises), the number fixed."""
     found = recording()
-    plain = [x._plain(getattr(function, "__name__", "an operation")) if isinstance(x, Traced)
+    plain = [as_constant(x, getattr(function, "__name__", "an operation")) if isinstance(x, Traced)
              else x for x in (a, b)]
     del found
     return function(*plain)
@@ -489,7 +558,7 @@ def _divmod(a: Any, b: Any) -> Any:
     left, right = _number(a), _number(b)
     if left is None or right is None:
         return _unfollowed(divmod, a, b)
-    plain = [x.value if isinstance(x, Traced) else x for x in (left, right)]
+    plain = [value_of(x) if isinstance(x, Traced) else x for x in (left, right)]
     try:
         divmod(plain[0], plain[1])
     except Exception as error:
@@ -507,13 +576,13 @@ def _through_value(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
     if function is power:
         function = operator.pow
     elif function in (floor_divide, modulo):  # (no such op of the engine: Python says so)
-        return function(a.value if isinstance(a, Traced) else a,
-                        b.value if isinstance(b, Traced) else b)
+        return function(value_of(a) if isinstance(a, Traced) else a,
+                        value_of(b) if isinstance(b, Traced) else b)
     found = recording()
 
     def plain(x: Any) -> Any:
         if not isinstance(x, Traced):
             return x
-        return found.handed(x) if found is not None else x.value
+        return found.handed(x) if found is not None else value_of(x)
 
     return function(plain(a), plain(b))

@@ -59,7 +59,7 @@ from typing import Any
 
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program import outside_calls, reading, settings, torch_seeds, written_out
+from tinygrad_edu.program import outside_calls, reading, settings, torch_seeds, traced, written_out
 from tinygrad_edu.program.fields import (
     REFUSED,
     BackwardField,
@@ -297,19 +297,19 @@ def _value_methods() -> dict[str, Any]:
         found = recording()
         if found is None:
             return data.__get__(v)
-        traced = found.read_of.get(id(v))  # (the same read twice is the same object, as
-        if traced is None:  # the engine's float is: ``z.data is z.data``)
-            traced = found.read_of[id(v)] = Traced(reading.number_of(v), ("node", v))
-            found.reads.append(traced)
+        read = found.read_of.get(id(v))  # (the same read twice is the same object, as
+        if read is None:  # the engine's float is: ``z.data is z.data``)
+            read = found.read_of[id(v)] = Traced(reading.number_of(v), ("node", v))
+            found.reads.append(read)
         read_in(found, v)  # (``a.data is b.data``: refused)
-        return traced
+        return read
 
     def set_(v: Value, number: Any) -> None:
         found = recording()
         if found is not None:
             found.refuse("it changes a Value's .data (a program cannot); change numbers "
                          "outside the compiled function")
-        data.__set__(v, number.value if isinstance(number, Traced) else number)
+        data.__set__(v, traced.value_of(number) if isinstance(number, Traced) else number)
 
     def __init__(v: Value, number: Any, *more: Any, **named: Any) -> None:
         # (named __init__: the op of a node made by hand is named after its caller)
@@ -317,8 +317,8 @@ def _value_methods() -> dict[str, Any]:
         if found is None or not isinstance(number, Traced):
             init(v, number, *more, **named)
         else:
-            init(v, number.value, *more, **named)
-            found.leaves[id(v)] = number if type(number.value) is float else \
+            init(v, traced.value_of(number), *more, **named)
+            found.leaves[id(v)] = number if type(traced.value_of(number)) is float else \
                 _step("float", as_float, number)
         if found is not None:
             found.made[id(v)] = v
@@ -413,12 +413,12 @@ def _as_number(name: str, original: Any) -> Any:
         found = recording()
         if found is None or (op in ("==", "!=") and isinstance(other[0], Value)):
             return original(v, *other)  # (Values are equal when they are the same node)
-        traced = Traced(reading.number_of(v), ("node", v))
+        number = Traced(reading.number_of(v), ("node", v))
         if op is not None:
-            return traced._compare(op, other[0])
+            return traced.compare(number, op, other[0])
         if name == "__repr__":
-            return _shown(v, traced._plain("repr"))
-        return getattr(traced, name)(*other)
+            return _shown(v, traced.as_constant(number, "repr"))
+        return getattr(number, name)(*other)
 
     method.__name__ = name
     return method
@@ -555,9 +555,9 @@ def _printed(original: Callable[..., Any]) -> Callable[..., Any]:
         if found is not None:
             found.effect("it prints (a program does not print again: print outside the "
                          "compiled function, or from what it returns)")
-            args = tuple(a.value if isinstance(a, Traced) else  # (printing fixes nothing)
+            args = tuple(traced.value_of(a) if isinstance(a, Traced) else  # (printing
                          _shown(a, reading.number_of(a)) if isinstance(a, Value) else a
-                         for a in args)
+                         for a in args)  # fixes nothing)
             with written_out.saying():  # (sys.stdout's write: the print is said)
                 original(*args, **options)
             return
