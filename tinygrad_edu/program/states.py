@@ -53,7 +53,7 @@ def state_of(x: Any) -> Any:
     if type(x).__module__ in GENERATORS:  # (random's, NumPy's: its state and spawns)
         return generator_state(x)
     if (_SORTS.get(type(x)) or _sort(x, type(x))) in ("element", "lock", "count", "bytes",
-                                                       "rlock", "view"):
+                                                       "rlock", "view", "finalizer"):
         return _state(x, _DEPTH, left)  # (no ``__dict__``: what it holds, itself)
     try:
         attributes = object.__getattribute__(x, "__dict__")
@@ -122,6 +122,8 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
             return id(v), v._get_value()
         except (OSError, NotImplementedError):
             return id(v)
+    if sort == "finalizer":  # (alive or not: finalize's own property, not a subclass's)
+        return id(v), weakref.finalize.alive.fget(v)  # type: ignore[attr-defined]
     if sort == "rlock":  # (its owner and count: ``<unlocked _thread.RLock object owner=0
         return id(v), repr(v)  # count=0 at 0x...>``)
     if sort == "view":  # (``d.values()``: what its dict holds)
@@ -213,7 +215,10 @@ _VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items())
 
 def _sort(v: Any, kind: type) -> str:
     """How ``_state`` keeps what an object of ``kind`` holds (once per class)."""
-    if callable(v) and not isinstance(v, (weakref.ref, *CTYPES)):
+    if isinstance(v, weakref.finalize):
+        sort = "finalizer"  # (``FIN.alive``: whether its object lives, kept in finalize's
+        # own registry; before, by identity: the first call's answer, silently)
+    elif callable(v) and not isinstance(v, (weakref.ref, *CTYPES)):
         sort = "same"
     elif isinstance(v, CTYPES) or kind in (bytearray, memoryview):
         sort = "bytes" if not callable(v) else "same"
