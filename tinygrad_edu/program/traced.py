@@ -49,6 +49,8 @@ from tinygrad_edu.program.number_steps import (
     is_integer,
     modulo,
     power,
+    type_of,
+    typed_by_numbers,
 )
 from tinygrad_edu.program.numpy_numbers import double, followed_numpy, of_numpy
 
@@ -507,6 +509,12 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
     found.steps.append(traced)
+    if typed_by_numbers(function, values):  # (``2 ** k``: an int or a float, by k's sign)
+        kind = Traced(type_of(result), ("step", "type", type_of, (traced,)))
+        found.steps.append(kind)
+        found.guards.append(Guard("==", kind, type_of(result), True, learners_line() + (
+            f" (the type of {name} of these numbers, a {type(result).__name__} when "
+            "captured: another type at another call)")))
     if type(result) is int and SMALL_INTS[0] <= result <= SMALL_INTS[1] and \
             tested_by_identity(_getframe(1)):
         return found.constant(traced, "an int where the code tests by identity (`is`): "

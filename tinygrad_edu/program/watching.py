@@ -74,7 +74,7 @@ from tinygrad_edu.program.fields import (
 )
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
-from tinygrad_edu.program.number_steps import as_float, fsum
+from tinygrad_edu.program.number_steps import BY_THE_NUMBERS, as_float, fsum
 from tinygrad_edu.program.own_ops import ENGINES, built, new_capture
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks
@@ -508,6 +508,7 @@ def _of_items(function: Callable[..., Any], name: str) -> Callable[..., Any]:
 
         of.__name__ = of.__qualname__ = function.__name__
         step = _STEPS[function] = of
+        BY_THE_NUMBERS.add(of)  # (``mean([1, 3])`` is the int 2, ``mean([1, 2])`` 1.5)
 
     def call(data: Any, *more: Any, **options: Any) -> Any:
         found = recording()
