@@ -338,7 +338,7 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values
         tape.read = [(s, n) for s, n in tape.inner if id(n) not in in_graph]
         tape.inner = [(s, n) for s, n in tape.inner if id(n) in in_graph]
     for g in guards:
-        tape.guards.append(Check(g.op, _side(g.left, build), _side(g.right, build),
+        tape.guards.append(Check(g.op, _side(g.left, build), _side(g.right, build, g.own),
                                  g.outcome, g.where))
     tape.graded = sorted(build.graded)
     tape.keep = build.keep  # type: ignore[attr-defined]
@@ -359,6 +359,11 @@ def _plain_guard(g: Guard) -> Guard:
     return g
 
 
-def _side(x: Any, build: _Builder) -> int:
-    """A guard's side as a slot (a constant has one of its own)."""
+def _side(x: Any, build: _Builder, own: bool = False) -> int:
+    """A guard's side as a slot (a constant has one of its own; ``own``: the capture's, a
+    type's code, of no origin to place: not listed by ``explain()``)."""
+    if own and not isinstance(x, Traced):
+        slot = build.tape.slot()
+        build.tape.constants[slot] = x
+        return slot
     return build.number(x)

@@ -62,13 +62,15 @@ __all__ = ["Guard", "Raised", "Recording", "Traced", "as_constant", "compare", "
 class Guard:
     """What must hold again at every run: ``op`` (``"<"``, ``">"``, ``"=="``... or ``"same"``:
     the very same number) between ``left`` and ``right`` (each a Traced, or a constant) gave
-    ``outcome`` when captured; ``where``: the learner's line that made it."""
+    ``outcome`` when captured; ``where``: the learner's line that made it; ``own``: a check
+    of the capture's own, whose constant is the capture's (a type's code), not the code's."""
 
     op: str
     left: Any
     right: Any
     outcome: bool
     where: str
+    own: bool = False
 
 
 @dataclass
@@ -512,9 +514,10 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
     if typed_by_numbers(function, values):  # (``2 ** k``: an int or a float, by k's sign)
         kind = Traced(type_of(result), ("step", "type", type_of, (traced,)))
         found.steps.append(kind)
+        named = type(result).__name__
         found.guards.append(Guard("==", kind, type_of(result), True, learners_line() + (
-            f" (the type of {name} of these numbers, a {type(result).__name__} when "
-            "captured: another type at another call)")))
+            f" (the type of {name} of these numbers, {'an' if named[0] in 'aeiou' else 'a'} "
+            f"{named} when captured: another type at another call)"), own=True))
     if type(result) is int and SMALL_INTS[0] <= result <= SMALL_INTS[1] and \
             tested_by_identity(_getframe(1)):
         return found.constant(traced, "an int where the code tests by identity (`is`): "
