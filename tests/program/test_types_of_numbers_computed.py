@@ -104,3 +104,20 @@ def test_a_step_whose_type_does_not_change_is_not_guarded(native):
     finally:
         H.update(n=2, k=-1, f=1.5)
     assert step.captures == 1
+
+
+def test_the_type_guard_is_said_in_words_and_its_code_is_no_constant_of_unknown_origin():
+    """``explain()`` says the guard on the learner's line ("an int when captured"), and lists
+    no constant of unknown origin: the type's code is the capture's own (before: "constants
+    of unknown origin: 3, at a line not known", and "a int")."""
+    def f(x):
+        return W * max(0, x)
+
+    step = compile(f, native=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (1.0, -1.0, 2.0):
+            same(step, f, [W], x)
+    said = step.explain()
+    assert "an int when captured: another type at another call" in said, said
+    assert "a float when captured" in said and "unknown origin" not in said, said
