@@ -9,6 +9,7 @@ And what the capture changes to see those addresses, a class's own names (``vars
 shown as when no capture runs; ``HP.__dict__``, ``HP.__repr__``: refused), and the classes
 there are (``Term.__subclasses__()``: refused)."""
 
+import inspect
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -327,3 +328,61 @@ def test_the_order_of_a_classs_names_read_through_its_dict_is_guarded():
     with reordered(Ordered), pytest.warns(UserWarning,
                                           match="Ordered holds its names in another order"):
         same(step, first_in_dict, [W], 2.0)
+
+
+def names_counted_through_its_type(x):
+    return W * x * len(type(HP()).__dict__)
+
+
+def names_counted_through_an_alias(x):
+    D = type(HP())
+    return W * x * len(D.__dict__)
+
+
+def name_in_its_types_dict(x):
+    return W * x * (2.0 if "__repr__" in type(HP()).__dict__ else 1.0)
+
+
+@pytest.mark.parametrize("f", [names_counted_through_its_type, names_counted_through_an_alias,
+                               name_in_its_types_dict])
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_classs_own_names_read_through_its_type_are_refused_with_the_line(f, native):
+    """``len(type(c).__dict__)``, an alias ``D = type(c)`` then ``D.__dict__``: where ``c``'s
+    class is given a ``__hash__`` and a ``__repr__`` while a capture runs (before: counted
+    them, engine 2.5, program 3.5 at every call, silently); refused where ``type()`` is
+    called, naming the line."""
+    with pytest.raises(RuntimeError, match=r"it reads HP\.__dict__ through type\(\.\.\.\).*"
+                                           r"at \S*test_addresses\.py:\d+"):
+        compile(f, native=native)(1.0)
+
+
+def repr_by_getattr(x):
+    return W * x * (2.0 if getattr(HP, "__repr__") is object.__repr__ else 1.0)  # noqa: B009
+
+
+def repr_by_getattr_static(x):
+    return W * x * (2.0 if inspect.getattr_static(HP, "__repr__") is object.__repr__ else 1.0)
+
+
+@pytest.mark.parametrize("f", [repr_by_getattr, repr_by_getattr_static])
+def test_a_classs_own_names_read_by_getattr_are_refused_with_the_line(f):
+    """``getattr(HP, "__repr__")``, ``inspect.getattr_static(HP, "__repr__")``: the
+    capture's while it runs (before: engine 1.0, program 0.5 at every call, silently);
+    refused, naming the line."""
+    with pytest.raises(RuntimeError, match=r"it reads HP's __repr__ by name \(line \d+ of "
+                                           r"test_addresses\.py\)"):
+        compile(f)(1.0)
+
+
+def value_slots_counted(x):
+    v = W * x
+    return v * len(type(v).__dict__["__init__"].__name__) + len(type(HP()).__name__)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_values_class_and_a_given_classs_name_read_through_type_are_the_engines(native):
+    """``type(v).__dict__`` of a Value (its class is given nothing) and ``type(c).__name__``
+    of a class given ours: not refused, the engine's numbers."""
+    step = compile(value_slots_counted, native=native)
+    same(step, value_slots_counted, [W], 1.0)
+    same(step, value_slots_counted, [W], 2.0)

@@ -20,8 +20,11 @@ holds what tells such an object, which this module asks; it imports nothing of t
   (``sets.into_a_set``); its address shown (``repr``, ``str``, an f-string: ``sorted(terms,
   key=repr)``) is refused where it is shown;
 - ``class_names_read``: the learner's code that reads those two names of a class it names
-  (``HP.__repr__``, ``HP.__dict__``), refused; ``subclasses_read``: the learner's code that
-  reads a class's ``__subclasses__()``, which classes there are, refused.
+  (``HP.__repr__``, ``HP.__dict__``, ``getattr(HP, "__repr__")``), refused;
+  ``type_names_read``: ``type(c)`` of such a class, in code that reads them
+  (``len(type(c).__dict__)``, ``D = type(c)`` then ``D.__dict__``), refused;
+  ``subclasses_read``: the learner's code that reads a class's ``__subclasses__()``, which
+  classes there are, refused.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["Classes", "class_names_read", "given_ours", "vars_seen"]
+__all__ = ["Classes", "class_names_read", "given_ours", "type_names_read", "vars_seen"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # ----------------------------------------------------------------------------- the classes
@@ -142,6 +145,45 @@ def vars_seen(*given: Any) -> Any:
 
 
 _READ = ("__dict__", "__hash__", "__repr__")
+_BY_NAME = ("getattr", "getattr_static", "hasattr")  # (``getattr(C, "__repr__")``)
+
+
+def type_names_read(found: Any, frame: Any) -> None:
+    """``type(x)`` in the learner's code (``frame``'s) while a capture runs, where it is
+    ``found``, a class given a ``__hash__`` or a ``__repr__`` of the capture's: refused with
+    the line if that code (or code made in it) reads the names the capture changes
+    (``__dict__``, or a name given), by attribute or as a text, unless the answer is only
+    asked another name (``type(c).__name__``). Before: ``len(type(c).__dict__)``, an alias
+    ``D = type(c)`` then ``D.__dict__``, counted the capture's two, engine 2.5, program 3.5
+    at every call, silently; a Value's class, given nothing, is not refused."""
+    given = [name for name, _ in _GIVEN if getattr(vars(found).get(name), "given", False)]
+    code = frame.f_code
+    if not given or not user_code(code):
+        return
+    read = ("__dict__", *given)
+    said = _names_in(code, read)
+    if said:
+        import dis
+
+        after = [i for i in dis.get_instructions(code) if i.offset > frame.f_lasti][:1]
+        if after and after[0].opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            said = after[0].argval if after[0].argval in read else ""  # (only this asked)
+    found_ = recording()
+    if said and found_ is not None:
+        found_.refuse(f"it reads {found.__name__}.{said} through type(...) (a class's own "
+                      f"names, which a capture changes while it runs: it gives "
+                      f"{found.__name__} a __hash__ and a __repr__ of its own, to see its "
+                      "objects' addresses): read it outside the compiled function and pass "
+                      "it in, or give the class a __hash__ and a __repr__ of its own")
+
+
+def _names_in(code: types.CodeType, read: tuple[str, ...]) -> str:
+    """The first of ``read`` that ``code`` (or code made in it) names or holds as a text."""
+    for name in read:
+        if name in code.co_names or name in code.co_consts:
+            return name
+    return next((said for c in code.co_consts if isinstance(c, types.CodeType)
+                 for said in [_names_in(c, read)] if said), "")
 
 
 def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: Any,
@@ -149,12 +191,14 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
     """Why the learner's ``code`` cannot be followed, if it reads the names a capture changes
     of a class it names (``HP.__dict__``, ``HP.__repr__ is object.__repr__``: the class a
     global or a cell holds, given ``given_ours`` while a capture runs; or of ``type(x)``, where
-    a class of the file is so given: a64s's attacker's ``type(c).__repr__``); else ''. Where
-    the class is reached otherwise (``getattr(C, "__repr__")``, an alias ``D = type(c)``) it
-    is not seen. A class's or a
+    a class of the file is so given: a64s's attacker's ``type(c).__repr__``; or by name,
+    ``getattr(C, "__repr__")``: ``_read_by_name``); else ''. Where the class is reached
+    through ``type(x)`` otherwise (an alias ``D = type(c)``), ``type_names_read``. A class's or a
     module's ``__dict__`` read so is noted in ``taken_whole`` (its names' order guarded).
     ``closure``: the cells of the function whose code it is, if any."""
-    if not any(name in code.co_names for name in _READ):
+    by_name = any(name in code.co_consts for name in _READ) and \
+        any(name in code.co_names for name in _BY_NAME)
+    if not by_name and not any(name in code.co_names for name in _READ):
         return ""
     import dis
 
@@ -166,6 +210,10 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
             pass
 
     at = list(dis.get_instructions(code))
+    if by_name:
+        why = _read_by_name(code, at, globals_, cells)
+        if why:
+            return why
     for k, (before, i) in enumerate(itertools.pairwise(at), 1):
         if i.opname not in ("LOAD_ATTR", "LOAD_METHOD") or i.argval not in _READ:
             continue
@@ -193,6 +241,27 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
                     "the compiled function and pass it in, or give the class a __hash__ "
                     "and a __repr__ of its own")
     return ""
+
+
+def _read_by_name(code: types.CodeType, at: list[Any], globals_: dict[str, Any],
+                  cells: dict[str, Any]) -> str:
+    """Why ``code`` cannot be followed if it names a class of its file given ours and passes
+    one of ``_READ`` as a text (``getattr(C, "__repr__")``, ``inspect.getattr_static(C,
+    "__dict__")``: before, the capture's, engine 1.0, program 0.5, silently); else ''."""
+    named = ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF")
+    held: list[Any] = [
+        v for i in at if i.opname in named
+        for v in [cells.get(i.argval) if i.opname == "LOAD_DEREF" else globals_.get(i.argval)]
+        if given_ours(v) and vars(v).get("__module__") == globals_.get("__name__")]
+    text = next((i for i in at if i.opname == "LOAD_CONST" and i.argval in _READ), None)
+    if not held or text is None:
+        return ""
+    line = getattr(getattr(text, "positions", None), "lineno", None) or code.co_firstlineno
+    return (f"it reads {held[0].__name__}'s {text.argval} by name (line {line} of "
+            f"{os.path.basename(code.co_filename)}), a class's own names, which a capture "
+            f"changes while it runs (it gives {held[0].__name__} a __hash__ and a __repr__ of "
+            "its own, to see its objects' addresses): read it outside the compiled function "
+            "and pass it in, or give the class a __hash__ and a __repr__ of its own")
 
 
 def subclasses_read(code: types.CodeType, globals_: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.addresses import type_names_read
 from tinygrad_edu.program.followed_arrays import is_drawn
 from tinygrad_edu.program.identity import tests_by_identity
 from tinygrad_edu.program.learners_code import learners_line, user_code
@@ -82,6 +83,8 @@ class _Seen(type):
                 found = type(x.stands_for)
             if found in _SETS:  # (``type(s) is set``: ``set`` as the caller's module has it)
                 found = _getframe(1).f_globals.get(_SETS[found].__name__, _SETS[found])
+            if isinstance(found, type) and "__module__" in vars(found):  # (a class given
+                type_names_read(found, _getframe(1))  # ours, its names read: refused)
             ours = STANDS.get(found)  # (``type(d) is Decimal``, as the code meets it)
             return ours if ours is not None and getattr(sys.modules.get(
                 HELD_IN.get(found, found.__module__)), found.__name__, None) is ours else found
