@@ -36,6 +36,7 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.asking import static
+from tinygrad_edu.program.class_names import names_outside
 from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
@@ -138,6 +139,9 @@ def vars_seen(*given: Any) -> Any:
     found = recording()
     if found is not None and issubclass(type(given[0]), (type, types.ModuleType)):
         found.taken_whole.add(id(given[0]))  # (its names' order guarded: ``guards.py``)
+    outside = names_outside(given[0]) if issubclass(type(given[0]), type) else None
+    if outside is not None:  # (Value's class: as outside a capture, ``class_names.py``)
+        return outside
     ours = [name for name, _ in _GIVEN if getattr(held.get(name), "given", False)]
     if not ours or not issubclass(type(given[0]), type):
         return held

@@ -21,6 +21,7 @@ others in their modules (and where the learner's module imported them by name).
 
 from __future__ import annotations
 
+import builtins
 import decimal
 import json
 import marshal
@@ -32,6 +33,7 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.addresses import type_names_read
+from tinygrad_edu.program.class_names import dir_seen
 from tinygrad_edu.program.followed_arrays import is_drawn
 from tinygrad_edu.program.identity import tests_by_identity
 from tinygrad_edu.program.learners_code import learners_line, user_code
@@ -451,8 +453,9 @@ def _of_plain(function: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 
 def seen() -> list[tuple[Any, str, Any]]:
-    """What ``watching.py`` puts in place while a capture runs: (owner, name, new)."""
-    return [(decimal, "Decimal", DecimalSeen),
+    """What ``watching.py`` puts in place while a capture runs: (owner, name, new); ``dir``
+    of Value's class or its objects, their names as outside a capture (``class_names.py``)."""
+    return [(decimal, "Decimal", DecimalSeen), (builtins, "dir", dir_seen),
             *[(module, name, _of_plain(getattr(module, name), f"{module.__name__}.{name}"))
               for module in (json, pickle) for name in ("dumps", "dump")],
             *[(marshal, name, _marshalled(getattr(marshal, name))) for name in ("dumps", "dump")]]

@@ -60,6 +60,8 @@ from typing import Any
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import outside_calls, reading, settings, torch_seeds, traced, written_out
+from tinygrad_edu.program.class_names import INHERITED as _INHERITED  # (and what is put:
+from tinygrad_edu.program.class_names import PUT as _original  # ``vars``, ``dir`` see it)
 from tinygrad_edu.program.fields import (
     REFUSED,
     BackwardField,
@@ -94,7 +96,6 @@ __all__ = ["MATH", "REPLACED", "follow_data", "no_collection", "put_over", "watc
 
 _patch_lock = threading.Lock()
 _patched = 0
-_original: list[tuple[Any, str, Any]] = []  # (owner, name, what it held)
 
 MATH = ("exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "fabs", "atan", "asin", "acos",
         "sinh", "cosh", "asinh", "acosh", "atanh", "log2", "log10", "log1p", "expm1",
@@ -168,9 +169,6 @@ collection runs, ``gc.callbacks`` and finalizers, is not the function's), its fi
 0 (automatic collection off) rather than ``gc.disable()``, so that ``gc.isenabled()`` says
 what it said before, to a library (``timeit``) as to the learner's code, refused there
 (``refused.READERS``)."""
-
-
-_INHERITED = object()  # (what a class inherits, a module's __getattr__: deleted, not set)
 
 
 def _put(owner: Any, name: str, new: Any) -> None:
