@@ -37,10 +37,16 @@ puts these in Value's class, and takes them away when the capture ends):
   a Value from outside, its own path is guarded so; of a Value given, refused, naming the
   line (bound again at every call, its path is no number a program follows). Before, the
   capture's path was the program's at every call, silently (an attacker's, a64b f4).
+
+Of these, ``_data_before``, ``_scope`` and ``__getattr__`` (``missing``) are names Value lacks:
+read from the class (``hasattr(Value, "_scope")``, ``getattr(type(v), "__getattr__",
+None)``), none is there, as outside a capture (before: the capture's, engine 0.0, program 1.0
+at every call, silently; ``class_names.py`` says how ``vars`` and ``dir`` see them).
 """
 
 from __future__ import annotations
 
+import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
@@ -111,10 +117,17 @@ class RefusedField(property):
         else:
             super().__init__(self._read, self._set, self._delete)
 
-    def _read(self, v: Any) -> Any:
-        found = recording()  # (``type(z)._da.__get__(z)`` too: this one's, refused)
-        if found is not None and for_the_learner(_getframe(1)):
-            found.refuse(self.why if _getframe(1).f_code.co_filename != _COPYING else
+    def __get__(self, v: Any, owner: Any = None) -> Any:
+        if v is None and self.slot is None:  # (``Value._data_before``: none, as outside)
+            raise AttributeError(f"type object {owner.__name__!r} has no attribute "
+                                 f"{self.name!r}", name=self.name, obj=owner)
+        return self if v is None else self._read(v, _getframe(1))
+
+    def _read(self, v: Any, caller: Any = None) -> Any:
+        caller = caller or _getframe(1)  # (``type(z)._da.__get__(z)`` too: this one's,
+        found = recording()  # refused)
+        if found is not None and for_the_learner(caller):
+            found.refuse(self.why if caller.f_code.co_filename != _COPYING else
                          "it reads a Value's fields through tinygrad_edu.copying (fields_of), "
                          "its local derivatives among them: numbers of the graph a program "
                          "cannot follow; read .data (followed), or copy the Value with "
@@ -166,8 +179,9 @@ class ScopeField:
     it while a capture runs (see the module's docstring); written, as the engine writes it."""
 
     def __get__(self, v: Any, owner: Any = None) -> Any:
-        if v is None:
-            return self
+        if v is None:  # (``hasattr(Value, "_scope")``: none, as outside a capture)
+            raise AttributeError(f"type object {owner.__name__!r} has no attribute '_scope'",
+                                 name="_scope", obj=owner)
         own = v.__dict__  # (none there, outside every scope: guarded so too)
         found = recording()
         if found is not None:
@@ -212,18 +226,49 @@ class ClassLabel:
         return self.default
 
 
-def missing(v: Any, name: str) -> Any:
+class _Missing:
     """Value's ``__getattr__`` while a capture runs (it has none: Python calls it where a
     name is found nowhere): a name a Value of the caller's lacks, asked by the learner's
     code (``hasattr(p, "frozen")``, ``getattr(p, "wd", 0.5)``, ``try: p.frozen``), noted
     (``Recording.names_missing``: ``capture.py`` guards it to stay missing; a64c's f8), then
-    Python's own error."""
+    Python's own error. Read from the class (``hasattr(Value, "__getattr__")``,
+    ``getattr(type(v), "__getattr__", None)``) there is none, as outside a capture; read of a
+    Value by the learner's code that names it (``hasattr(v, "__getattr__")``), refused
+    (before: the capture's, engine 0.0, program 1.0 at every call, silently)."""
+
+    def __get__(self, v: Any, owner: Any = None) -> Any:
+        if v is None:
+            raise AttributeError(f"type object {owner.__name__!r} has no attribute "
+                                 "'__getattr__'", name="__getattr__", obj=owner)
+        caller = _getframe(1)
+        code, found = caller.f_code, recording()
+        if found is not None and ("__getattr__" in code.co_names or "__getattr__" in
+                                  code.co_consts) and user_code(code) and not _called(caller):
+            found.refuse("it reads a Value's __getattr__, which Value has only while a "
+                         "capture runs (to note the names a Value lacks); read it outside "
+                         "the compiled function and pass it in")
+        return types.MethodType(_missing, v)
+
+
+def _called(frame: Any) -> bool:
+    """Whether ``frame``'s code is at a method call of ``__getattr__`` (a subclass's
+    ``super().__getattr__(name)``): an AttributeError outside a capture, and in one."""
+    import dis
+
+    at = next((i for i in dis.get_instructions(frame.f_code) if i.offset == frame.f_lasti), None)
+    return at is not None and at.opname == "LOAD_METHOD" and at.argval == "__getattr__"
+
+
+def _missing(v: Any, name: str) -> Any:
     found = recording()
     if found is not None and id(v) not in found.made and not name.startswith("__") and \
             user_code(_getframe(1).f_code):
         found.names_missing.setdefault((id(v), name), (v, name, learners_line()))
     raise AttributeError(f"{type(v).__name__!r} object has no attribute {name!r}", name=name,
                          obj=v)
+
+
+missing = _Missing()
 
 
 def label_read(v: Any) -> None:
