@@ -24,7 +24,12 @@ holds what tells such an object, which this module asks; it imports nothing of t
   ``type_names_read``: ``type(c)`` of such a class, in code that reads them
   (``len(type(c).__dict__)``, ``D = type(c)`` then ``D.__dict__``), refused;
   ``subclasses_read``: the learner's code that reads a class's ``__subclasses__()``, which
-  classes there are, refused.
+  classes there are, refused;
+- Value's class, whose names a capture changes too (``class_names.py``): ``vars(Value)``, its
+  names as outside a capture; its ``__dict__`` read whole (``len(Value.__dict__)``,
+  ``type(v).__dict__``, ``v.__class__.__dict__``, ``getattr(Value, "__dict__")``), refused
+  (before: engine 152, program 158, silently); one name of it (``type(v).__dict__["data"]``),
+  the capture's, through which a number read is followed.
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.engine import Value
 from tinygrad_edu.program.asking import static
-from tinygrad_edu.program.class_names import names_outside
+from tinygrad_edu.program.class_names import added_to, names_outside
 from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
@@ -159,26 +165,65 @@ def type_names_read(found: Any, frame: Any) -> None:
     (``__dict__``, or a name given), by attribute or as a text, unless the answer is only
     asked another name (``type(c).__name__``). Before: ``len(type(c).__dict__)``, an alias
     ``D = type(c)`` then ``D.__dict__``, counted the capture's two, engine 2.5, program 3.5
-    at every call, silently; a Value's class, given nothing, is not refused."""
+    at every call, silently. Of a Value, its class's ``__dict__`` read whole, refused so
+    (``len(type(v).__dict__)``: engine 152, program 158 before); one name of it asked
+    (``type(v).__dict__["data"]``) is not."""
     given = [name for name, _ in _GIVEN if getattr(vars(found).get(name), "given", False)]
     code = frame.f_code
-    if not given or not user_code(code):
+    if not (given or (found is Value and added_to(Value))) or not user_code(code):
         return
     read = ("__dict__", *given)
-    said = _names_in(code, read)
+    said = _names_in(code, read) if given else _dict_read_whole(code)
     if said:
         import dis
 
-        after = [i for i in dis.get_instructions(code) if i.offset > frame.f_lasti][:1]
-        if after and after[0].opname in ("LOAD_ATTR", "LOAD_METHOD"):
-            said = after[0].argval if after[0].argval in read else ""  # (only this asked)
+        at = list(dis.get_instructions(code))
+        after = [k for k, i in enumerate(at) if i.offset > frame.f_lasti][:1]
+        if after and at[after[0]].opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            said = at[after[0]].argval if at[after[0]].argval in read else ""  # (only this
+            if found is Value and _one_name(at, after[0]):  # asked; of Value's class, one
+                said = ""  # name of its dict: ``type(v).__dict__["data"]``, the capture's)
     found_ = recording()
-    if said and found_ is not None:
+    if said and found_ is not None and found is Value:
+        found_.refuse(_VALUES.format(what="type(...).__dict__ of a Value", line=""))
+    elif said and found_ is not None:
         found_.refuse(f"it reads {found.__name__}.{said} through type(...) (a class's own "
                       f"names, which a capture changes while it runs: it gives "
                       f"{found.__name__} a __hash__ and a __repr__ of its own, to see its "
                       "objects' addresses): read it outside the compiled function and pass "
                       "it in, or give the class a __hash__ and a __repr__ of its own")
+
+
+_VALUES = ("it reads {what}{line}, Value's own names, which a capture changes while it "
+           "runs (it puts methods and fields of its own in Value's class, to follow the numbers "
+           "read from a Value): use vars(type(v)) or dir(v) (the names as outside a capture), or "
+           "read it outside the compiled function and pass it in")
+
+
+def _one_name(at: list[Any], k: int) -> bool:
+    """Whether the class's ``__dict__`` loaded at ``at[k]`` is only asked one name
+    (``type(v).__dict__["data"]``, ``Value.__dict__[KEY]``), one a capture did not add
+    (its own then: a number read through it followed)."""
+    key, subscript = (at[k + 1], at[k + 2]) if len(at) > k + 2 else (None, None)
+    return key is not None and subscript is not None and subscript.opname == "BINARY_SUBSCR" \
+        and key.opname in ("LOAD_CONST", "LOAD_GLOBAL", "LOAD_FAST", "LOAD_DEREF", "LOAD_NAME") \
+        and not (key.opname == "LOAD_CONST" and key.argval in added_to(Value))
+
+
+def _dict_read_whole(code: types.CodeType) -> str:
+    """``"__dict__"`` where ``code`` (or code made in it) reads a class's ``__dict__`` whole,
+    or names it as a text; not where it only asks it one name (``_one_name``)."""
+    if "__dict__" in code.co_consts:
+        return "__dict__"
+    if "__dict__" in code.co_names:
+        import dis
+
+        at = list(dis.get_instructions(code))
+        if any(i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval == "__dict__" and
+               not _one_name(at, k) for k, i in enumerate(at)):
+            return "__dict__"
+    return next((said for c in code.co_consts if isinstance(c, types.CodeType)
+                 for said in [_dict_read_whole(c)] if said), "")
 
 
 def _names_in(code: types.CodeType, read: tuple[str, ...]) -> str:
@@ -199,6 +244,8 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
     ``getattr(C, "__repr__")``: ``_read_by_name``); else ''. Where the class is reached
     through ``type(x)`` otherwise (an alias ``D = type(c)``), ``type_names_read``. A class's or a
     module's ``__dict__`` read so is noted in ``taken_whole`` (its names' order guarded).
+    Value's ``__dict__`` read whole (``Value.__dict__``, ``v.__class__.__dict__`` of an object
+    not known here: a Value, maybe), refused: a capture changes it (``class_names.py``).
     ``closure``: the cells of the function whose code it is, if any."""
     by_name = any(name in code.co_consts for name in _READ) and \
         any(name in code.co_names for name in _BY_NAME)
@@ -232,6 +279,14 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
         elif i.argval == "__dict__" and issubclass(type(held), (type, types.ModuleType)):
             taken_whole.add(id(held))  # (``HP.__dict__.values()``, ``cfg.__dict__``: the
             # order of its names guarded, as of ``vars(HP)``; a64s)
+        if i.argval == "__dict__" and (held is Value or (
+                before.opname == "LOAD_ATTR" and before.argval == "__class__")) and \
+                added_to(Value) and not _one_name(at, k):  # (``v.__class__.__dict__``: of a
+            line = getattr(getattr(i, "positions", None), "lineno", None) or \
+                code.co_firstlineno  # Value, maybe; ``vars(type(v))`` answers)
+            return _VALUES.format(what="Value.__dict__" if held is Value else "x.__class__."
+                                  "__dict__", line=f" (line {line} of "
+                                  f"{os.path.basename(code.co_filename)})")
         if given_ours(held) and vars(held).get("__module__") == globals_.get("__name__"):
             line = getattr(getattr(i, "positions", None), "lineno", None) or \
                 code.co_firstlineno
@@ -258,6 +313,12 @@ def _read_by_name(code: types.CodeType, at: list[Any], globals_: dict[str, Any],
         for v in [cells.get(i.argval) if i.opname == "LOAD_DEREF" else globals_.get(i.argval)]
         if given_ours(v) and vars(v).get("__module__") == globals_.get("__name__")]
     text = next((i for i in at if i.opname == "LOAD_CONST" and i.argval in _READ), None)
+    if text is not None and text.argval == "__dict__" and added_to(Value) and any(
+            (cells.get(i.argval) if i.opname == "LOAD_DEREF" else globals_.get(i.argval)) is
+            Value for i in at if i.opname in named):  # (``getattr(Value, "__dict__")``)
+        line = getattr(getattr(text, "positions", None), "lineno", None) or code.co_firstlineno
+        return _VALUES.format(what="Value's __dict__ by name", line=f" (line {line} of "
+                              f"{os.path.basename(code.co_filename)})")
     if not held or text is None:
         return ""
     line = getattr(getattr(text, "positions", None), "lineno", None) or code.co_firstlineno
