@@ -124,6 +124,15 @@ def instance_has_getattr(v):
     return 1.0 + hasattr(v, "__getattr__")
 
 
+def dict_of_a_class_held(v):
+    kind = v.__class__
+    return len(kind.__dict__)
+
+
+def added_name_by_getattr_static(v):
+    return 1.0 + (inspect.getattr_static(Value, "_scope", None) is None)
+
+
 AT = r".*, at test_values_class_read\.py:{line}: "
 REFUSED = {dict_of_type: r"it reads type\(\.\.\.\)\.__dict__ of a Value, Value's own names" + AT,
            dict_of_the_class: r"it reads Value\.__dict__ \(line {line} of "
@@ -134,7 +143,12 @@ REFUSED = {dict_of_type: r"it reads type\(\.\.\.\)\.__dict__ of a Value, Value's
                          r"test_values_class_read\.py\), Value's own names",
            dict_asked_an_added_name: r"it reads type\(\.\.\.\)\.__dict__ of a Value" + AT,
            instance_has_getattr: r"it reads a Value's __getattr__, which Value has only while "
-                                 r"a capture runs" + AT}
+                                 r"a capture runs" + AT,
+           dict_of_a_class_held: r"it reads x\.__class__\.__dict__ \(line {line1} of "
+                                 r"test_values_class_read\.py\), Value's own names",
+           added_name_by_getattr_static: r"it reads a name a capture adds to Value by "
+                                         r"inspect\.getattr_static \(line {line} of "
+                                         r"test_values_class_read\.py\), Value's own names"}
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
@@ -144,7 +158,7 @@ def test_values_class_dict_read_whole_is_refused_with_the_line(read, native):
     capture changes while it runs): refused, naming the learner's line and saying to use
     ``vars(type(v))`` (before: the capture's dict counted, engine 152, program 158)."""
     line = inspect.getsourcelines(read)[1] + 1
-    with pytest.raises(RuntimeError, match=REFUSED[read].format(line=line)):
+    with pytest.raises(RuntimeError, match=REFUSED[read].format(line=line, line1=line + 1)):
         compile(_calls(read), native=native)(1.0)
     assert not hasattr(Value, "__getattr__")
 

@@ -245,8 +245,20 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
     through ``type(x)`` otherwise (an alias ``D = type(c)``), ``type_names_read``. A class's or a
     module's ``__dict__`` read so is noted in ``taken_whole`` (its names' order guarded).
     Value's ``__dict__`` read whole (``Value.__dict__``, ``v.__class__.__dict__`` of an object
-    not known here: a Value, maybe), refused: a capture changes it (``class_names.py``).
+    not known here: a Value, maybe, or through an alias ``C = v.__class__``), and a name a
+    capture adds to Value asked by ``inspect.getattr_static``, refused: a capture changes
+    them (``class_names.py``).
     ``closure``: the cells of the function whose code it is, if any."""
+    if "getattr_static" in code.co_names and any(type(c) is str and c in added_to(Value)
+                                                 for c in code.co_consts):
+        import dis
+
+        line = next((getattr(getattr(i, "positions", None), "lineno", None)
+                     for i in dis.get_instructions(code)
+                     if i.opname == "LOAD_CONST" and i.argval in added_to(Value)), None)
+        return _VALUES.format(what="a name a capture adds to Value by inspect.getattr_static",
+                              line=f" (line {line or code.co_firstlineno} of "
+                              f"{os.path.basename(code.co_filename)})")
     by_name = any(name in code.co_consts for name in _READ) and \
         any(name in code.co_names for name in _BY_NAME)
     if not by_name and not any(name in code.co_names for name in _READ):
@@ -261,6 +273,8 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
             pass
 
     at = list(dis.get_instructions(code))
+    classes = {j.argval for h, j in itertools.pairwise(at) if h.opname == "LOAD_ATTR" and
+               h.argval == "__class__" and j.opname.startswith("STORE_")}  # (``C = v.__class__``)
     if by_name:
         why = _read_by_name(code, at, globals_, cells)
         if why:
@@ -280,7 +294,8 @@ def class_names_read(code: types.CodeType, globals_: dict[str, Any], closure: An
             taken_whole.add(id(held))  # (``HP.__dict__.values()``, ``cfg.__dict__``: the
             # order of its names guarded, as of ``vars(HP)``; a64s)
         if i.argval == "__dict__" and (held is Value or (
-                before.opname == "LOAD_ATTR" and before.argval == "__class__")) and \
+                before.opname == "LOAD_ATTR" and before.argval == "__class__") or (
+                before.opname.startswith("LOAD_") and before.argval in classes)) and \
                 added_to(Value) and not _one_name(at, k):  # (``v.__class__.__dict__``: of a
             line = getattr(getattr(i, "positions", None), "lineno", None) or \
                 code.co_firstlineno  # Value, maybe; ``vars(type(v))`` answers)
