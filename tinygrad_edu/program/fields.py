@@ -269,6 +269,7 @@ def _missing(v: Any, name: str) -> Any:
 
 
 missing = _Missing()
+"""Value's ``__getattr__`` while a capture runs (``_Missing``): a name a Value lacks, noted."""
 
 
 def label_read(v: Any) -> None:
