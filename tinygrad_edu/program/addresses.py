@@ -23,6 +23,8 @@ holds what tells such an object, which this module asks; it imports nothing of t
   (``HP.__repr__``, ``HP.__dict__``, ``getattr(HP, "__repr__")``), refused;
   ``type_names_read``: ``type(c)`` of such a class, in code that reads them
   (``len(type(c).__dict__)``, ``D = type(c)`` then ``D.__dict__``), refused;
+  ``given_classes_passed``: such a class given to a function that reads them of its
+  argument (``count(type(c))``, ``def count(D): return len(D.__dict__)``), refused;
   ``subclasses_read``: the learner's code that reads a class's ``__subclasses__()``, which
   classes there are, refused.
 """
@@ -41,7 +43,8 @@ from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["Classes", "class_names_read", "given_ours", "type_names_read", "vars_seen"]
+__all__ = ["Classes", "class_names_read", "given_classes_passed", "given_ours",
+           "names_read_of_a_local", "type_names_read", "vars_seen"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # ----------------------------------------------------------------------------- the classes
@@ -175,6 +178,62 @@ def type_names_read(found: Any, frame: Any) -> None:
                       f"{found.__name__} a __hash__ and a __repr__ of its own, to see its "
                       "objects' addresses): read it outside the compiled function and pass "
                       "it in, or give the class a __hash__ and a __repr__ of its own")
+
+
+_OF_A_LOCAL: dict[types.CodeType, tuple[str, int] | None] = {}
+
+
+def names_read_of_a_local(code: types.CodeType) -> tuple[str, int] | None:
+    """Where the learner's ``code`` reads a name a capture changes (``__dict__``,
+    ``__hash__``, ``__repr__``) of a local, an argument (``def count(D): return
+    len(D.__dict__)``, a classmethod's ``cls.__dict__``): that name and its line; else None.
+    Such code is looked at each time it starts (``given_classes_passed``)."""
+    if code in _OF_A_LOCAL:
+        return _OF_A_LOCAL[code]
+    found = None
+    if any(name in code.co_names for name in _READ):
+        import dis
+
+        for before, i in itertools.pairwise(dis.get_instructions(code)):
+            if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval in _READ and \
+                    before.opname.startswith(("LOAD_FAST", "LOAD_DEREF")):
+                found = (i.argval, getattr(getattr(i, "positions", None), "lineno", None) or
+                         code.co_firstlineno)
+                break
+    if len(_OF_A_LOCAL) > 4096:
+        _OF_A_LOCAL.clear()
+    _OF_A_LOCAL[code] = found
+    return found
+
+
+def given_classes_passed(record: Any, code: types.CodeType, frame: Any) -> None:
+    """The learner's ``code`` starting, where it reads a name a capture changes of a local
+    (``names_read_of_a_local``): refused, naming that line, if it is given a class the
+    capture gives a ``__hash__`` or a ``__repr__`` (an argument, or an item of one given as
+    a tuple, a list, ``*args``). ``type_names_read`` sees ``type(c)`` read in the code that
+    calls it; a class so reached and passed to another function (``count(type(c))``, ``def
+    count(D): return len(D.__dict__)``), or passed as it is (``count(HP)``), or a
+    classmethod's ``cls``, was read there, silently: engine 2.5, program 3.5 at every call."""
+    read = names_read_of_a_local(code)
+    if read is None or frame is None:
+        return
+    held = frame.f_locals
+    for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(
+            code.co_flags & 4) + bool(code.co_flags & 8)]:  # (and ``*args``, ``**kw``)
+        given = held.get(name)
+        items = list(given.values()) if type(given) is dict else list(given) if type(
+            given) in (tuple, list) else []
+        for cls in (given, *items):
+            if isinstance(cls, type) and any(getattr(vars(cls).get(n), "given", False)
+                                             for n, _ in _GIVEN):
+                record.refuse(
+                    f"{code.co_name}() reads {read[0]} of a class it is given, "
+                    f"{cls.__name__} (line {read[1]} of {os.path.basename(code.co_filename)}"
+                    f"), a class's own names, which a capture changes while it runs (it gives "
+                    f"{cls.__name__} a __hash__ and a __repr__ of its own, to see its "
+                    "objects' addresses): read it outside the compiled function and pass it "
+                    "in, or give the class a __hash__ and a __repr__ of its own")
+                return
 
 
 def _names_in(code: types.CodeType, read: tuple[str, ...]) -> str:
