@@ -63,7 +63,8 @@ class Classes:
         if id(globals_) not in self.modules:
             self.modules.add(id(globals_))
             for held in list(globals_.values()):
-                if isinstance(held, type) and held.__module__ == globals_.get("__name__"):
+                if issubclass(type(held), type) and held.__module__ == globals_.get(
+                        "__name__"):  # (by its type: no look at a freed proxy, places.FREED)
                     self._give(held)
         if frame is not None and code.co_argcount and code.co_varnames[0] == "self":
             held = frame.f_locals.get("self")
@@ -224,7 +225,7 @@ def given_classes_passed(record: Any, code: types.CodeType, frame: Any) -> None:
         items = list(given.values()) if type(given) is dict else list(given) if type(
             given) in (tuple, list) else []
         for cls in (given, *items):
-            if isinstance(cls, type) and any(getattr(vars(cls).get(n), "given", False)
+            if issubclass(type(cls), type) and any(getattr(vars(cls).get(n), "given", False)
                                              for n, _ in _GIVEN):
                 record.refuse(
                     f"{code.co_name}() reads {read[0]} of a class it is given, "
