@@ -467,3 +467,41 @@ def test_a_function_given_an_object_or_a_class_it_reads_no_names_of_is_the_engin
     step = compile(honest_reads, native=native)
     for x in (1.0, 2.0):
         same(step, honest_reads, [W], x)
+
+
+def kept_apart(x):
+    c, o = HP(), Shown(1.0)
+    D = type(c)
+    E = D
+    return W * x * (len(D.__name__) + len(o.__dict__) + (E is HP))
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_class_kept_from_type_and_only_named_beside_another_objects_dict_is_the_engines(
+        native):
+    """``D = type(c)`` (and an alias of it) only asked ``D.__name__`` and compared, in code
+    that reads another object's ``o.__dict__``: the engine's numbers (before: refused, "it
+    reads HP.__dict__ through type(...)", though no name of HP's was read)."""
+    step = compile(kept_apart, native=native)
+    for x in (1.0, 2.0):
+        same(step, kept_apart, [W], x)
+
+
+def names_counted_through_an_alias_of_an_alias(x):
+    D = type(HP())
+    E = D
+    return W * x * len(E.__dict__)
+
+
+def names_counted_through_an_item(x):
+    D = type(HP())
+    return W * x * len([D][0].__dict__)
+
+
+@pytest.mark.parametrize("f", [names_counted_through_an_alias_of_an_alias,
+                               names_counted_through_an_item])
+def test_a_class_kept_from_type_and_read_otherwise_is_still_refused(f):
+    """An alias of an alias, an item: its names read (engine 2.5, program 3.5): refused."""
+    assert f(1.0).data == W.data * len(vars(HP))
+    with pytest.raises(RuntimeError, match=r"it reads HP\.__dict__ through type\(\.\.\.\)"):
+        compile(f)(1.0)

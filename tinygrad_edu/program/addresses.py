@@ -157,9 +157,11 @@ def type_names_read(found: Any, frame: Any) -> None:
     ``found``, a class given a ``__hash__`` or a ``__repr__`` of the capture's: refused with
     the line if that code (or code made in it) reads the names the capture changes
     (``__dict__``, or a name given), by attribute or as a text, unless the answer is only
-    asked another name (``type(c).__name__``). Before: ``len(type(c).__dict__)``, an alias
-    ``D = type(c)`` then ``D.__dict__``, counted the capture's two, engine 2.5, program 3.5
-    at every call, silently; a Value's class, given nothing, is not refused."""
+    asked another name (``type(c).__name__``), or kept in a local only asked another name
+    or compared (``D = type(c)``, ``D.__name__``, beside ``o.__dict__``: ``_kept_apart``).
+    Before: ``len(type(c).__dict__)``, an alias ``D = type(c)`` then ``D.__dict__``,
+    counted the capture's two, engine 2.5, program 3.5 at every call, silently; a Value's
+    class, given nothing, is not refused."""
     given = [name for name, _ in _GIVEN if getattr(vars(found).get(name), "given", False)]
     code = frame.f_code
     if not given or not user_code(code):
@@ -169,9 +171,13 @@ def type_names_read(found: Any, frame: Any) -> None:
     if said:
         import dis
 
-        after = [i for i in dis.get_instructions(code) if i.offset > frame.f_lasti][:1]
+        at = list(dis.get_instructions(code))
+        after = [i for i in at if i.offset > frame.f_lasti][:1]
         if after and after[0].opname in ("LOAD_ATTR", "LOAD_METHOD"):
             said = after[0].argval if after[0].argval in read else ""  # (only this asked)
+        elif after and after[0].opname == "STORE_FAST" and _kept_apart(at, after[0].argval,
+                                                                        read, code):
+            said = ""  # (``D = type(c)``, only ``D.__name__`` and ``D is C`` asked of it)
     found_ = recording()
     if said and found_ is not None:
         found_.refuse(f"it reads {found.__name__}.{said} through type(...) (a class's own "
@@ -179,6 +185,35 @@ def type_names_read(found: Any, frame: Any) -> None:
                       f"{found.__name__} a __hash__ and a __repr__ of its own, to see its "
                       "objects' addresses): read it outside the compiled function and pass "
                       "it in, or give the class a __hash__ and a __repr__ of its own")
+
+
+def _kept_apart(at: list[Any], name: str, read: tuple[str, ...], code: types.CodeType) -> bool:
+    """Whether the local ``name`` (``D = type(c)``), and each local it is put in (``E =
+    D``), is only asked another name than ``read`` (``D.__name__``) or compared (``D is C``)
+    in ``code`` (``at``, its instructions), and no name of ``read`` is in it as a text
+    (``getattr(o, "__dict__")``): then the code's other reads of them are of other objects
+    (``o.__dict__``: before, refused too). Passed to a function, the class is seen there
+    (``given_classes_passed``); any other use of it (an item, an attribute): not apart."""
+    if any(r in code.co_consts for r in read):
+        return False
+    kept, compared, loads = {name}, ("IS_OP", "COMPARE_OP"), ("LOAD_FAST", "LOAD_FAST_CHECK")
+    while True:  # (its aliases, wherever they are made: a loop's too)
+        more = {at[k + 1].argval for k, i in enumerate(at[:-1]) if i.opname in loads and
+                i.argval in kept and at[k + 1].opname == "STORE_FAST"}
+        if more <= kept:
+            break
+        kept |= more
+    for k, i in enumerate(at):
+        if i.opname not in loads or i.argval not in kept:
+            continue
+        after, then = [*at[k + 1:k + 3], None, None][:2]
+        if after is None or not (
+                (after.opname in ("LOAD_ATTR", "LOAD_METHOD") and after.argval not in read) or
+                after.opname == "STORE_FAST" or after.opname in compared or (
+                    after.opname in ("LOAD_FAST", "LOAD_CONST", "LOAD_GLOBAL") and
+                    then is not None and then.opname in compared)):
+            return False
+    return True
 
 
 _OF_A_LOCAL: dict[types.CodeType, tuple[str, int] | None] = {}
