@@ -386,3 +386,122 @@ def test_a_values_class_and_a_given_classs_name_read_through_type_are_the_engine
     step = compile(value_slots_counted, native=native)
     same(step, value_slots_counted, [W], 1.0)
     same(step, value_slots_counted, [W], 2.0)
+
+
+def names_of(D):
+    return len(D.__dict__)
+
+
+def names_counted_in_another_function(x):
+    return W * x * names_of(type(HP()))
+
+
+def names_counted_of_an_alias_passed(x):
+    D = type(HP())
+    return W * x * names_of(D)
+
+
+def names_counted_of_the_class_passed(x):
+    return W * x * names_of(HP)
+
+
+def names_counted_of_the_classes_passed(x):
+    return W * x * sum(names_of(D) for D in [type(HP())])
+
+
+class Counted:
+    lr = 0.5
+
+    @classmethod
+    def names(cls):
+        return len(cls.__dict__)
+
+
+def names_counted_by_a_classmethod(x):
+    return W * x * Counted.names()
+
+
+@pytest.mark.parametrize("f", [names_counted_in_another_function,
+                               names_counted_of_an_alias_passed,
+                               names_counted_of_the_class_passed,
+                               names_counted_of_the_classes_passed,
+                               names_counted_by_a_classmethod])
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_classs_own_names_read_in_the_function_it_is_passed_to_are_refused(f, native):
+    """``def names_of(D): return len(D.__dict__)`` given ``type(HP())`` (or an alias of it,
+    ``HP`` itself, a classmethod's ``cls``): read in another function than the one that
+    calls ``type()``, the capture's two names were counted (before: engine 2.5 (W at 0.5, x
+    at 1.0: HP's 5 names), program 3.5 at every call, silently); refused, naming the line
+    that reads them."""
+    assert f(1.0).data == W.data * 1.0 * len(vars(HP if f is not names_counted_by_a_classmethod
+                                                  else Counted))
+    with pytest.raises(RuntimeError, match=r"reads __dict__ of a class it is given, (HP|Counted) "
+                                           r"\(line \d+ of test_addresses\.py\)"):
+        compile(f, native=native)(1.0)
+
+
+def an_objects_names(o):
+    return len(o.__dict__) + len(type(o).__name__)
+
+
+class Shown:
+    def __init__(self, v):
+        self.v = v
+
+    def __repr__(self):
+        return "Shown " + super().__repr__()[:1]
+
+
+def honest_reads(x):
+    c = HP()
+    c.lr = 0.25
+    D = type(c)
+    return W * x * (an_objects_names(c) + len(D.__name__) + isinstance(c, D) +
+                    len(repr(Shown(1.0))))
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_function_given_an_object_or_a_class_it_reads_no_names_of_is_the_engines(native):
+    """An object's ``__dict__`` read where it is given (``o.__dict__``), ``type(o).__name__``,
+    ``isinstance(c, type(c))``, ``super().__repr__()``: not refused, the engine's numbers."""
+    step = compile(honest_reads, native=native)
+    for x in (1.0, 2.0):
+        same(step, honest_reads, [W], x)
+
+
+def kept_apart(x):
+    c, o = HP(), Shown(1.0)
+    D = type(c)
+    E = D
+    return W * x * (len(D.__name__) + len(o.__dict__) + (E is HP))
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_class_kept_from_type_and_only_named_beside_another_objects_dict_is_the_engines(
+        native):
+    """``D = type(c)`` (and an alias of it) only asked ``D.__name__`` and compared, in code
+    that reads another object's ``o.__dict__``: the engine's numbers (before: refused, "it
+    reads HP.__dict__ through type(...)", though no name of HP's was read)."""
+    step = compile(kept_apart, native=native)
+    for x in (1.0, 2.0):
+        same(step, kept_apart, [W], x)
+
+
+def names_counted_through_an_alias_of_an_alias(x):
+    D = type(HP())
+    E = D
+    return W * x * len(E.__dict__)
+
+
+def names_counted_through_an_item(x):
+    D = type(HP())
+    return W * x * len([D][0].__dict__)
+
+
+@pytest.mark.parametrize("f", [names_counted_through_an_alias_of_an_alias,
+                               names_counted_through_an_item])
+def test_a_class_kept_from_type_and_read_otherwise_is_still_refused(f):
+    """An alias of an alias, an item: its names read (engine 2.5, program 3.5): refused."""
+    assert f(1.0).data == W.data * len(vars(HP))
+    with pytest.raises(RuntimeError, match=r"it reads HP\.__dict__ through type\(\.\.\.\)"):
+        compile(f)(1.0)

@@ -120,3 +120,81 @@ def test_an_attribute_of_pythons_float_a_capture_does_not_follow_is_refused_when
                                            r"Value .* at test_attributes_of_followed_numbers"
                                            r"\.py:\d+: return W \* x \* \(3\.0 if hasattr"):
         compile(f)(2.0)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+@pytest.mark.parametrize("how", ["hasattr", "getattr", "try", "library"])
+def test_a_followed_number_has_no_array_of_its_own_as_a_float(how, native):
+    """``hasattr(w.data, "__array__")`` was True while capturing (NumPy asks ``__array__`` of
+    the object itself) and False in the engine: ``w * (3.0 if hasattr(w.data, "__array__") else
+    1.0)`` gave 6.0 where the engine gives 2.0, and a library that dispatches on it took the
+    array's way. Now its number's answer, at every call (numpy_asks.py)."""
+    def to_list(x):  # (a library's dispatch)
+        return [1.0, 2.0, 3.0] if hasattr(x, "__array__") else [x]
+
+    def f(x):
+        n = W.data
+        if how == "hasattr":
+            k = 3.0 if hasattr(n, "__array__") else 1.0
+        elif how == "getattr":
+            k = 1.0 if getattr(x * n, "__array__", None) is None else 3.0
+        elif how == "try":
+            try:
+                n.__array__  # noqa: B018  (the read itself: AttributeError or not)
+                k = 3.0
+            except AttributeError:
+                k = 1.0
+        else:
+            k = float(len(to_list(n)))
+        return W * x * k
+
+    w = W.data
+    try:
+        step = compile(f, native=native)
+        for data, x in ((2.0, 1.0), (0.5, 2.0), (-1.5, 3.0)):
+            W.data = data
+            same(step, f, [W], x)
+            assert f(x).data == data * x  # (k is 1.0: a float has no __array__)
+        assert step.captures == 1
+    finally:
+        W.data = w
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_numpy_still_takes_a_followed_number_as_an_array(native):
+    """What NumPy asks of a followed number, it still gets: ``np.asarray``, an array of
+    followed numbers, ``np.std`` of them, a ufunc; the engine's numbers at every call."""
+    np = pytest.importorskip("numpy")
+
+    def f(x):
+        n = W.data * x
+        a = np.asarray(n)
+        s = np.std([n, x, W.data])
+        m = np.array([n, 2.0 * n]) * 0.5
+        return W * float(a) + W * float(s) + W * float(m[1]) + W * float(np.tanh(n))
+
+    w = W.data
+    try:
+        step = compile(f, native=native)
+        for data, x in ((2.0, 1.0), (0.5, 2.0), (-1.5, 3.0)):
+            W.data = data
+            same(step, f, [W], x)
+    finally:
+        W.data = w
+
+
+def test_code_that_asks_as_numpy_asks_is_refused_naming_the_line():
+    """The three names NumPy asks, in its order, at one instruction: the capture cannot tell
+    the code from NumPy by its asks; its ``__array__`` is not called, as NumPy calls it, and
+    the capture refuses, naming the line (it would see ``__array__`` where a float has none)."""
+    names = ("__array_struct__", "__array_interface__", "__array__")
+
+    def f(x):
+        found = [n for n in names if hasattr(W.data, n)]
+        return W * x * float(1 + len(found))
+
+    assert f(2.0).data == W.data * 2.0
+    with pytest.raises(RuntimeError, match=r"it asks '__array__' of a number read from a Value"
+                                           r".* at test_attributes_of_followed_numbers\.py:\d+: "
+                                           r"found = \[n for n in names"):
+        compile(f)(2.0)

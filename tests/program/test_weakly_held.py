@@ -115,3 +115,93 @@ def test_a_finalizer_detached_is_read_again(native):
     with pytest.warns(UserWarning, match="is not what it was"):
         same(step, f, [W], 2.0)
     assert box.v == 1.0
+
+
+def _freed_proxy(callable_=False):
+    """A ``weakref.proxy`` whose object was freed (a callable's: ``CallableProxyType``)."""
+    held = [Box(1.0) if not callable_ else (lambda: 1.0)]
+    proxy = weakref.proxy(held[0])
+    held.clear()
+    gc.collect()
+    return proxy
+
+
+FREED = _freed_proxy()
+
+
+def freed_global(x):
+    return W * x * (2.0 if FREED is not None else 1.0)
+
+
+def freed_global_used(x):
+    try:
+        return W * x * FREED.v
+    except ReferenceError:
+        return W * x * 0.25
+
+
+def freed_in_a_cell():
+    freed = _freed_proxy(callable_=True)
+
+    def freed_cell(x):
+        return W * x * (2.0 if freed is not None else 1.0)
+    return freed_cell
+
+
+def freed_in_a_list():
+    held = [1.0, _freed_proxy()]
+
+    def freed_item(x):
+        return W * x * held[0]
+    return freed_item
+
+
+class Holder:
+    pass
+
+
+def freed_attribute(x, h):
+    return W * x * len(vars(h))
+
+
+@pytest.mark.parametrize("f", [freed_global, freed_global_used, freed_in_a_cell(),
+                               freed_in_a_list(), freed_attribute], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_freed_proxy_reachable_is_refused_in_words(f, native):
+    """A ``weakref.proxy`` whose object was freed, reachable from the function (a global, a
+    closure cell, an item of a list a cell holds, an attribute of an argument): before, the
+    capture crashed with ReferenceError from inside this package (``isinstance`` of it in
+    named.py, kinds.py, states.py...), where the engine gives its number (0.5, 0.125...);
+    now the walk takes it as freed (its place holds none of it) and the capture refuses it,
+    naming it and the line."""
+    h = Holder()
+    h.p = _freed_proxy()
+    args = (1.0, h) if f is freed_attribute else (1.0,)
+    assert f(*args).data in (W.data, W.data * 2.0, W.data * 0.25)  # (the engine's: no error)
+    with pytest.raises(RuntimeError, match=r"it reads (FREED|freed \(a closure cell\)|held\[1\]|"
+                                           r".*\.p), a weakref\.proxy whose object was freed"):
+        compile(f, native=native)(*args)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_proxy_freed_between_calls_is_captured_again_and_refused(native):
+    """The proxy's object freed after the program was made: its guards see the place changed
+    (not a ReferenceError from inside) and the capture again refuses it."""
+    held = [Box(1.0)]
+    proxy = weakref.proxy(held[0])
+
+    def f(x):
+        try:
+            return W * x * proxy.v
+        except ReferenceError:
+            return W * x * 0.25
+
+    step = compile(f, native=native)
+    same(step, f, [W], 2.0)
+    held.clear()
+    gc.collect()
+    with pytest.warns(UserWarning, match="captured again"), \
+            pytest.raises(RuntimeError, match=r"it reads proxy \(a closure cell\), a "
+                                              r"weakref\.proxy whose object was freed .* "
+                                              r"at \S*test_weakly_held\.py:\d+"):
+        step(2.0)

@@ -23,6 +23,8 @@ holds what tells such an object, which this module asks; it imports nothing of t
   (``HP.__repr__``, ``HP.__dict__``, ``getattr(HP, "__repr__")``), refused;
   ``type_names_read``: ``type(c)`` of such a class, in code that reads them
   (``len(type(c).__dict__)``, ``D = type(c)`` then ``D.__dict__``), refused;
+  ``given_classes_passed``: such a class given to a function that reads them of its
+  argument (``count(type(c))``, ``def count(D): return len(D.__dict__)``), refused;
   ``subclasses_read``: the learner's code that reads a class's ``__subclasses__()``, which
   classes there are, refused;
 - Value's class, whose names a capture changes too (``class_names.py``): ``vars(Value)``, its
@@ -48,7 +50,8 @@ from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["Classes", "class_names_read", "given_ours", "type_names_read", "vars_seen"]
+__all__ = ["Classes", "class_names_read", "given_classes_passed", "given_ours",
+           "names_read_of_a_local", "type_names_read", "vars_seen"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # ----------------------------------------------------------------------------- the classes
@@ -67,7 +70,8 @@ class Classes:
         if id(globals_) not in self.modules:
             self.modules.add(id(globals_))
             for held in list(globals_.values()):
-                if isinstance(held, type) and held.__module__ == globals_.get("__name__"):
+                if issubclass(type(held), type) and held.__module__ == globals_.get(
+                        "__name__"):  # (by its type: no look at a freed proxy, places.FREED)
                     self._give(held)
         if frame is not None and code.co_argcount and code.co_varnames[0] == "self":
             held = frame.f_locals.get("self")
@@ -163,11 +167,12 @@ def type_names_read(found: Any, frame: Any) -> None:
     ``found``, a class given a ``__hash__`` or a ``__repr__`` of the capture's: refused with
     the line if that code (or code made in it) reads the names the capture changes
     (``__dict__``, or a name given), by attribute or as a text, unless the answer is only
-    asked another name (``type(c).__name__``). Before: ``len(type(c).__dict__)``, an alias
-    ``D = type(c)`` then ``D.__dict__``, counted the capture's two, engine 2.5, program 3.5
-    at every call, silently. Of a Value, its class's ``__dict__`` read whole, refused so
-    (``len(type(v).__dict__)``: engine 152, program 158 before); one name of it asked
-    (``type(v).__dict__["data"]``) is not."""
+    asked another name (``type(c).__name__``), or kept in a local only asked another name
+    or compared (``D = type(c)``, ``D.__name__``, beside ``o.__dict__``: ``_kept_apart``).
+    Before: ``len(type(c).__dict__)``, an alias ``D = type(c)`` then ``D.__dict__``,
+    counted the capture's two, engine 2.5, program 3.5 at every call, silently. Of a Value,
+    its class's ``__dict__`` read whole, refused so (``len(type(v).__dict__)``: engine 152,
+    program 158 before); one name of it asked (``type(v).__dict__["data"]``) is not."""
     given = [name for name, _ in _GIVEN if getattr(vars(found).get(name), "given", False)]
     code = frame.f_code
     if not (given or (found is Value and added_to(Value))) or not user_code(code):
@@ -183,6 +188,9 @@ def type_names_read(found: Any, frame: Any) -> None:
             said = at[after[0]].argval if at[after[0]].argval in read else ""  # (only this
             if found is Value and _one_name(at, after[0]):  # asked; of Value's class, one
                 said = ""  # name of its dict: ``type(v).__dict__["data"]``, the capture's)
+        elif after and at[after[0]].opname == "STORE_FAST" and _kept_apart(
+                at, at[after[0]].argval, read, code):
+            said = ""  # (``D = type(c)``, only ``D.__name__`` and ``D is C`` asked of it)
     found_ = recording()
     if said and found_ is not None and found is Value:
         found_.refuse(_VALUES.format(what="type(...).__dict__ of a Value", line=""))
@@ -224,6 +232,91 @@ def _dict_read_whole(code: types.CodeType) -> str:
             return "__dict__"
     return next((said for c in code.co_consts if isinstance(c, types.CodeType)
                  for said in [_dict_read_whole(c)] if said), "")
+
+
+def _kept_apart(at: list[Any], name: str, read: tuple[str, ...], code: types.CodeType) -> bool:
+    """Whether the local ``name`` (``D = type(c)``), and each local it is put in (``E =
+    D``), is only asked another name than ``read`` (``D.__name__``) or compared (``D is C``)
+    in ``code`` (``at``, its instructions), and no name of ``read`` is in it as a text
+    (``getattr(o, "__dict__")``): then the code's other reads of them are of other objects
+    (``o.__dict__``: before, refused too). Passed to a function, the class is seen there
+    (``given_classes_passed``); any other use of it (an item, an attribute): not apart."""
+    if any(r in code.co_consts for r in read):
+        return False
+    kept, compared, loads = {name}, ("IS_OP", "COMPARE_OP"), ("LOAD_FAST", "LOAD_FAST_CHECK")
+    while True:  # (its aliases, wherever they are made: a loop's too)
+        more = {at[k + 1].argval for k, i in enumerate(at[:-1]) if i.opname in loads and
+                i.argval in kept and at[k + 1].opname == "STORE_FAST"}
+        if more <= kept:
+            break
+        kept |= more
+    for k, i in enumerate(at):
+        if i.opname not in loads or i.argval not in kept:
+            continue
+        after, then = [*at[k + 1:k + 3], None, None][:2]
+        if after is None or not (
+                (after.opname in ("LOAD_ATTR", "LOAD_METHOD") and after.argval not in read) or
+                after.opname == "STORE_FAST" or after.opname in compared or (
+                    after.opname in ("LOAD_FAST", "LOAD_CONST", "LOAD_GLOBAL") and
+                    then is not None and then.opname in compared)):
+            return False
+    return True
+
+
+_OF_A_LOCAL: dict[types.CodeType, tuple[str, int] | None] = {}
+
+
+def names_read_of_a_local(code: types.CodeType) -> tuple[str, int] | None:
+    """Where the learner's ``code`` reads a name a capture changes (``__dict__``,
+    ``__hash__``, ``__repr__``) of a local, an argument (``def count(D): return
+    len(D.__dict__)``, a classmethod's ``cls.__dict__``): that name and its line; else None.
+    Such code is looked at each time it starts (``given_classes_passed``)."""
+    if code in _OF_A_LOCAL:
+        return _OF_A_LOCAL[code]
+    found = None
+    if any(name in code.co_names for name in _READ):
+        import dis
+
+        for before, i in itertools.pairwise(dis.get_instructions(code)):
+            if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval in _READ and \
+                    before.opname.startswith(("LOAD_FAST", "LOAD_DEREF")):
+                found = (i.argval, getattr(getattr(i, "positions", None), "lineno", None) or
+                         code.co_firstlineno)
+                break
+    if len(_OF_A_LOCAL) > 4096:
+        _OF_A_LOCAL.clear()
+    _OF_A_LOCAL[code] = found
+    return found
+
+
+def given_classes_passed(record: Any, code: types.CodeType, frame: Any) -> None:
+    """The learner's ``code`` starting, where it reads a name a capture changes of a local
+    (``names_read_of_a_local``): refused, naming that line, if it is given a class the
+    capture gives a ``__hash__`` or a ``__repr__`` (an argument, or an item of one given as
+    a tuple, a list, ``*args``). ``type_names_read`` sees ``type(c)`` read in the code that
+    calls it; a class so reached and passed to another function (``count(type(c))``, ``def
+    count(D): return len(D.__dict__)``), or passed as it is (``count(HP)``), or a
+    classmethod's ``cls``, was read there, silently: engine 2.5, program 3.5 at every call."""
+    read = names_read_of_a_local(code)
+    if read is None or frame is None:
+        return
+    held = frame.f_locals
+    for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(
+            code.co_flags & 4) + bool(code.co_flags & 8)]:  # (and ``*args``, ``**kw``)
+        given = held.get(name)
+        items = list(given.values()) if type(given) is dict else list(given) if type(
+            given) in (tuple, list) else []
+        for cls in (given, *items):
+            if issubclass(type(cls), type) and any(getattr(vars(cls).get(n), "given", False)
+                                             for n, _ in _GIVEN):
+                record.refuse(
+                    f"{code.co_name}() reads {read[0]} of a class it is given, "
+                    f"{cls.__name__} (line {read[1]} of {os.path.basename(code.co_filename)}"
+                    f"), a class's own names, which a capture changes while it runs (it gives "
+                    f"{cls.__name__} a __hash__ and a __repr__ of its own, to see its "
+                    "objects' addresses): read it outside the compiled function and pass it "
+                    "in, or give the class a __hash__ and a __repr__ of its own")
+                return
 
 
 def _names_in(code: types.CodeType, read: tuple[str, ...]) -> str:

@@ -63,7 +63,7 @@ from tinygrad_edu.program.learners_code import engines_code, user_code
 from tinygrad_edu.program.left import clean
 from tinygrad_edu.program.named import Named, held_deeper
 from tinygrad_edu.program.outside import Watcher
-from tinygrad_edu.program.places import MISSING
+from tinygrad_edu.program.places import MISSING, Freed
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.refused import engines_words, took_a_float_only
 from tinygrad_edu.program.returned import Outside
@@ -319,8 +319,12 @@ class Compiled:
         traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record,
                                 copies, made=made, named=names_held)
         watcher = Watcher(record, self.function, self.dynamic, back)
-        for where, x in objects_given((args, kwargs), names_held):  # (objects given: places too)
-            watcher._root(("object", x, where), x)
+        try:
+            for where, x in objects_given((args, kwargs), names_held):  # (objects given:
+                watcher._root(("object", x, where), x)  # places too)
+        except Freed as freed:  # (``places.FREED``: refused where the walk found it)
+            raise RuntimeError(f"{self.__name__} cannot be captured as a program: {freed}") \
+                from None
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)
         warned = Warned()  # (its warnings: issued again at every call, ``warned.py``)

@@ -20,7 +20,13 @@ import sys
 import types
 from typing import Any
 
-from tinygrad_edu.program.addresses import Classes, class_names_read, subclasses_read
+from tinygrad_edu.program.addresses import (
+    Classes,
+    class_names_read,
+    given_classes_passed,
+    names_read_of_a_local,
+    subclasses_read,
+)
 from tinygrad_edu.program.code_reads import Reads, reads_of
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
@@ -33,7 +39,7 @@ from tinygrad_edu.program.traced import Recording
 from tinygrad_edu.program.watching import FOLLOWED, follow_data, put_over
 from tinygrad_edu.program.world import swapped_in_modules
 
-__all__ = ["CodeRoots"]
+__all__ = ["CodeRoots", "starting"]
 
 _NO_DATA = ("module", "class", "function", "method")  # (a module's globals that hold no data)
 _DATA = ("number", "constant", "sequence", "dict", "set", "array", "value")
@@ -83,9 +89,9 @@ class CodeRoots(Rooted):
         if "_data" in code.co_names or "_data" in code.co_consts or \
                 _by_a_made_name(code):  # (``x._data``, ``getattr(x, "_data")``, a name made
             follow_data()  # at run time: followed as ``x.data``, ``fields.py``)
-        if seen_at_start(code):  # (seen at every start)
+        if seen_at_start(code) or names_read_of_a_local(code):  # (seen at every start)
             self.tested.add(code)
-            seen_starting(self.record, code, frame)
+            starting(self.record, code, frame)
         self.identities = self.identities or tests_by_identity(code, globals_)
         self.deferred = []  # (its roots' inputs installed once all are walked: ``_install``)
         try:
@@ -253,6 +259,14 @@ class CodeRoots(Rooted):
                 id(globals_) not in self.no_float:
             globals_["float"] = float_seen
             self.swapped.append((globals_, "float", MISSING, float_seen))
+
+
+def starting(record: Recording, code: types.CodeType, frame: Any) -> None:
+    """The learner's ``code`` seen as it starts, each time (``CodeRoots.tested``): what it
+    tests by identity (``identity.seen_starting``), and the classes given to it whose own
+    names it reads (``addresses.given_classes_passed``)."""
+    seen_starting(record, code, frame)
+    given_classes_passed(record, code, frame)
 
 
 def _line(code: types.CodeType, reads: Reads, kind: str, name: str) -> str:

@@ -6,7 +6,9 @@ as bytes: an ``array.array``, a buffer, a ctypes object, a NumPy array, a PyTorc
 ``"module"``, a ``"class"``, a ``"function"`` or a ``"method"``, an ``"iterator"`` or a random
 ``"generator"``, an ``"object"`` whose plain data is walked (the learner's classes, an
 installed package's, a config, a ``threading.local``, a model of ``nn``: ``PLAIN_DATA``), or
-an ``"opaque"`` one, not looked into (``held.py`` and ``states.py`` find what it holds). And
+an ``"opaque"`` one, not looked into (``held.py`` and ``states.py`` find what it holds), or
+a ``"freed"`` one: a ``weakref.proxy`` whose object was freed, which every look at it (an
+``isinstance``) raises ReferenceError from (its place holds ``places.FREED``, not it). And
 whether a module is the learner's (``_learners``), and whether a thing is the same object to
 every call that returns it (``immutable``: ``answers.py``).
 """
@@ -43,7 +45,8 @@ from tinygrad_edu.program.numpy_numbers import (
 from tinygrad_edu.program.states import CTYPES, GENERATORS, torch_generator
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["gradient_held", "immutable", "kind_of", "numbers_of", "pillows", "pythons_own"]
+__all__ = ["freed", "gradient_held", "immutable", "kind_of", "numbers_of", "pillows",
+           "pythons_own"]
 
 _MODULES = sys.modules
 NUMBER_TYPES = (float, int, bool)
@@ -77,6 +80,8 @@ def kind_of(x: Any) -> str:
     if x is _MODULES:
         return "opaque"  # (by identity: the modules a function reads by name are roots)
     kind = type(x)
+    if freed(x):  # (asked first: its class is no answer, by type)
+        return "freed"
     found = _KINDS.get(kind)
     if found is not None:
         return found
@@ -84,6 +89,21 @@ def kind_of(x: Any) -> str:
     if found in ("object", "opaque"):
         _KINDS[kind] = found  # (by class: a class's instances are all of one kind)
     return found
+
+
+_PROXIES = (weakref.ProxyType, weakref.CallableProxyType)
+
+
+def freed(x: Any) -> bool:
+    """Whether ``x`` is a ``weakref.proxy`` whose object was freed (asking it anything, an
+    ``isinstance``, raises ReferenceError): told by its type, then by asking it."""
+    if type(x) not in _PROXIES:
+        return False
+    try:
+        x.__class__  # noqa: B018  (the referent's: raises where there is none)
+    except ReferenceError:
+        return True
+    return False
 
 
 def immutable(x: Any) -> bool:

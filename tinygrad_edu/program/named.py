@@ -56,7 +56,7 @@ def names_read(function: Any) -> tuple[list[tuple[dict[str, Any], str]], list[An
                 seen_pairs.add((id(g), name))
                 pairs.append((g, name))
                 held = g.get(name)
-                if isinstance(held, types.FunctionType) and held.__globals__ is g and \
+                if type(held) is types.FunctionType and held.__globals__ is g and \
                         len(seen_codes) < 256:
                     functions.append(held)
     return pairs, cells

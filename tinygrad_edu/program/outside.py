@@ -52,9 +52,8 @@ import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-from tinygrad_edu.program.code_roots import CodeRoots
+from tinygrad_edu.program.code_roots import CodeRoots, starting
 from tinygrad_edu.program.held_calls import reads_data
-from tinygrad_edu.program.identity import seen_starting
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.randomness import generators_drawn, numpy_state, unseen_draws
@@ -142,12 +141,12 @@ class Watcher(CodeRoots):
                             # there as an input, a function followed, stays: else 3.10 read
                             # the cell's old number)
                     elif code in tested:
-                        seen_starting(record, code, frame)
+                        starting(record, code, frame)
                     way = (code in tested, user_code(code))
                     if code in codes:
                         ways[code] = way
                 elif way[0]:
-                    seen_starting(record, code, frame)
+                    starting(record, code, frame)
                 if previous is not None:
                     return previous(frame, event, arg)
                 if way[1]:  # (the learner's: its exceptions, no line events: ``_handled``)
@@ -208,5 +207,5 @@ class Watcher(CodeRoots):
             if user_code(code) and self.calls is not None:
                 self.calls.watch(code)
         elif code in self.tested:
-            seen_starting(self.record, code, frame)
+            starting(self.record, code, frame)
         return None if code in self.tested else _MONITORING.DISABLE

@@ -29,11 +29,22 @@ from tinygrad_edu.program.kinds import _MODULES, numbers_of
 from tinygrad_edu.program.states import state_of
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["MISSING", "Place", "buffer_of", "deref", "function_and_self", "global_name", "item",
-           "own", "same_bits", "same_number", "state_of", "walked_key"]
+__all__ = ["FREED", "MISSING", "Freed", "Place", "buffer_of", "deref", "function_and_self",
+           "global_name", "item", "own", "same_bits", "same_number", "state_of", "walked_key"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
+FREED = object()
+"""What a place of kind ``"freed"`` holds for the ``weakref.proxy`` found there, whose object
+was freed (``kinds.kind_of``): no other look at the place sees the proxy, which raises
+ReferenceError at an ``isinstance`` (before, a capture crashed with it from inside this
+package, in any of a dozen modules); the capture refuses it, and stops there, before any
+other look at what holds it (``rooted.Rooted._root``: ``Freed``)."""
+
+
+class Freed(Exception):
+    """A capture stopped where its walk found a freed ``weakref.proxy`` (``FREED``): why it is
+    refused, said with the learner's line."""
 
 
 # ----------------------------------------------------------------------------- places
@@ -48,7 +59,8 @@ class Place:
 
     def __init__(self, parent: Place | None, step: tuple[Any, ...], value: Any,
                  kind: str) -> None:
-        self.parent, self.step, self.value, self.kind = parent, step, value, kind
+        self.parent, self.step, self.kind = parent, step, kind
+        self.value: Any = value if kind != "freed" else FREED
         self.children: list[Place] = []
         self.vector = False  # (a list or tuple of Values and numbers: checked at once)
         self.index = -1

@@ -28,6 +28,7 @@ from typing import Any
 
 from tinygrad_edu.ops import code_of
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.kinds import freed
 from tinygrad_edu.program.learners_code import engines_file, learners_file, user_code
 from tinygrad_edu.program.places import own
 from tinygrad_edu.row import GivenOp, ListOp, Op
@@ -94,6 +95,8 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any], 
             held = list(x.values() if type(x) is dict else x) \
                 if type(x) in _HOLDING and len(x) <= _ITEMS else []
             for y in (x, *held):
+                if freed(y):  # (a freed weakref.proxy of the module's: any look raises)
+                    continue
                 if not isinstance(y, type):
                     look(y, False, False, (("globals", globals_, name),) if y is x else ())
                 elif id(y) not in classes:

@@ -21,7 +21,7 @@ from tinygrad_edu.program.held_calls import (
     unseen_state,
 )
 from tinygrad_edu.program.learners_code import learners_line
-from tinygrad_edu.program.places import Place
+from tinygrad_edu.program.places import Freed, Place
 from tinygrad_edu.program.states import generator_state
 from tinygrad_edu.program.traced import Recording, Traced
 from tinygrad_edu.program.walk import Walk
@@ -98,6 +98,14 @@ class Rooted:
         functions = len(walk.functions)
         place = walk.root(step, value, into)
         new = walk.places[first:]
+        freed = next((p for p in new if p.kind == "freed"), None)
+        if freed is not None:  # (stopped here: no other look at what holds it, ``FREED``)
+            self.record.refused = self.record.refused or (
+                f"it reads {freed.said()}, a weakref.proxy whose object was freed (any use "
+                "of it raises ReferenceError): a capture cannot tell what the code does with "
+                "it; drop the proxy, or pass what it should give as an argument, at "
+                f"{line or learners_line()}")
+            raise Freed(self.record.refused)
         self._found(new)
         self.functions += walk.functions[functions:]
         self.generators += [(p, generator_state(p.value)) for p in new if p.kind == "generator"]

@@ -52,6 +52,7 @@ from tinygrad_edu.program.number_steps import (
     type_of,
     typed_by_numbers,
 )
+from tinygrad_edu.program.numpy_asks import ASKED_BY_NUMPY, asked_by_numpy, numpys_array
 from tinygrad_edu.program.numpy_numbers import double, followed_numpy, of_numpy
 
 __all__ = ["Guard", "Raised", "Recording", "Traced", "as_constant", "compare", "recording",
@@ -220,12 +221,12 @@ class Traced:
 
     def __getattribute__(self, name: str) -> Any:
         number = value_of(self)
-        if name in _OWN and (hasattr(number, name) or name == "__array__" or (
+        if name in _OWN and (hasattr(number, name) or (  # (copy.deepcopy asks it of x)
                 name == "__deepcopy__" and _getframe(1).f_code is _DEEPCOPY)):
-            if name == "__doc__":
-                return number.__doc__
-            return object.__getattribute__(self, name)  # (NumPy asks __array__ of the
-        return _attribute(self, number, name)  # object itself, copy.deepcopy __deepcopy__)
+            return number.__doc__ if name == "__doc__" else object.__getattribute__(self, name)
+        if name in ASKED_BY_NUMPY and asked_by_numpy(self, name):  # (NumPy's: numpy_asks.py)
+            return numpys_array(recording(), object.__getattribute__(self, name))
+        return _attribute(self, number, name)
 
     def __setattr__(self, name: str, value: Any) -> None:  # (the number's own error: "'float'
         setattr(value_of(self), name, value)  # object has no attribute 'lr'")

@@ -172,7 +172,8 @@ class Walk:
             if kind == "value" and id(x) not in self.seen and (
                     reading.attributes_of(x) or self._class_of(x) is not None):
                 pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
-            elif kind in ("number", "constant", "value", "generator", "iterator", "held") or \
+            elif kind in ("number", "constant", "value", "generator", "iterator", "held",
+                          "freed") or \
                     (kind == "opaque" and not isinstance(x, _WEAK)) or (
                         kind == "array" and not gradient_held(x) and
                                       not _tensor_with_more(x)) or \
