@@ -83,7 +83,7 @@ def holders(wanted: list[Any]) -> list[Found]:
     of its globals holds...; a dict itself where no name leads to it (a view's)."""
     if not wanted:
         return []
-    ids = {id(x) for x in wanted}
+    ids = {_address(x) for x in wanted}
     found: dict[tuple[int, int, Any], Found] = {}  # (each holder of each: a literal of a
     # module is one object wherever the module's code uses it)
     sources: list[Within] = []
@@ -106,18 +106,41 @@ def holders(wanted: list[Any]) -> list[Found]:
     if len(_VIEWS) > len(sources):  # (held no more: let them go)
         _VIEWS.clear()
         _VIEWS.update((id(w[0]), _view(w[0])) for kept in _WITHIN.values() for w in kept[3])
-    if not ids.isdisjoint(map(id, chain.from_iterable(_VIEWS.values()))):  # (each once: a
-        for items, holder, name, way, how in sources:  # class many modules import; rarely)
-            if not ids.isdisjoint(map(id, items if type(items) in (list, tuple) else
-                                      items.values())):
-                _add(found, ids, holder, name, way, how, items)
+    hit = _holding(list(_VIEWS.items()), ids)  # (each once: a class many modules import)
+    for items, holder, name, way, how in sources if hit else ():
+        if id(items) in hit:
+            _add(found, ids, holder, name, way, how, items)
     return list(found.values())
+
+
+_address = object.__hash__
+"""An object's address as a key (``object``'s hash of it: the address, its bits turned, one
+key for one object, as ``id`` is), which raises no audit event: ``id`` raises one, and once
+a capture has added its hook (``outside_calls.audited_once``) each is a call of Python's.
+Here that was 120,000 calls at each capture in a process that has imported PyTorch."""
+
+
+def _holding(views: list[tuple[int, Any]], ids: set[int]) -> set[int]:
+    """The keys of ``views`` whose items hold an object of ``ids`` (``_address``'s): all of
+    them looked through at once, then the halves of each part that holds one."""
+    hit: set[int] = set()
+    parts = [views]
+    while parts:
+        part = parts.pop()
+        if ids.isdisjoint(map(_address, chain.from_iterable(view for _, view in part))):
+            continue
+        if len(part) == 1:
+            hit.add(part[0][0])
+        else:
+            parts += [part[:len(part) // 2], part[len(part) // 2:]]
+    return hit
 
 
 Within = tuple[Any, Any, str, tuple[tuple[str, Any], ...], str]
 _WITHIN: dict[int, tuple[Any, tuple[Any, ...], frozenset[int], list[Within]]] = {}
-"""id(a module) -> (it, its globals, their ids (a set: ``holders`` asks it of each wanted
-object, not each global of every module, at each capture), what they hold: ``_within``)."""
+"""id(a module) -> (it, its globals, their addresses (``_address``; a set: ``holders`` asks it
+of each wanted object, not each global of every module, at each capture), what they hold:
+``_within``)."""
 _VIEWS: dict[int, Any] = {}
 """id(a dict, a list or a tuple of ``_WITHIN``) -> a live view of its items (it, or its
 values): each once, however many modules hold it (a class: every module importing it)."""
@@ -144,7 +167,7 @@ def _within(module: Any) -> tuple[frozenset[int], list[Within], bool] | None:
             all(map(is_, values, kept[1])):
         return kept[2], kept[3], False
     held = tuple(values)  # (kept: no other object can have the id of one of them)
-    now = frozenset(map(id, held))
+    now = frozenset(map(_address, held))
     within = []
     standard = module.__name__.partition(".")[0] in sys.stdlib_module_names
     for key, value in list(globals_.items()):
@@ -160,8 +183,8 @@ def _within(module: Any) -> tuple[frozenset[int], list[Within], bool] | None:
 def _add(found: dict[tuple[int, int, Any], Found], ids: set[int], holder: Any, name: str,
          way: tuple[tuple[str, Any], ...], how: str, items: Any) -> None:
     for k, v in list(items.items() if type(items) not in (list, tuple) else enumerate(items)):
-        if id(v) in ids and type(k) in (str, int) and not (type(k) is str and
-                                                            k.startswith("__")):
+        if _address(v) in ids and type(k) in (str, int) and not (type(k) is str and
+                                                                  k.startswith("__")):
             steps = (*way, (how, k))
             found.setdefault((id(v), id(holder), steps), (holder, name, steps, v))
 
