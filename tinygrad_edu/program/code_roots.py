@@ -29,8 +29,9 @@ from tinygrad_edu.program.addresses import (
 )
 from tinygrad_edu.program.code_reads import Reads, reads_of
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
-from tinygrad_edu.program.kinds import _learners, kind_of
+from tinygrad_edu.program.kinds import kind_of
 from tinygrad_edu.program.learners_code import _PACKAGE, user_code
+from tinygrad_edu.program.learners_objects import _learners
 from tinygrad_edu.program.places import MISSING, function_and_self
 from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read
 from tinygrad_edu.program.rooted import Rooted

@@ -14,7 +14,8 @@ from keyword import iskeyword
 from typing import Any
 
 from tinygrad_edu.program.aliases import is_number, number_held, pattern
-from tinygrad_edu.program.kinds import numbers_of, pythons_own
+from tinygrad_edu.program.kinds import numbers_of
+from tinygrad_edu.program.learners_objects import pythons_own
 from tinygrad_edu.program.places import (
     MISSING,
     Place,

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-from tinygrad_edu.program.kinds import _learners
 from tinygrad_edu.program.learners_code import user_code
+from tinygrad_edu.program.learners_objects import _learners
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import (
     for_the_learner,

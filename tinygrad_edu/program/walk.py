@@ -24,15 +24,9 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.kinds import (
-    _MODULES,
-    Asked,
-    _learners,
-    gradient_held,
-    kind_of,
-    pythons_own,
-)
+from tinygrad_edu.program.kinds import _MODULES, Asked, gradient_held, kind_of
 from tinygrad_edu.program.learners_code import learners_file
+from tinygrad_edu.program.learners_objects import _learners, pythons_own
 from tinygrad_edu.program.numpy_numbers import ndarray_subclass
 from tinygrad_edu.program.places import (
     MISSING,
