@@ -7,7 +7,11 @@ as it was and checked at every call (``guards.py``): where it is not as it was, 
 is captured again.
 
 What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every call): its
-attributes by identity, a container's length and its items, a ctypes object's and a
+attributes by identity, a container's length and its items (a set's in the order of their
+identities: a ``WeakSet``'s), the attributes of an object of the learner's class (one step
+past the depth too: ``SETTINGS[model].wd`` of a ``WeakKeyDictionary``, ``Q.queue[0].reward``,
+``LOG.hp.lr``; a write to one inside, ``STATE[m].t += 1``, is seen as a change the function
+makes: captured again while it does, ``returned.py``), a ctypes object's and a
 buffer's bytes, the attributes of an object a ``weakref`` refers to and of a
 ``multiprocessing`` object (a semaphore's count: an ``Event``'s flag) and of a logger's
 handler (its level), a lock's being held
@@ -29,6 +33,8 @@ import types
 import weakref
 from collections import deque
 from typing import Any
+
+from tinygrad_edu.program.learners_objects import plain_data
 
 __all__ = ["BUDGET", "CTYPES", "GENERATORS", "exact_key", "exact_keys", "generator_state",
            "state_of", "torch_generator"]
@@ -128,22 +134,23 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
         return id(v), repr(v)  # count=0 at 0x...>``)
     if sort == "view":  # (``d.values()``: what its dict holds)
         return id(v), _items(list(v.mapping.items()), depth, left)
-    if depth <= 0 or left[0] <= 0:
+    if (depth < 0 or (depth == 0 and sort != "learners")) or left[0] <= 0:
         return (id(v), len(v), _Same(v)) if sort == "items" else (id(v), -1)
     if sort == "items":
         if len(v) > left[0]:
             return id(v), len(v), _Same(v)
         pairs = list(v.items()) if isinstance(v, dict) else list(enumerate(v)) if not \
-            isinstance(v, (set, frozenset)) else [(0, len(v))]
-        return id(v), _items(pairs, depth, left)
+            isinstance(v, (set, frozenset)) else list(enumerate(sorted(v, key=id)))
+        return id(v), _items(pairs, depth, left)  # (a set's items in the order of their
+        # identities: a ``WeakSet``'s weak references, what each refers to)
     if sort == "ref":
         return id(v), _state(v(), depth, left, True)  # (what it refers to: no step further)
     if sort == "element":
         return id(v), v.text, v.tail, _state(v.attrib, depth, left), \
             tuple([_state(c, depth, left) for c in list(v)[:left[0]]])
     if sort == "object" and not through:
-        return id(v)  # (an object's attributes: of one a weakref refers to, of a
-    try:  # multiprocessing lock, semaphore, event; else by identity)
+        return id(v)  # (an object's attributes: of the learner's class, of one a weakref
+    try:  # refers to, of a multiprocessing lock, semaphore, event; else by identity)
         attributes = object.__getattribute__(v, "__dict__")
     except Exception:
         return _fields(v, depth, left) if _declared(kind) else id(v)
@@ -240,6 +247,12 @@ def _sort(v: Any, kind: type) -> str:
             kind.__module__ == "configparser":
         sort = "inside"  # (a handler's attributes: ``log.handlers[0].level``; a section's
         # parser: ``HP = CONFIG["train"]``, then ``HP.getfloat("lr")``; a64h's S3)
+    elif plain_data(kind):
+        sort = "learners"  # (its attributes, even one step past the depth: ``SETTINGS[m].wd``
+        # of a WeakKeyDictionary, ``Q.queue[0].reward``, ``LOG.hp.lr``, ``CFG.optim.lr`` of
+        # a class with its own ``__getattribute__``; before, by identity: changed between
+        # calls, the capture's number stayed, silently; written by the function, ``s.t +=
+        # 1``, done once: the engine's 0.025, 0.0475, the program's 0.025, 0.025)
     else:
         sort = "object"
     _SORTS[kind] = sort
