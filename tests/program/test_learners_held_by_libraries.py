@@ -1,14 +1,15 @@
 """An object of the learner's class held inside one of Python's that a capture does not look
 into: per-model settings in a ``weakref.WeakKeyDictionary`` (``SETTINGS[model].wd``), a
 ``weakref.WeakSet`` of layers, a ``queue.Queue``'s item (``Q.queue[0].reward``, a dataclass's
-too, a ``LifoQueue`` of lists of them), an attribute set on a logger (``LOG.hp.lr``), and a
-sub-object of a class with its own ``__getattribute__`` (``CFG.optim.lr``). Each was kept by
-its identity alone (``states.py``): its attributes changed between calls, the program gave
-the capture's number at every call (wd 0.25: engine 0.8074..., program 0.9260...; lr 2.0:
-engine 1.25, program 0.5), silently; written by the function (an Adam-style step counter,
-``s = STATE[m]; s.t += 1``), the write was done once (engine 0.025, 0.0475, 0.06775; program
-0.025 at each call, ``t`` staying 1). Now its attributes are kept (one step past the depth
-too): a change is seen, the function captured again; a write inside, said, and captured
+too, a ``LifoQueue`` of lists of them, one of yours in another past the depth kept:
+``Q.queue[0][0].sub.lr``), an attribute set on a logger (``LOG.hp.lr``), and a sub-object of
+a class with its own ``__getattribute__`` (``CFG.optim.lr``). Each was kept by its identity
+alone (``states.py``): its attributes changed between calls, the program gave the capture's
+number at every call (wd 0.25: engine 0.8074..., program 0.9260...; lr 2.0: engine 1.25,
+program 0.5), silently; written by the function (an Adam-style step counter, ``s =
+STATE[m]; s.t += 1``), the write was done once (engine 0.025, 0.0475, 0.06775; program 0.025
+at each call, ``t`` staying 1). Now its attributes are kept (past the depth too, three steps
+more): a change is seen, the function captured again; a write inside, said, and captured
 again at each call: the engine's numbers, native and Python."""
 
 import dataclasses
@@ -44,6 +45,11 @@ class Section:
     pass
 
 
+class Outer:
+    def __init__(self):
+        self.sub = Hp()
+
+
 class Config:
     def __getattribute__(self, name):
         return object.__getattribute__(self, name)
@@ -59,6 +65,8 @@ DATACLASSES = queue.Queue()
 DATACLASSES.put(Reward())
 LIFO = queue.LifoQueue()
 LIFO.put([Hp()])
+NESTED = queue.LifoQueue()  # (past the depth: the learner's objects lead on)
+NESTED.put([Outer()])
 LOG = logging.getLogger("tests.program.learners_held_by_libraries")
 LOG.hp = Hp()
 CFG = Config()
@@ -68,7 +76,7 @@ CFG.optim.lr = 0.5
 
 def _set(lr):
     SETTINGS[MODEL].lr = LAYERS[0].lr = QUEUE.queue[0].lr = DATACLASSES.queue[0].lr = lr
-    LIFO.queue[0][0].lr = LOG.hp.lr = CFG.optim.lr = lr
+    LIFO.queue[0][0].lr = NESTED.queue[0][0].sub.lr = LOG.hp.lr = CFG.optim.lr = lr
 
 
 READS = {
@@ -77,6 +85,7 @@ READS = {
     "Queue item": lambda x: W * x * QUEUE.queue[0].lr + W * W,
     "Queue of a dataclass": lambda x: W * x * DATACLASSES.queue[0].lr + W * W,
     "LifoQueue of lists": lambda x: W * x * LIFO.queue[0][0].lr + W * W,
+    "past the depth, one of yours in another": lambda x: W * x * NESTED.queue[0][0].sub.lr + W * W,
     "a logger's attribute": lambda x: W * x * LOG.hp.lr + W * W,
     "__getattribute__'s sub-object": lambda x: W * x * CFG.optim.lr + W * W,
 }

@@ -8,10 +8,11 @@ is captured again.
 
 What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every call): its
 attributes by identity, a container's length and its items (a set's in the order of their
-identities: a ``WeakSet``'s), the attributes of an object of the learner's class (one step
-past the depth too: ``SETTINGS[model].wd`` of a ``WeakKeyDictionary``, ``Q.queue[0].reward``,
-``LOG.hp.lr``; a write to one inside, ``STATE[m].t += 1``, is seen as a change the function
-makes: captured again while it does, ``returned.py``), a ctypes object's and a
+identities: a ``WeakSet``'s), the attributes of an object of the learner's class
+(``SETTINGS[model].wd`` of a ``WeakKeyDictionary``, ``Q.queue[0].reward``, ``LOG.hp.lr``;
+past the depth too, three steps more while the learner's objects lead on:
+``Q.queue[0][0].sub.lr``; a write to one inside, ``STATE[m].t += 1``, is a change the
+function makes, said and captured again while it does: ``returned.py``), a ctypes object's and a
 buffer's bytes, the attributes of an object a ``weakref`` refers to and of a
 ``multiprocessing`` object (a semaphore's count: an ``Event``'s flag) and of a logger's
 handler (its level), a lock's being held
@@ -134,7 +135,7 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
         return id(v), repr(v)  # count=0 at 0x...>``)
     if sort == "view":  # (``d.values()``: what its dict holds)
         return id(v), _items(list(v.mapping.items()), depth, left)
-    if (depth < 0 or (depth == 0 and sort != "learners")) or left[0] <= 0:
+    if (depth <= 0 and (sort != "learners" or depth <= -_DEPTH)) or left[0] <= 0:
         return (id(v), len(v), _Same(v)) if sort == "items" else (id(v), -1)
     if sort == "items":
         if len(v) > left[0]:
@@ -248,7 +249,7 @@ def _sort(v: Any, kind: type) -> str:
         sort = "inside"  # (a handler's attributes: ``log.handlers[0].level``; a section's
         # parser: ``HP = CONFIG["train"]``, then ``HP.getfloat("lr")``; a64h's S3)
     elif plain_data(kind):
-        sort = "learners"  # (its attributes, even one step past the depth: ``SETTINGS[m].wd``
+        sort = "learners"  # (its attributes, past the depth too: ``SETTINGS[m].wd``
         # of a WeakKeyDictionary, ``Q.queue[0].reward``, ``LOG.hp.lr``, ``CFG.optim.lr`` of
         # a class with its own ``__getattribute__``; before, by identity: changed between
         # calls, the capture's number stayed, silently; written by the function, ``s.t +=
