@@ -156,3 +156,44 @@ def test_a_write_to_a_learners_object_inside_a_library_object_is_done_at_each_ca
             got.append((bits(out.data), bits(W.grad), counter()))
     assert got == want  # (before: 0.025 at each call, t staying 1)
     assert any("which a program does not change again" in str(w.message) for w in said)
+
+
+class Optimizer:
+    def __init__(self):
+        self.t = 0
+
+
+OPTIMIZER = Optimizer()
+TRAIN_LOG = logging.getLogger("tests.program.learners_held_by_libraries.train")
+TRAIN_LOG.optimizer = OPTIMIZER  # (also held by a name the function reads: walked)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_learners_object_also_walked_is_written_by_the_program_not_captured_again(native):
+    """Its attributes are places the walk guards and the program writes again: the logger's
+    state lets them go (before this, its step counter written inside was taken for a change no
+    program does, the function captured again at each call, run as the engine after five)."""
+    def f():
+        OPTIMIZER.t += 1
+        return W * W * (1.0 - 0.9 ** OPTIMIZER.t) * (2.0 if TRAIN_LOG.disabled else 1.0)
+
+    OPTIMIZER.t = 0
+    want = []
+    for _ in range(6):
+        W.grad = 0.0
+        out = f()
+        out.backward()
+        want.append((bits(out.data), bits(W.grad), OPTIMIZER.t))
+    OPTIMIZER.t = 0
+    step = compile(f, native=native)
+    got = []
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        for _ in range(6):
+            W.grad = 0.0
+            out = step()
+            out.backward()
+            got.append((bits(out.data), bits(W.grad), OPTIMIZER.t))
+    assert got == want
+    assert not any("which a program does not change again" in str(w.message) for w in said)
+    assert step.captures <= 2  # (the counter, read at every call once it changed)

@@ -32,7 +32,7 @@ from tinygrad_edu.program.places import (
 )
 from tinygrad_edu.program.reading import own_names
 from tinygrad_edu.program.rooted import place_slot
-from tinygrad_edu.program.states import exact_keys
+from tinygrad_edu.program.states import exact_keys, let_go
 from tinygrad_edu.program.traced import Recording, Traced
 from tinygrad_edu.program.walk import Walk
 
@@ -64,6 +64,9 @@ class Outside:
         self.chains: list[list[tuple[Place, str]]] = []
         self.failed: Place | None = None  # (the place the last failed check found changed)
         self.held: list[tuple[Any, str, tuple[Any, ...], str]] = []  # (``held.py``'s)
+        for place in self.walk.places:  # (the learner's objects inside walked too: theirs)
+            if place.kind == "opaque":
+                let_go(place.held, self.walk.seen)
         self.stateful = [p for p in self.walk.places if p.kind == "opaque" and
                          p.held is not None and state_of(p.value) != p.held]
         for place in self.stateful:  # (an object it changed that a capture cannot walk)

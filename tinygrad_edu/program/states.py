@@ -10,6 +10,7 @@ What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every
 attributes by identity, a container's length and its items (a set's in the order of their
 identities: a ``WeakSet``'s), the attributes of an object of the learner's class
 (``SETTINGS[model].wd`` of a ``WeakKeyDictionary``, ``Q.queue[0].reward``, ``LOG.hp.lr``;
+one a capture walks too, by a name, let go: guarded as places there, ``let_go``;
 past the depth too, three steps more while the learner's objects lead on:
 ``Q.queue[0][0].sub.lr``; a write to one inside, ``STATE[m].t += 1``, is a change the
 function makes, said and captured again while it does: ``returned.py``), a ctypes object's and a
@@ -38,7 +39,7 @@ from typing import Any
 from tinygrad_edu.program.learners_objects import plain_data
 
 __all__ = ["BUDGET", "CTYPES", "GENERATORS", "exact_key", "exact_keys", "generator_state",
-           "state_of", "torch_generator"]
+           "let_go", "state_of", "torch_generator"]
 
 GENERATORS = ("random", "numpy.random", "numpy.random.mtrand", "numpy.random._generator")
 """The modules whose objects are random generators (``kinds.py``), PyTorch's apart."""
@@ -154,10 +155,48 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
     try:  # refers to, of a multiprocessing lock, semaphore, event; else by identity)
         attributes = object.__getattribute__(v, "__dict__")
     except Exception:
-        return _fields(v, depth, left) if _declared(kind) else id(v)
+        found = _fields(v, depth, left) if _declared(kind) else id(v)
+        return _Own(id(v), found[1]) if sort == "learners" and type(found) is tuple else found
     if type(attributes) is not dict:
         return id(v)
-    return id(v), _items(list(attributes.items()), depth, left)
+    found = _items(list(attributes.items()), depth, left)
+    return _Own(id(v), found) if sort == "learners" else (id(v), found)
+
+
+class _Own:
+    """An object of the learner's class by its attributes (``_state``): equal to another
+    where it is the very object and holds the same, or where either's attributes were let
+    go (``let_go``: a capture walks that object too, its attributes places of their own,
+    guarded there and written again by the program; kept here as well, a write the program
+    does again was taken for one it does not, and the function captured again at each call,
+    run as the engine after five)."""
+
+    __slots__ = ("at", "attributes")
+
+    def __init__(self, at: int, attributes: Any) -> None:
+        self.at, self.attributes = at, attributes
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Own and other.at == self.at and (
+            self.attributes is None or other.attributes is None or
+            self.attributes == other.attributes)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def let_go(held: Any, walked: set[int]) -> None:
+    """In ``held`` (what ``state_of`` kept), the attributes of the learner's objects a capture
+    walked (``walked``: their ids), let go: those are guarded as places."""
+    stack = [held]
+    while stack:
+        x = stack.pop()
+        if type(x) is tuple:
+            stack += x
+        elif type(x) is _Own:
+            if x.at in walked:
+                x.attributes = None
+            else:
+                stack.append(x.attributes)
 
 
 class _Same:
