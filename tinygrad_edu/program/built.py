@@ -14,7 +14,7 @@ from tinygrad_edu.graph import walk
 from tinygrad_edu.program import answers, own_ops, ran, reading
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program.captured import SetFromItself, captured_tape
-from tinygrad_edu.program.held import held_somewhere
+from tinygrad_edu.program.held import Unwired, held_somewhere, unwired
 from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.returned import Outside
@@ -231,6 +231,9 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
             "(as Value.__init__(w, w.data * 2) does), which a program, reading each node's "
             "number before what is made of it, cannot order; set it outside the compiled "
             "function, or make a new Value of it") from None
+    aliased = unwired(tape, outside)  # (an input the graph did not read: its number
+    if aliased:  # got by another route, guarded instead; captured again at once)
+        raise Unwired(aliased)
     shape, items = answers.answer_shape(answer, slot_of, tape, name=name,
                                           outside=outside.walk.where)
     given = {k for k, _ in arg_leaves}

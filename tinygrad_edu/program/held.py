@@ -25,9 +25,10 @@ from operator import is_
 from typing import Any
 
 from tinygrad_edu.program.explain import unknown_numbers
+from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.traced import value_of
 
-__all__ = ["held_somewhere", "holders"]
+__all__ = ["Unwired", "held_somewhere", "holders", "unwired"]
 
 _OURS = ("tinygrad_edu.program", "tinygrad_edu.engine", "tinygrad_edu.sums")
 Found = tuple[Any, str, tuple[tuple[str, Any], ...], Any]
@@ -74,6 +75,48 @@ def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
             watcher.held(sys.modules, "sys.modules", (("item", name),),  # finds, guarded
                          lines.get(id(x), ""))  # to stay that module: another put under
             # its name, ``sys.modules[RUN["name"]]``, captures again; a64p S9)
+
+
+class Unwired(Exception):
+    """A capture whose places read at every call (``unwired``'s) are guarded instead: it is
+    made again at once, those places guarded from then on (``Compiled.fixed``)."""
+
+    def __init__(self, keys: set[tuple[Any, ...]]) -> None:
+        super().__init__(keys)
+        self.keys = keys
+
+
+def unwired(tape: Any, outside: Any) -> set[tuple[Any, ...]]:
+    """The places read at every call (inputs: a stand-in put there while the capture ran)
+    whose number, the very object they held, the graph used all the same as a constant: the
+    function got it by a route that does not pass through the place (a ``queue.Queue``'s
+    item three steps down that is one float object with a global ``lr``, found there by
+    identity: ``holders``). The input would do nothing and the constant stay unguarded:
+    before, ``lr`` changed, the program read it at every call and kept the constant 0.25
+    (engine 1.25, program 0.375, silently). Such a place is guarded (each change captured
+    again). A literal of the code that ran, and a number another place guarded holds, are
+    no such constant."""
+    installed = {id(number): place for place, number, _ in outside.watcher.installed
+                 if type(number) is float or (type(number) is int and
+                                              not -5 <= number <= 256)}
+    if not installed:
+        return set()
+    inputs = {id(p) for p in outside.inputs}
+    literals: set[int] = set()
+    stack = [c for c in outside.watcher.codes if user_code(c)]
+    while stack:
+        for c in stack.pop().co_consts:
+            if isinstance(c, types.CodeType):
+                stack.append(c)
+            literals.add(id(c))
+    found: set[tuple[Any, ...]] = set()
+    for number, _ in tape.origins.values():
+        place = installed.get(id(number))
+        if place is None or id(number) in literals or id(place) not in inputs:
+            continue
+        if all(id(p) in inputs for p in outside.walk.where.get(id(number), [])):
+            found.add(place.key())
+    return found
 
 
 def holders(wanted: list[Any]) -> list[Found]:
