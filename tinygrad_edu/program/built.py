@@ -259,9 +259,11 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
                 "program would not compute again; make it with the Value's operators and "
                 "methods (x * y, x.exp()), or unary_op or binary_op for an op of your own")
     walked = set(outside.walk.where)
-    held_somewhere(tape, outside, record,
-                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given] + read,
-                   answer)
+    past = held_somewhere(tape, outside, record,
+                          [v for k, (_, v) in enumerate(tape.gradients) if k not in given] +
+                          read, answer)
+    if past:  # (a number of unknown origin, and an object held past what is kept)
+        raise RuntimeError(f"{name} cannot be captured as a program: {past}")
     late = [places[0].value for k, places in outside.walk.where.items()  # (found at build,
             if k not in walked and places[0].kind == "value"]  # after the call's writes)
     outside.guard({id(v) for _, v in [*tape.gradients, *tape.read]})
