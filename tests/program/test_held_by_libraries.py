@@ -143,3 +143,67 @@ def test_what_a_library_object_holds_is_guarded(name):
     while RLOCK._is_owned():
         RLOCK.release()
     assert step.captures >= 2  # (captured again: the first number was not kept)
+
+
+def _deep(name):
+    """A number four steps down, or past the 256 items kept one by one, in a standard
+    library's object: (f, set it to a number)."""
+    if name == "Queue, four steps down":
+        held = queue.Queue()
+        held.put({"hp": {"lr": [0.5]}})
+        return (lambda: W * held.queue[0]["hp"]["lr"][0] + W * W), \
+            lambda t: held.queue[0]["hp"]["lr"].__setitem__(0, t)
+    if name == "Queue of 300 dicts, the 6th's item":
+        held = queue.Queue()
+        for _ in range(300):
+            held.put({"reward": 0.5})
+        return (lambda: W * held.queue[5]["reward"] + W * W), \
+            lambda t: held.queue[5].__setitem__("reward", t)
+    if name == "PriorityQueue, three steps down":
+        held = queue.PriorityQueue()
+        held.put((1, {"a": {"lr": 0.5}}))
+        return (lambda: W * held.queue[0][1]["a"]["lr"] + W * W), \
+            lambda t: held.queue[0][1]["a"].__setitem__("lr", t)
+    key, by = Model(), weakref.WeakKeyDictionary()
+    by[key] = [[[0.5]]]
+    return (lambda: W * by[key][0][0][0] + W * W), lambda t: by[key][0][0].__setitem__(0, t)
+
+
+@pytest.mark.filterwarnings("ignore:<lambda>. captured again")
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("name", ["Queue, four steps down", "Queue of 300 dicts, the 6th's item",
+                                  "PriorityQueue, three steps down",
+                                  "WeakKeyDictionary, three steps down"])
+def test_a_number_held_past_what_a_state_keeps_is_guarded_where_it_is(name, native):
+    """What a standard library's object holds is kept three steps deep and 256 items
+    (``states.py``): past them, a number changed in place was kept (engine (0.375, 1.25),
+    (1.25, 3.0); the program (0.5, 1.5) both times, silently). The number the function used
+    is found there by identity and guarded where it is (``held.held_inside``)."""
+    f, change = _deep(name)
+    step = compile(f, native=native)
+    for t in (0.5, 0.5, 0.25, 2.0, 3.0):
+        change(float(str(t)))  # (not a literal's own object)
+        for leaf in (W,):
+            leaf.grad = 0.0
+        program = step()
+        program.backward()
+        got = (program.data, W.grad)
+        W.grad = 0.0
+        engine = f()
+        engine.backward()
+        assert got == (engine.data, W.grad), (name, t)
+    W.grad = 0.0
+
+
+def test_a_number_computed_from_one_held_past_what_is_kept_is_refused():
+    """``Q.queue[0]["hp"]["lr"][0] * 2``: a new number, found nowhere, while the queue holds
+    a number its guard does not keep: refused, naming the line (before: the capture's 0.6
+    at every call, silently)."""
+    held = queue.Queue()
+    held.put({"hp": {"lr": [0.3]}})
+
+    def f():
+        return W * (held.queue[0]["hp"]["lr"][0] * 2) + W * W
+
+    with pytest.raises(RuntimeError, match=r"it uses 0\.6 \(at .*\* 2\).*kept only 3 steps deep"):
+        compile(f)()

@@ -265,3 +265,34 @@ def test_an_installed_packages_code_that_writes_its_global(tmp_path, monkeypatch
     step = compile(f)
     got = [step().data for _ in range(4)]
     assert got == [2.0, 1.0, 2.0 / 3.0, 0.5] and library.N == 4 and step.captures == 2
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_number_found_by_identity_where_the_function_did_not_read_it(native, monkeypatch):
+    """A number the function took by a route no search follows (a ``queue.Queue``'s item, an
+    object with its own ``__getattribute__``), that is one float object with a module's
+    global ``lr`` (the loop variable that set it): found there by identity and guarded;
+    ``lr`` changed, it was read at every call, but the graph took the number by its own
+    route, and the program kept the constant (engine (1.25, 3.0), program (0.375, 1.25),
+    silently). It is guarded there from then on."""
+    import queue
+
+    class Box:
+        def __getattribute__(self, name):
+            return object.__getattribute__(self, name)
+
+    module = types.ModuleType("tg_edu_alias")  # (no file: its global found by identity)
+    monkeypatch.setitem(sys.modules, "tg_edu_alias", module)
+    held, box = queue.Queue(), Box()
+    box.hp = {"lr": [0.5]}
+    held.put(box)
+
+    def f():
+        return W * held.queue[0].hp["lr"][0] + W * W
+
+    step = compile(f, native=native)
+    for lr in (0.5, 0.5, 0.25, 2.0, 3.0):
+        module.lr = float(str(lr))  # (not a literal's own object)
+        box.hp["lr"][0] = module.lr
+        same(step, f, [W])
+    assert "read at every call: tg_edu_alias.lr" not in step.explain()

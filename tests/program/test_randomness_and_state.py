@@ -132,6 +132,7 @@ STATE_READS = {
     "sys.getsizeof()": lambda: W * float(sys.getsizeof(STATE_HELD.copy())),  # (a list's
     # size is how it was made: a copied argument's is not the engine's; issue 64)
     "gc.get_count()": lambda: W * float(gc.get_count()[0]),
+    "gc.collect()": lambda: W * float(gc.collect()),  # (before: the capture's 0, silently)
     "threading.active_count()": lambda: W * float(threading.active_count()),
     "time.thread_time()": lambda: W * (1.0 + int(time.thread_time() * 1e6) % 5),
     "os.times()": lambda: W * os.times().user,
@@ -154,6 +155,22 @@ def test_a_number_read_from_the_interpreters_state_or_the_file_system_is_refused
         compile(STATE_READS[what])()
     fixed = compile(lambda: W * float(time.localtime(0).tm_sec + 1))
     assert fixed().data == 2.0
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_gc_collect_as_a_statement_compiles(native):
+    """``gc.collect()`` whose number is dropped (a statement, to free memory between steps) is
+    no number of the graph: it compiles and runs as a program (``w * gc.collect()`` is
+    refused: ``STATE_READS``)."""
+    def f():
+        gc.collect()
+        return W * 2.0
+
+    step = compile(f, native=native)
+    for _ in range(3):
+        same(step, f, [W])
+    assert step.runs >= 1  # (once more captured where a gc callback of a library in the
+    # process writes its globals as it runs: hypothesis' timing, in the whole suite)
 
 
 def test_a_queue_taken_from_is_captured_again_while_it_changes():

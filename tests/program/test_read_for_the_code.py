@@ -71,6 +71,45 @@ def test_a_stream_in_memory_read_without_moving_is_guarded_by_what_it_holds(make
     assert step.captures == 3 and step.runs == 1
 
 
+def _spooled():
+    import tempfile
+
+    held = tempfile.SpooledTemporaryFile(max_size=1000)
+    held.write(b"0.5000")
+    return held
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("make, text", [
+    (lambda: io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True), True),
+    (lambda: io.BufferedRandom(io.BytesIO()), False),
+    (_spooled, False),
+], ids=["TextIOWrapper(BytesIO)", "BufferedRandom(BytesIO)", "SpooledTemporaryFile"])
+def test_a_stream_in_memory_under_layers_rewritten_between_calls(make, text, native):
+    """A config kept in memory under a stream's layers (``io.TextIOWrapper`` over a
+    ``BytesIO``, a ``BufferedRandom`` over one, a ``tempfile.SpooledTemporaryFile``),
+    rewritten between calls and read back in the function: the program kept the capture's
+    number (engine (0.375, 1.25), (1.25, 3.0); program (0.5, 1.5), silently); a
+    SpooledTemporaryFile's first capture was refused, "it draws from a generator ...
+    Random.random" (the capture asked its ``fileno()``, which rolled it over to a file of a
+    random name). Each is guarded by what it holds and where it stands."""
+    held = make()
+
+    def f():
+        held.seek(0)
+        return W * float(held.read()) + W * W
+
+    step = compile(f, native=native)
+    for v in ("0.5000", "0.5000", "0.2500", "2.0000"):
+        held.seek(0)
+        held.write(v if text else v.encode())
+        held.flush()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProgramWarning)
+            same(step, f, [W])
+    assert not getattr(held, "_rolled", False)
+
+
 def test_a_file_read_through_io_fileio_or_open_code_is_refused_as_by_open(tmp_path):
     path = tmp_path / "lr.txt"
     path.write_text("0.5")

@@ -14,7 +14,7 @@ from tinygrad_edu.graph import walk
 from tinygrad_edu.program import answers, own_ops, ran, reading
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program.captured import SetFromItself, captured_tape
-from tinygrad_edu.program.held import held_somewhere
+from tinygrad_edu.program.held import Unwired, held_somewhere, unwired
 from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.returned import Outside
@@ -231,6 +231,9 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
             "(as Value.__init__(w, w.data * 2) does), which a program, reading each node's "
             "number before what is made of it, cannot order; set it outside the compiled "
             "function, or make a new Value of it") from None
+    aliased = unwired(tape, outside)  # (an input the graph did not read: its number
+    if aliased:  # got by another route, guarded instead; captured again at once)
+        raise Unwired(aliased)
     shape, items = answers.answer_shape(answer, slot_of, tape, name=name,
                                           outside=outside.walk.where)
     given = {k for k, _ in arg_leaves}
@@ -256,9 +259,11 @@ def build(name: str, answer: Any, record: Recording, outside: Outside, count: in
                 "program would not compute again; make it with the Value's operators and "
                 "methods (x * y, x.exp()), or unary_op or binary_op for an op of your own")
     walked = set(outside.walk.where)
-    held_somewhere(tape, outside, record,
-                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given] + read,
-                   answer)
+    past = held_somewhere(tape, outside, record,
+                          [v for k, (_, v) in enumerate(tape.gradients) if k not in given] +
+                          read, answer)
+    if past:  # (a number of unknown origin, and an object held past what is kept)
+        raise RuntimeError(f"{name} cannot be captured as a program: {past}")
     late = [places[0].value for k, places in outside.walk.where.items()  # (found at build,
             if k not in walked and places[0].kind == "value"]  # after the call's writes)
     outside.guard({id(v) for _, v in [*tape.gradients, *tape.read]})

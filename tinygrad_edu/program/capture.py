@@ -58,6 +58,7 @@ from tinygrad_edu.program.arguments import (
 from tinygrad_edu.program.asking import asked
 from tinygrad_edu.program.built import EngineRun, Entry, Run, build
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
+from tinygrad_edu.program.held import Unwired
 from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.learners_code import engines_code, user_code
 from tinygrad_edu.program.left import clean
@@ -403,9 +404,21 @@ class Compiled:
         for v, name, line in record.names_missing.values():  # (a name a Value lacked, asked:
             if not any(v is given for given in values):  # it stays missing; an argument's
                 watcher.held(v, explaining._value(v), (("attr", name),), line)  # its own)
-        with no_collection():
-            entry, result = build(self.__name__, answer, record, outside, len(numbers),
-                                   (args, kwargs), values, self.native)
+        try:
+            with no_collection():
+                entry, result = build(self.__name__, answer, record, outside, len(numbers),
+                                       (args, kwargs), values, self.native)
+        except Unwired as unwired:  # (a number read at every call that the graph took by
+            put_back(watcher)  # another route: guarded from now on, captured again at once)
+            self.dynamic -= unwired.keys
+            self.fixed |= unwired.keys
+            self.captures -= 1
+            if why:
+                self.why.pop()
+            self.last_capture = why.replace(" (a number: read at every call from now on)",
+                                            "") + " (a number the function took by another " \
+                "route: guarded, each change captured again)"
+            return self._capture(key, args, kwargs, numbers, values, back | unwired.keys)
         entry.functions = functions + [kept for kept in own_ops.READ.values()
                                        if all(kept[0] is not g for g, _ in functions)]
         entry.warned = warned.kept_but(record.said_by_steps)  # (the program says its own)

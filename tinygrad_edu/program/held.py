@@ -20,14 +20,18 @@ import gc
 import sys
 import types
 import weakref
+from collections import deque
 from itertools import chain
 from operator import is_
 from typing import Any
 
+from tinygrad_edu.engine import Value
 from tinygrad_edu.program.explain import unknown_numbers
+from tinygrad_edu.program.learners_code import user_code
+from tinygrad_edu.program.states import BUDGET, DEPTH, numbers_kept, state_of
 from tinygrad_edu.program.traced import value_of
 
-__all__ = ["held_somewhere", "holders"]
+__all__ = ["Unwired", "held_somewhere", "holders", "unwired"]
 
 _OURS = ("tinygrad_edu.program", "tinygrad_edu.engine", "tinygrad_edu.sums")
 Found = tuple[Any, str, tuple[tuple[str, Any], ...], Any]
@@ -36,11 +40,15 @@ _PLAIN = {types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str, 
 
 
 def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
-                   answer: Any) -> None:
+                   answer: Any) -> str | None:
     """The numbers, texts (given to ``float()``) and Values a capture used and found nowhere
     outside (``leaves``: the graph's leaves not given; the plain numbers of the ``answer``):
-    every place that holds one by name (``holders``) is guarded, as a place a walk found
-    is."""
+    every place that holds one by name (``holders``), or inside an object of the standard
+    library's the walk reached (``held_inside``), is guarded, as a place a walk found is.
+    Why the capture is refused, where a number is still of unknown origin and such an object
+    holds a number its guard does not keep (``held_inside``): it may come from there, and a
+    change there would go unseen (before: ``Q.queue[0]["hp"]["lr"][0] * 2``, changed, the
+    program kept the capture's number, silently)."""
     watcher = outside.watcher
     lines: dict[int, str] = {}
     wanted: list[Any] = []
@@ -66,7 +74,8 @@ def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
             stack += list(x.values() if type(x) is dict else x)
         elif type(x) is float and id(x) not in outside.walk.where and id(x) not in followed:
             wanted.append(x)
-    for holder, label, steps, x in holders(wanted):
+    inside, cut = held_inside(outside.walk.places, wanted)
+    for holder, label, steps, x in [*holders(wanted), *inside]:
         watcher.held(holder, label, steps, lines.get(id(x), ""))
         outside.held.append((holder, label, steps, lines.get(id(x), "")))
         name = vars(holder).get("__name__") if isinstance(holder, types.ModuleType) else None
@@ -74,6 +83,132 @@ def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
             watcher.held(sys.modules, "sys.modules", (("item", name),),  # finds, guarded
                          lines.get(id(x), ""))  # to stay that module: another put under
             # its name, ``sys.modules[RUN["name"]]``, captures again; a64p S9)
+    unknown = [(number, node) for number, node in unknown_numbers(tape, outside)
+               if type(number) is float]
+    if cut and unknown:  # (a number it used may be held past what is kept: refused)
+        number, node = unknown[0]
+        return (f"it uses {number!r} (at {lines.get(id(number)) or record.lines.get(id(node), '?')}"
+                f"), found nowhere a capture guards, and reads {cut[0]}, whose contents are "
+                f"kept only {DEPTH} steps deep and {BUDGET} items (past them by identity: a "
+                "number changed in place there would go unseen); keep the number where the "
+                "function reads it by name (a global, an argument, an attribute of one), or "
+                "nearer the top")
+    return None
+
+
+class Unwired(Exception):
+    """A capture whose places read at every call (``unwired``'s) are guarded instead: it is
+    made again at once, those places guarded from then on (``Compiled.fixed``)."""
+
+    def __init__(self, keys: set[tuple[Any, ...]]) -> None:
+        super().__init__(keys)
+        self.keys = keys
+
+
+def unwired(tape: Any, outside: Any) -> set[tuple[Any, ...]]:
+    """The places read at every call (inputs: a stand-in put there while the capture ran)
+    whose number, the very object they held, the graph used all the same as a constant: the
+    function got it by a route that does not pass through the place (a ``queue.Queue``'s
+    item three steps down that is one float object with a global ``lr``, found there by
+    identity: ``holders``). The input would do nothing and the constant stay unguarded:
+    before, ``lr`` changed, the program read it at every call and kept the constant 0.25
+    (engine 1.25, program 0.375, silently). Such a place is guarded (each change captured
+    again). A literal of the code that ran, and a number another place guarded holds, are
+    no such constant."""
+    installed = {id(number): place for place, number, _ in outside.watcher.installed
+                 if type(number) is float or (type(number) is int and
+                                              not -5 <= number <= 256)}
+    if not installed:
+        return set()
+    inputs = {id(p) for p in outside.inputs}
+    literals: set[int] = set()
+    stack = [c for c in outside.watcher.codes if user_code(c)]
+    while stack:
+        for c in stack.pop().co_consts:
+            if isinstance(c, types.CodeType):
+                stack.append(c)
+            literals.add(id(c))
+    found: set[tuple[Any, ...]] = set()
+    for number, _ in tape.origins.values():
+        place = installed.get(id(number))
+        if place is None or id(number) in literals or id(place) not in inputs:
+            continue
+        if all(id(p) in inputs for p in outside.walk.where.get(id(number), [])):
+            found.add(place.key())
+    return found
+
+
+_DEEP = 16
+"""How many steps down ``held_inside`` looks (``states.py`` keeps ``DEPTH``)."""
+_SEARCHED = 20_000
+"""How many objects ``held_inside`` looks at inside one holder, at most."""
+
+
+def held_inside(places: list[Any], wanted: list[Any]) -> tuple[list[Found], list[str]]:
+    """Where the objects of ``wanted`` are held inside the objects of the standard library's
+    a walk reached and does not look into (``"opaque"``: a ``queue.Queue``, a
+    ``weakref.WeakKeyDictionary``, a ``PriorityQueue``), through their attributes and the
+    items of dicts, lists, tuples and deques, ``_DEEP`` steps down: each ``(holder, its
+    name, the steps from it, the object)``, guarded as ``holders``' are. ``states.py`` keeps
+    what they hold only ``DEPTH`` steps deep and ``BUDGET`` items: before,
+    ``Q.queue[0]["hp"]["lr"][0]`` (four steps) or the 6th item of a 300-item buffer, changed
+    in place, was kept (engine (0.375, 1.25), program (0.5, 1.5), silently). Also the
+    holders that hold a number their guard does not keep (``states.numbers_kept``) in the
+    containers they hold (an attribute's items, and theirs), or that were looked through
+    only in part (past ``_SEARCHED`` objects or ``_DEEP`` steps)."""
+    ids = {_address(x) for x in wanted if type(x) in (float, int)}
+    found: list[Found] = []
+    past: list[str] = []
+    if not ids:
+        return found, past
+    for place in places:
+        if place.kind != "opaque":
+            continue
+        stack: list[tuple[Any, tuple[tuple[str, Any], ...]]] = [(place.value, ())]
+        seen, left = {id(place.value)}, _SEARCHED
+        numbers: list[Any] = []
+        while stack:
+            x, way = stack.pop()
+            left -= 1
+            if left < 0 or len(way) >= _DEEP:
+                numbers.append(None)  # (looked through in part)
+                break
+            for step, v in _steps(x):
+                if _address(v) in ids:
+                    found.append((place.value, place.said(), (*way, step), v))
+                if (type(v) is float or (type(v) is int and not -5 <= v <= 256)) and \
+                        all(k == "item" for k, _ in way[1:]) and (way or step[0] == "item"):
+                    numbers.append(v)  # (in the data it holds, not its workings': a lock's)
+                elif type(v) not in _PLAIN and id(v) not in seen:
+                    seen.add(id(v))
+                    stack.append((v, (*way, step)))
+        kept = numbers_kept(state_of(place.value)) if numbers else set()
+        if any(n is None or id(n) not in kept for n in numbers):
+            past.append(place.said())
+    return found, past
+
+
+def _steps(x: Any) -> list[tuple[tuple[str, Any], Any]]:
+    """What ``x`` holds one step down, as a place's steps read it: a dict's items under a
+    key, a list's, a tuple's, a deque's; an object's attributes (not one with
+    its own ``__getattribute__``, a class, a module, a function, a Value)."""
+    kind = type(x)
+    try:
+        if isinstance(x, dict):
+            return [(("item", k), v) for k, v in list(x.items())]  # (a weakref: the key of
+            # a ``WeakKeyDictionary``'s ``data``, as a guard reads it)
+        if isinstance(x, (list, tuple, deque)):
+            return [(("item", k), v) for k, v in enumerate(list(x))]
+        if isinstance(x, (type, Value)) or callable(x) or \
+                kind.__getattribute__ is not object.__getattribute__:
+            return []
+        attributes = object.__getattribute__(x, "__dict__")
+    except Exception:  # (none, changed as it was read)
+        return []
+    if type(attributes) is not dict:
+        return []
+    return [(("attr", k), v) for k, v in list(attributes.items())
+            if type(k) is str and not k.startswith("__")]
 
 
 def holders(wanted: list[Any]) -> list[Found]:

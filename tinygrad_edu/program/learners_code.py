@@ -137,3 +137,20 @@ def _tests_identity(code: types.CodeType) -> bool:
             return True
         before = instruction
     return False
+
+
+def answer_dropped(frame: Any) -> bool:
+    """Whether the call ``frame`` is making drops what it gives (the next instruction pops
+    it: ``gc.collect()`` as a statement), so no number of it reaches the graph."""
+    try:
+        after = [i for i in _instructions(frame.f_code) if i.offset > frame.f_lasti]
+    except (TypeError, ValueError):
+        return False
+    return bool(after) and after[0].opname == "POP_TOP"
+
+
+@functools.lru_cache(maxsize=256)
+def _instructions(code: types.CodeType) -> tuple[Any, ...]:
+    import dis
+
+    return tuple(dis.get_instructions(code))

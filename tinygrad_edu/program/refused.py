@@ -29,7 +29,12 @@ from typing import Any
 from tinygrad_edu.program.addresses import vars_seen
 from tinygrad_edu.program.held_calls import c_library_words
 from tinygrad_edu.program.identity import operand_start, read_outside
-from tinygrad_edu.program.learners_code import learners_file, learners_line, user_code
+from tinygrad_edu.program.learners_code import (
+    answer_dropped,
+    learners_file,
+    learners_line,
+    user_code,
+)
 from tinygrad_edu.program.seen import (
     FrozenSetSeen,
     MemoryviewSeen,
@@ -109,6 +114,7 @@ READERS = [
     (gc, ("get_objects", "get_count", "get_stats", "get_referrers", "get_referents",
           "get_freeze_count"), STATE, None, False),
     (gc, ("isenabled", "get_threshold", "get_debug"), STATE, None, False),
+    (gc, ("collect",), STATE, -1, False),  # (its number used: dropped, ``answer_dropped``)
     (sys, ("getrefcount", "getallocatedblocks", "getrecursionlimit", "getswitchinterval",
            "gettrace", "getprofile", "getsizeof"), STATE, None, False),  # (a tracer: the
     # capture's own, before 3.12, while it runs; a list's size: how it was made, grown)
@@ -268,12 +274,16 @@ def _refused(function: Callable[..., Any], what: str, given_at: int | None = Non
              changes: str = "a number that changes at every call") -> Callable[..., Any]:
     """``function`` refused where the learner's code calls it (``library``: or a library
     that it called, as ``uuid.uuid4()`` calls ``os.urandom``; any library that returns
-    what it gives as it is), unless given an argument at ``given_at``."""
+    what it gives as it is), unless given an argument at ``given_at``; -1: unless what it
+    gives is dropped (``gc.collect()`` as a statement: refused where its number is used,
+    ``w * gc.collect()``; before, the capture's 0 at every call, silently)."""
     def call(*args: Any, **options: Any) -> Any:
         found = recording()
         if found is not None and not _asking.__dict__.get("on") and not (
-                given_at is not None and ((len(args) > given_at and args[given_at] is not None)
-                                          or any(v is not None for v in options.values()))):
+                given_at is not None and given_at >= 0 and (
+                    (len(args) > given_at and args[given_at] is not None) or
+                    any(v is not None for v in options.values()))) and not (
+                given_at == -1 and answer_dropped(_getframe(1))):  # (``gc.collect()``)
             _asking.on = True  # (whose code it is: asked with os.path.realpath, which
             try:  # calls os.lstat, itself one of these)
                 caller = _getframe(1)

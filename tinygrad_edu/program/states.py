@@ -21,8 +21,11 @@ handler (its level), a lock's being held
 element's text, tail, attributes and children; an object with no ``__dict__``, by the fields
 its class declares (C's: a ``decimal.Context``'s ``prec``; ``__slots__``). Past the budget
 (or the depth), a container is kept by its items' identities, all of them (copied at C's
-speed, no step further: an item changed in place there is not seen). What Python does not
-show (a ``hashlib`` object's state) is not kept: ``verify=`` checks."""
+speed, no step further: an item changed in place there is not seen). So a number the
+function used that is held deeper is looked for there by identity and guarded where it is
+(``held.held_inside``), and one still of unknown origin while such an object holds a number
+its state does not keep (``numbers_kept``) is refused. What Python does not show (a
+``hashlib`` object's state) is not kept: ``verify=`` checks."""
 
 from __future__ import annotations
 
@@ -38,8 +41,8 @@ from typing import Any
 
 from tinygrad_edu.program.learners_objects import plain_data
 
-__all__ = ["BUDGET", "CTYPES", "GENERATORS", "exact_key", "exact_keys", "generator_state",
-           "let_go", "state_of", "torch_generator"]
+__all__ = ["BUDGET", "CTYPES", "DEPTH", "GENERATORS", "exact_key", "exact_keys",
+           "generator_state", "let_go", "numbers_kept", "state_of", "torch_generator"]
 
 GENERATORS = ("random", "numpy.random", "numpy.random.mtrand", "numpy.random._generator")
 """The modules whose objects are random generators (``kinds.py``), PyTorch's apart."""
@@ -48,7 +51,8 @@ CTYPES = (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)
 """ctypes' objects held by their bytes (a number, a structure's fields, an array's items)."""
 BUDGET = 256
 """Items kept per object, at most (the rest by their identity alone)."""
-_DEPTH = 3
+DEPTH = 3
+"""Steps kept down from the object (deeper, by identity alone)."""
 _CONTAINERS = (list, tuple, dict, deque, set, frozenset)
 
 
@@ -62,22 +66,38 @@ def state_of(x: Any) -> Any:
         return generator_state(x)
     if (_SORTS.get(type(x)) or _sort(x, type(x))) in ("element", "lock", "count", "bytes",
                                                        "rlock", "view", "finalizer"):
-        return _state(x, _DEPTH, left)  # (no ``__dict__``: what it holds, itself)
+        return _state(x, DEPTH, left)  # (no ``__dict__``: what it holds, itself)
     try:
         attributes = object.__getattribute__(x, "__dict__")
     except Exception:  # (none, or one of its own making: its class's fields, if any)
         attributes = None
     try:
         if attributes is None:
-            return _fields(x, _DEPTH, left) if _declared(type(x)) else None
+            return _fields(x, DEPTH, left) if _declared(type(x)) else None
         if type(attributes) is not dict:
             return None
         pairs = list(attributes.items())
         if isinstance(x, logging.Logger):  # (not its ``_cache``: what ``isEnabledFor`` said,
             pairs = [(k, v) for k, v in pairs if k != "_cache"]  # kept by logging for it)
-        return _items(pairs, _DEPTH, left)
+        return _items(pairs, DEPTH, left)
     except RuntimeError:  # (changed by another thread as it was read: not as it was)
         return object()
+
+
+def numbers_kept(state: Any) -> set[int]:
+    """The ids a state (``state_of``'s) keeps: a number held there, kept by its identity, is
+    one of them (one past the depth or the budget is not: ``held.held_inside`` tells)."""
+    kept: set[int] = set()
+    stack = [state]
+    while stack:
+        x = stack.pop()
+        if type(x) is int:
+            kept.add(x)
+        elif type(x) is tuple:
+            stack += x
+        elif type(x) is _Same:
+            kept.update(map(id, x.items))
+    return kept
 
 
 def generator_state(generator: Any) -> Any:
@@ -136,7 +156,7 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
         return id(v), repr(v)  # count=0 at 0x...>``)
     if sort == "view":  # (``d.values()``: what its dict holds)
         return id(v), _items(list(v.mapping.items()), depth, left)
-    if (depth <= 0 and (sort != "learners" or depth <= -_DEPTH)) or left[0] <= 0:
+    if (depth <= 0 and (sort != "learners" or depth <= -DEPTH)) or left[0] <= 0:
         return (id(v), len(v), _Same(v)) if sort == "items" else (id(v), -1)
     if sort == "items":
         if len(v) > left[0]:

@@ -30,6 +30,7 @@ import functools
 import io
 import os
 import sys
+import tempfile
 import types
 import warnings
 from typing import Any
@@ -110,6 +111,25 @@ def _standard(place: Any) -> bool:
     return False
 
 
+def in_memory(stream: Any) -> Any:
+    """The ``io.StringIO`` or ``io.BytesIO`` that holds what a stream in memory gives: itself,
+    or the one under its layers (a ``TextIOWrapper``'s ``.buffer``, a ``Buffered*``'s
+    ``.raw``, a ``tempfile.SpooledTemporaryFile``'s file before it rolls over); None for
+    another (a file)."""
+    for _ in range(8):
+        if isinstance(stream, (io.StringIO, io.BytesIO)):
+            return stream
+        if isinstance(stream, tempfile.SpooledTemporaryFile):
+            stream = vars(stream).get("_file")
+        elif isinstance(stream, io.TextIOWrapper):
+            stream = stream.buffer
+        elif isinstance(stream, (io.BufferedReader, io.BufferedWriter, io.BufferedRandom)):
+            stream = stream.raw
+        else:
+            return None
+    return None
+
+
 def _position(stream: Any) -> Any:
     """Where a stream stands, and how long it is (a write makes it longer)."""
     try:
@@ -117,6 +137,10 @@ def _position(stream: Any) -> Any:
             return None
         if hasattr(stream, "getvalue"):  # (in memory: io.StringIO, io.BytesIO)
             return stream.tell(), len(stream.getvalue())
+        inner = in_memory(stream)
+        if inner is not None:  # (its layers over one: no file; ``fileno()`` would roll a
+            stream.flush()  # SpooledTemporaryFile over to a file of a random name, drawn)
+            return stream.tell(), len(inner.getvalue())
         stream.flush()
         return stream.tell(), os.fstat(stream.fileno()).st_size
     except (OSError, ValueError):  # (a pipe, a terminal: no position)
@@ -166,8 +190,13 @@ def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
 def _file_state(stream: Any) -> str:
     """A file held open outside, as its guard reads it: where it stands, and its file's
     length, time of change and inode (a read then a ``seek(0)`` leaves the position as it
-    was: before, the capture's number stayed when the file was written between calls)."""
+    was: before, the capture's number stayed when the file was written between calls); a
+    stream in memory under layers (``in_memory``), where it stands and what it holds."""
     try:
+        inner = in_memory(stream)
+        if inner is not None:  # (in memory, under layers: what it holds, and where it is;
+            stream.flush()  # before, the capture's number stayed, silently)
+            return f"at {stream.tell()} of {inner.getvalue()!r}"
         found = os.fstat(stream.fileno())
         return f"at {stream.tell()} of {found.st_size} bytes, changed at " \
                f"{found.st_mtime_ns} (inode {found.st_ino})"
