@@ -46,6 +46,7 @@ at every call, silently; ``class_names.py`` says how ``vars`` and ``dir`` see th
 
 from __future__ import annotations
 
+import sys
 import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
@@ -256,7 +257,11 @@ def _called(frame: Any) -> bool:
     import dis
 
     at = next((i for i in dis.get_instructions(frame.f_code) if i.offset == frame.f_lasti), None)
-    return at is not None and at.opname == "LOAD_METHOD" and at.argval == "__getattr__"
+    if at is None or at.argval != "__getattr__":
+        return False
+    return at.opname == "LOAD_METHOD" or (  # (3.12 on: a method's load is a LOAD_ATTR, or a
+        sys.version_info >= (3, 12) and at.opname in ("LOAD_ATTR", "LOAD_SUPER_ATTR")  # super()
+        and bool(at.arg & 1))  # one's LOAD_SUPER_ATTR, its lowest bit set)
 
 
 def _missing(v: Any, name: str) -> Any:
