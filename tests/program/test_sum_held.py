@@ -1,10 +1,11 @@
-"""``sum`` held where a capture does not put its own (a default, an argument, a ``partial``)
-and ``math.sumprod``, over numbers read: from Python 3.12 on they compute
+"""``sum`` held where a capture does not put its own (given as an argument) and
+``math.sumprod``, over numbers read: from Python 3.12 on they compute
 floats otherwise than one addition at a time (engine 3.0, program 1.5 on [1e16, 1, -1e16,
 1], silently, before: found by an independent attacker). There the capture is refused,
 naming the line; before 3.12 ``sum`` adds one at a time, and the program is the engine's,
-bit for bit. Held in a dict's item or a class's ``staticmethod``, the capture puts its own
-there (``world.followed_at``): the engine's numbers, bit for bit, on every Python."""
+bit for bit. Held as a default, in a ``partial``, a dict's item or a class's
+``staticmethod``, the capture puts its own there (``world.followed_at``): the engine's
+numbers, bit for bit, on every Python."""
 
 import functools
 import math
@@ -58,7 +59,7 @@ CASES = {"default": (_default, ()), "a dict's item": (_in_a_dict, ()),
          "staticmethod": (_staticmethod, ()), "math.sumprod": (_sumprod, ())}
 
 
-FOLLOWED_THERE = ("a dict's item", "staticmethod")
+FOLLOWED_THERE = ("a dict's item", "default", "partial", "staticmethod")
 """Where the capture puts its own ``sum`` while it runs (``world.followed_at``)."""
 
 

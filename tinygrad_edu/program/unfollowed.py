@@ -1,7 +1,7 @@
-"""Python's ``sum`` and ``math.sumprod`` where a capture does not put its own: ``sum`` held
-as a default (``def f(x, agg=sum)``), an argument, a ``functools.partial``
-(``partial(sum, start=0.0)``) (in a dict's item, a list's, a class's ``staticmethod`` the
-capture puts its own: ``world.followed_at``); ``math.sumprod`` anywhere.
+"""Python's ``sum`` and ``math.sumprod`` where a capture does not put its own: ``sum`` given
+as an argument (``step(x, sum)``; held as a default, in a ``functools.partial``, a dict's
+item, a list's, a class's ``staticmethod`` the capture puts its own there while it runs:
+``world.followed_at``); ``math.sumprod`` anywhere.
 From Python 3.12 on both compute floats otherwise than one step at a time (``sum``
 compensated, ``sumprod`` in extended precision), so the capture's steps, one addition at a
 time, would not be the engine's numbers. A call of one of them that computes with numbers
@@ -81,8 +81,7 @@ class Calls:
         _, before, name = self.open.pop()
         if len(self.record.steps) > before:
             where = "math.sumprod" if name == "math.sumprod" else \
-                "sum held where the capture does not put its own (a default, an argument, a " \
-                "partial)"
+                "sum held where the capture does not put its own (given as an argument)"
             self.record.refuse(
                 f"it calls {where} on numbers it follows: from Python 3.12 on {name} computes "
                 "floats otherwise than one step at a time (compensated, or in extended "
