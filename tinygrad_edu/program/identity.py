@@ -229,7 +229,8 @@ def read_in(record: Recording, v: Any) -> None:
 
 _OPERANDS: dict[types.CodeType, tuple[Any, ...]] = {}
 _NAMED = ("LOAD_GLOBAL", "LOAD_NAME")
-_LOCAL = ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF")
+_LOCAL = ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_FAST_LOAD_FAST")  # (3.13: the
+# last of two locals loaded at once, ``best * (... best is vs[0] ...)``, is the operand)
 _ITEM = "item"  # (an item of a local: ``pair[0]``)
 _READS = ("data", "item")  # (a Value's number read: ``a.data``, ``a.item()``)
 

@@ -87,9 +87,11 @@ def _names_of(x: Any) -> list[str]:
             continue
         for k, v in list(klass.__dict__.items()):
             if (k.startswith("__") and k != "__dataclass_fields__") or k in names or v is \
-                    type or (hasattr(type(v), "__get__") and not _holds_own(v)):
+                    type or (hasattr(type(v), "__get__") and not _holds_own(v) and
+                             not isinstance(v, functools.partial)):
                 continue  # (methods, properties, slots, type; not a method holding its own;
-            names.append(k)  # an object with a __call__ is data, a model, a partial; a class)
+            names.append(k)  # an object with a __call__ is data, a model, a partial (whose
+            # __get__, 3.13's, gives itself); a class)
     return names
 
 
