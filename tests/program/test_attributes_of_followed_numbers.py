@@ -148,16 +148,10 @@ def test_a_followed_number_has_no_array_of_its_own_as_a_float(how, native):
             k = float(len(to_list(n)))
         return W * x * k
 
-    w = W.data
-    try:
-        step = compile(f, native=native)
-        for data, x in ((2.0, 1.0), (0.5, 2.0), (-1.5, 3.0)):
-            W.data = data
-            same(step, f, [W], x)
-            assert f(x).data == data * x  # (k is 1.0: a float has no __array__)
-        assert step.captures == 1
-    finally:
-        W.data = w
+    def k_is_one(data, x):
+        assert f(x).data == data * x  # (a float has no __array__)
+
+    assert _same_at_each_number(f, native, k_is_one).captures == 1
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
@@ -173,14 +167,7 @@ def test_numpy_still_takes_a_followed_number_as_an_array(native):
         m = np.array([n, 2.0 * n]) * 0.5
         return W * float(a) + W * float(s) + W * float(m[1]) + W * float(np.tanh(n))
 
-    w = W.data
-    try:
-        step = compile(f, native=native)
-        for data, x in ((2.0, 1.0), (0.5, 2.0), (-1.5, 3.0)):
-            W.data = data
-            same(step, f, [W], x)
-    finally:
-        W.data = w
+    _same_at_each_number(f, native)
 
 
 def test_code_that_asks_as_numpy_asks_is_refused_naming_the_line():
@@ -198,3 +185,19 @@ def test_code_that_asks_as_numpy_asks_is_refused_naming_the_line():
                                            r".* at test_attributes_of_followed_numbers\.py:\d+: "
                                            r"found = \[n for n in names"):
         compile(f)(2.0)
+
+
+def _same_at_each_number(f, native, check=None):
+    """``f`` compiled, then called with W's number changed between calls: the engine's
+    numbers at each (``check(data, x)`` after each too); W's number put back."""
+    w = W.data
+    try:
+        step = compile(f, native=native)
+        for data, x in ((2.0, 1.0), (0.5, 2.0), (-1.5, 3.0)):
+            W.data = data
+            same(step, f, [W], x)
+            if check is not None:
+                check(data, x)
+        return step
+    finally:
+        W.data = w

@@ -138,24 +138,26 @@ def test_a_write_to_a_learners_object_inside_a_library_object_is_done_at_each_ca
         start = lambda: (box.queue.clear(), box.put(Counter()))
         counter = lambda: box.queue[0].t
     start()
-    want = []
-    for _ in range(4):
+    want = _calls(f, 4, counter)
+    start()
+    step = compile(f, native=native)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        got = _calls(step, 4, counter)
+    assert got == want  # (before: 0.025 at each call, t staying 1)
+    assert any("which a program does not change again" in str(w.message) for w in said)
+
+
+def _calls(f, n, counter):
+    """``n`` calls of ``f`` (the engine's function or its program), each its loss's number,
+    W's gradient and what ``counter()`` reads after it, to the bit."""
+    seen = []
+    for _ in range(n):
         W.grad = 0.0
         out = f()
         out.backward()
-        want.append((bits(out.data), bits(W.grad), counter()))
-    start()
-    step = compile(f, native=native)
-    got = []
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        for _ in range(4):
-            W.grad = 0.0
-            out = step()
-            out.backward()
-            got.append((bits(out.data), bits(W.grad), counter()))
-    assert got == want  # (before: 0.025 at each call, t staying 1)
-    assert any("which a program does not change again" in str(w.message) for w in said)
+        seen.append((bits(out.data), bits(W.grad), counter()))
+    return seen
 
 
 class Optimizer:
@@ -178,22 +180,12 @@ def test_a_learners_object_also_walked_is_written_by_the_program_not_captured_ag
         return W * W * (1.0 - 0.9 ** OPTIMIZER.t) * (2.0 if TRAIN_LOG.disabled else 1.0)
 
     OPTIMIZER.t = 0
-    want = []
-    for _ in range(6):
-        W.grad = 0.0
-        out = f()
-        out.backward()
-        want.append((bits(out.data), bits(W.grad), OPTIMIZER.t))
+    want = _calls(f, 6, lambda: OPTIMIZER.t)
     OPTIMIZER.t = 0
     step = compile(f, native=native)
-    got = []
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        for _ in range(6):
-            W.grad = 0.0
-            out = step()
-            out.backward()
-            got.append((bits(out.data), bits(W.grad), OPTIMIZER.t))
+        got = _calls(step, 6, lambda: OPTIMIZER.t)
     assert got == want
     assert not any("which a program does not change again" in str(w.message) for w in said)
     assert step.captures <= 2  # (the counter, read at every call once it changed)
