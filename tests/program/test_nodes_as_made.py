@@ -210,6 +210,26 @@ def test_zero_grad_on_an_answer_says_to_zero_before_the_call():
         r.zero_grad()
 
 
+def test_the_grad_of_a_value_made_inside_and_returned_says_to_make_it_outside():
+    """``x = Value(a)`` made inside and returned beside the loss (a saliency): its ``.grad``
+    told to make the Value outside and pass it, which a program follows (before: told to
+    call .grad inside, after a backward() there, which is refused; an attacker's a64 F2)."""
+    def f(a):
+        x = Value(a)
+        return (W * x).tanh(), x
+
+    loss, x = compile(f)(0.3)
+    loss.backward()
+    with pytest.raises(AttributeError, match=r"make its Value outside and pass it"):
+        x.grad  # noqa: B018
+    step = compile(lambda x: (W * x).tanh())
+    given = Value(0.3)
+    step(given).backward()
+    made = Value(0.3)
+    (W * made).tanh().backward()
+    assert given.grad == made.grad
+
+
 def detached_rewired(x):
     h = (W * x).detach()  # (a leaf made in the call, turned into a straight-through tanh)
     t = (W * x).tanh()

@@ -110,6 +110,12 @@ class Result:
                 "a compiled function's answer is a Result, which has no 'zero_grad': zero "
                 "the parameters' gradients before calling the compiled function (p.grad = "
                 "0.0 for each, or model.zero_grad()), as its backward() adds to them")
+        if name == "grad":  # (a Value made inside and returned: calling .grad inside would be
+            raise AttributeError(  # after a backward() there, which is refused; a64 F2)
+                "a compiled function's answer is a Result, which has no 'grad': a program "
+                "gives gradients to the Values it reads from outside, its arguments and "
+                "parameters, not to Values it makes; for the gradient of an input, make its "
+                "Value outside and pass it (x = Value(0.3); step(x).backward(); x.grad)")
         raise AttributeError(
             f"a compiled function's answer is a Result, which has no {name!r}: it holds the "
             "number (.data, .item(), float()) and backward() from the loss, not a Value's "

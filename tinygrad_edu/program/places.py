@@ -155,9 +155,16 @@ class Place:
         a mixin, a ``__getattr__``: no ``__dict__`` item, slot or property's setter), where
         a capture's number put (``write(own=True)``) is to be taken away again, not written
         back (``take_back``): else the instance would keep it, shadowing the class's later
-        numbers, in the learner's own code too."""
+        numbers, in the learner's own code too. So is a base's attribute read through a
+        subclass (``LAYER.__class__.scale``, ``scale`` set on ``Base``): a number put in the
+        base would be read by another subclass's objects too (``m.scale`` of a ``Model``:
+        wired to the input of ``Layer.scale``, which the learner then set on ``Layer``
+        alone; engine 0.875, program 0.2625, silently, an attacker's a64 F1)."""
         step, holder = self.step, self.parent.read() if self.parent is not None else MISSING
-        if step[0] != "attr" or holder is MISSING or isinstance(holder, type) or \
+        if step[0] == "attr" and isinstance(holder, type):
+            return step[1] not in vars(holder) and any(
+                step[1] in vars(base) for base in holder.__mro__[1:])
+        if step[0] != "attr" or holder is MISSING or \
                 not isinstance(getattr(holder, "__dict__", None), dict):
             return False
         try:
@@ -170,8 +177,20 @@ class Place:
         """The instance's own attribute a capture put here (``lent``) taken away: what its
         class gives is what it reads again, as before the capture."""
         holder = self.parent.read() if self.parent is not None else MISSING
-        if holder is not MISSING:
+        if isinstance(holder, type):
+            if self.step[1] in vars(holder):
+                delattr(holder, self.step[1])
+        elif holder is not MISSING:
             vars(holder).pop(self.step[1], None)
+
+    def lend(self, new: Any) -> None:
+        """Put ``new`` where ``lent`` says: on the instance, or on the class itself (not the
+        base that holds the number), for a capture alone (``take_back`` after)."""
+        holder = self.parent.read() if self.parent is not None else None
+        if isinstance(holder, type):
+            setattr(holder, self.step[1], new)
+        else:
+            self.write(new, own=True)
 
     def write(self, new: Any, own: bool = False) -> None:
         """Put ``new`` at the place (an attribute of an instance where it holds its own, else

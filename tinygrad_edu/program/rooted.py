@@ -182,8 +182,10 @@ class Rooted:
                     continue
                 traced = self.record.input(place.value, ("place", place.key(), place.said()))
                 if place.lent():  # (a class's default: put on the instance for the capture
-                    self.lent.add(id(place))  # alone, taken away after: ``restore``)
-                place.write(traced, own=True)
+                    self.lent.add(id(place))  # alone, taken away after: ``restore``; a
+                    place.lend(traced)  # base's, on the class read)
+                else:
+                    place.write(traced, own=True)
                 self.installed.append((place, place.value, traced))
 
     def restore(self) -> None:
