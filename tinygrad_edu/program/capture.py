@@ -469,7 +469,7 @@ class Compiled:
                 not entry.outside.by_identity:  # (one object, or not: no input for that)
             if place.kind == "number" and place.key() in self.dynamic:  # (guarded in that
                 self.last_capture += (" (one object with another number outside when "  # one
-                                      "captured, and the code tests identity)")  # only)
+                                      "captured: guarded in that capture)")  # only)
             elif place.kind == "number" and bool not in (type(place.value), type(
                     place.read())) and place.key() not in self.fixed:
                 self.dynamic.add(place.key())  # (a bool stays guarded: ``FLAG is True``)

@@ -206,8 +206,11 @@ class Place:
         elif step[0] in ("attr", "own"):
             holder = self.parent.read() if self.parent is not None else None
             owner = holder
-            if isinstance(holder, type):  # (where the class or a base holds it)
+            if isinstance(holder, type) and (own or step[0] == "own"):  # (the capture's:
                 owner = next((c for c in holder.__mro__ if step[1] in c.__dict__), holder)
+                # where the class or a base holds it; the learner's write, ``cls.step += 1``
+                # replayed, is on the class itself, as Python's: on a base, another
+                # subclass's number, an attacker's a64b F1)
             elif type(holder) is functools.partial and step[1] == "func":  # (read-only:
                 state = (new, holder.args, holder.keywords, holder.__dict__ or None)  # its
                 cast(Any, holder).__setstate__(state)  # state set, ``RELU.func is max``)
