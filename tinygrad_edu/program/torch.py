@@ -24,6 +24,7 @@ these is called, never when tinygrad_edu is.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -52,12 +53,13 @@ def _torch() -> Any:
 
 SPELLED: dict[str, Callable[..., Any]] = {
     "+": lambda t, a, b: a + b, "-": lambda t, a, b: a - b, "*": lambda t, a, b: a * b,
-    "/": lambda t, a, b: a / b, "**": lambda t, a, b: t.pow(a, b), "neg": lambda t, x: -x,
+    "/": lambda t, a, b: a / b, "**": lambda t, a, b: _pow(t, a, b), "neg": lambda t, x: -x,
     "exp": lambda t, x: t.exp(x), "log": lambda t, x: t.log(x), "sqrt": lambda t, x: t.sqrt(x),
     "tanh": lambda t, x: t.tanh(x), "sigmoid": lambda t, x: t.sigmoid(x),
-    "sin": lambda t, x: t.sin(x), "cos": lambda t, x: t.cos(x), "relu": lambda t, x: t.relu(x),
-    "abs": lambda t, x: t.abs(x),
-    "leaky_relu": lambda t, x, alpha: t.nn.functional.leaky_relu(x, float(alpha)),
+    "sin": lambda t, x: t.sin(x), "cos": lambda t, x: t.cos(x),
+    "relu": lambda t, x: _slope_nan(x, t.relu(x)), "abs": lambda t, x: _slope_nan(x, t.abs(x)),
+    "leaky_relu": lambda t, x, alpha: _slope_nan(
+        x, t.nn.functional.leaky_relu(x, float(alpha))),
     "vsum": lambda t, xs: t.stack(xs).sum() if xs else t.zeros((), dtype=t.float64),
     "dot": lambda t, ws, xs: t.dot(t.stack(ws), t.stack(xs)) if ws else
     t.zeros((), dtype=t.float64)}
@@ -65,6 +67,23 @@ SPELLED: dict[str, Callable[..., Any]] = {
 with the operands as the op's forward function takes them (0-d float64 tensors; for
 ``vsum`` one list, for ``dot`` two). A plain number is a tensor too: PyTorch computes
 ``c / t`` for a Python number c as c · (1/t), rounding twice (tests/torch_deviations.py, 15)."""
+
+
+def _slope_nan(x: Any, y: Any) -> Any:
+    """``y``, an op of ``x`` whose slope PyTorch picks by a comparison (relu, abs,
+    leaky_relu), with the engine's slope where ``x`` is NaN, NaN: PyTorch's is 1, 0 or
+    alpha there (tests/torch_deviations.py, 2), and a diverged model's gradient came out
+    finite, silently (an attacker's a64c F1)."""
+    return x * math.nan if math.isnan(_plain(x)) else y
+
+
+def _pow(t: Any, a: Any, b: Any) -> Any:
+    """``a ** b``; at a NaN base and b = 0 its number is 1 (IEEE 754) and the engine's
+    slopes are NaN, where PyTorch's is 0 for ``a`` (tests/torch_deviations.py, 3)."""
+    y = t.pow(a, b)
+    if math.isnan(_plain(a)) and _plain(b) == 0:
+        return _given(t).apply(y, (math.nan, math.nan), a, b)
+    return y
 
 
 def _plain(tensor: Any) -> float:
