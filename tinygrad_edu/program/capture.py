@@ -331,6 +331,8 @@ class Compiled:
         warned = Warned()  # (its warnings: issued again at every call, ``warned.py``)
         fixed: set[tuple[Any, ...]] = set()
         drawn = randomness.torch_draws()  # (PyTorch's draws: refused)
+        streams = randomness.state()  # (put back where it is captured again at once: else
+        # its draws were made twice, the engine's stream left behind)
         with watching():  # (no garbage collection while it runs: ``watching``)
             set_recording(record)
             try:
@@ -366,6 +368,7 @@ class Compiled:
         if fixed or late:  # (captured again at once, those numbers guarded: each change a
             self.dynamic -= fixed  # capture; those one object with another number outside
             self.fixed |= fixed  # guarded in that capture only)
+            randomness.put_back(streams)
             self.captures -= 1
             if why:
                 self.why.pop()
@@ -410,6 +413,7 @@ class Compiled:
                                        (args, kwargs), values, self.native)
         except Unwired as unwired:  # (a number read at every call that the graph took by
             put_back(watcher)  # another route: guarded from now on, captured again at once)
+            randomness.put_back(streams)
             self.dynamic -= unwired.keys
             self.fixed |= unwired.keys
             self.captures -= 1
