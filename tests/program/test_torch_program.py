@@ -185,6 +185,24 @@ def test_a_nan_operand_gives_the_engines_nan_slopes(op, torch):
         assert all(close(p, q) for p, q in zip(got, engine) if not math.isnan(q)), (got, engine)
 
 
+@pytest.mark.parametrize("a, b, spelled", [
+    (-0.0, 1.0, lambda a, b: a.sqrt() * b), (0.0, -math.inf, lambda a, b: a ** b),
+    (math.inf, 2.0, lambda a, b: a.relu() * b), (-math.inf, 0.5, lambda a, b: abs(a) ** b)],
+    ids=["sqrt at -0.0", "0 ** -inf", "relu at inf", "abs at -inf"])
+def test_at_an_edge_the_slopes_are_the_engines(a, b, spelled, torch):
+    """Where an operand is not finite or is zero, each slope is the engine's (√x at -0.0:
+    +inf, PyTorch's -inf; 0 ** -inf: +inf and 0, PyTorch's -inf and -inf; an attacker's
+    a64d F6): the engine's own local derivatives there, PyTorch's number."""
+    x, y = Value(a), Value(b)
+    out = spelled(x, y)
+    out.backward()
+    engine = [out.data, x.grad, y.grad]
+    x.grad = y.grad = 0.0
+    got = [to_torch(tape_of(out)).run(), x.grad, y.grad]
+    assert [math.isnan(n) for n in got] == [math.isnan(n) for n in engine], (got, engine)
+    assert [n for n in got if not math.isnan(n)] == [n for n in engine if not math.isnan(n)]
+
+
 def test_run_adds_the_gradients_as_program_run_does(torch):
     a, b = Value(0.5), Value(-1.25)
     y = (a * b).exp() + a.sin()

@@ -53,13 +53,12 @@ def _torch() -> Any:
 
 SPELLED: dict[str, Callable[..., Any]] = {
     "+": lambda t, a, b: a + b, "-": lambda t, a, b: a - b, "*": lambda t, a, b: a * b,
-    "/": lambda t, a, b: a / b, "**": lambda t, a, b: _pow(t, a, b), "neg": lambda t, x: -x,
+    "/": lambda t, a, b: a / b, "**": lambda t, a, b: t.pow(a, b), "neg": lambda t, x: -x,
     "exp": lambda t, x: t.exp(x), "log": lambda t, x: t.log(x), "sqrt": lambda t, x: t.sqrt(x),
     "tanh": lambda t, x: t.tanh(x), "sigmoid": lambda t, x: t.sigmoid(x),
-    "sin": lambda t, x: t.sin(x), "cos": lambda t, x: t.cos(x),
-    "relu": lambda t, x: _slope_nan(x, t.relu(x)), "abs": lambda t, x: _slope_nan(x, t.abs(x)),
-    "leaky_relu": lambda t, x, alpha: _slope_nan(
-        x, t.nn.functional.leaky_relu(x, float(alpha))),
+    "sin": lambda t, x: t.sin(x), "cos": lambda t, x: t.cos(x), "relu": lambda t, x: t.relu(x),
+    "abs": lambda t, x: t.abs(x),
+    "leaky_relu": lambda t, x, alpha: t.nn.functional.leaky_relu(x, float(alpha)),
     "vsum": lambda t, xs: t.stack(xs).sum() if xs else t.zeros((), dtype=t.float64),
     "dot": lambda t, ws, xs: t.dot(t.stack(ws), t.stack(xs)) if ws else
     t.zeros((), dtype=t.float64)}
@@ -69,21 +68,24 @@ with the operands as the op's forward function takes them (0-d float64 tensors; 
 ``c / t`` for a Python number c as c · (1/t), rounding twice (tests/torch_deviations.py, 15)."""
 
 
-def _slope_nan(x: Any, y: Any) -> Any:
-    """``y``, an op of ``x`` whose slope PyTorch picks by a comparison (relu, abs,
-    leaky_relu), with the engine's slope where ``x`` is NaN, NaN: PyTorch's is 1, 0 or
-    alpha there (tests/torch_deviations.py, 2), and a diverged model's gradient came out
-    finite, silently (an attacker's a64c F1)."""
-    return x * math.nan if math.isnan(_plain(x)) else y
-
-
-def _pow(t: Any, a: Any, b: Any) -> Any:
-    """``a ** b``; at a NaN base and b = 0 its number is 1 (IEEE 754) and the engine's
-    slopes are NaN, where PyTorch's is 0 for ``a`` (tests/torch_deviations.py, 3)."""
-    y = t.pow(a, b)
-    if math.isnan(_plain(a)) and _plain(b) == 0:
-        return _given(t).apply(y, (math.nan, math.nan), a, b)
-    return y
+def _at_an_edge(t: Any, row: Any, operands: list[Any], y: Any) -> Any:
+    """``y``, the op ``row`` of ``operands`` as PyTorch computes it; where an operand is not
+    finite or is zero (NaN, ±inf, ±0.0), ``y`` with the engine's own local derivatives
+    there (``row.rules``): PyTorch picks some of those slopes by a comparison or a mask,
+    relu, abs, leaky_relu at a NaN (1, 0, alpha), ``a ** 0`` at a NaN base (0), √x at -0.0
+    (-inf), ``0 ** -inf`` (-inf, -inf), where the engine's are NaN, NaN, NaN, +inf, (+inf,
+    0): a diverged model's gradient came out finite, silently (an attacker's a64c F1, a64d
+    F6; tests/torch_deviations.py, 2, 3 and 9)."""
+    numbers = [_plain(o) for o in operands]
+    if all(math.isfinite(n) and n != 0.0 for n in numbers):
+        return y
+    try:
+        found = [0.0 if rule is None else float(rule(*numbers, _plain(y)))
+                 for rule in row.rules]  # (None: a setting's, leaky_relu's slope)
+    except (ArithmeticError, ValueError, TypeError):  # (where the engine's rule raises, its
+        return y  # backward raises too: the engine's error, not a number of PyTorch's)
+    found += [0.0] * (len(operands) - len(found))
+    return _given(t).apply(y, tuple(found), *operands)
 
 
 def _plain(tensor: Any) -> float:
@@ -193,7 +195,8 @@ class TorchProgram:
                         operands[:step.first], operands[step.first:])
                     slots[step.out] = spelled(t, *lists)
                 else:
-                    slots[step.out] = spelled(t, *operands)
+                    slots[step.out] = _at_an_edge(t, step.row, operands,
+                                                  spelled(t, *operands))
         return slots[tape.root]
 
     def run(self, numbers: Sequence[Any] = ()) -> float:
