@@ -1,12 +1,16 @@
 """A number on a base class that objects of two subclasses read (``m.scale`` of a ``Model``,
-``LAYER.scale`` of a ``Layer``, ``scale`` set on ``Base``): once it changed it is read at
+``LAYER.scale`` of a ``Layer``, ``scale`` set on ``Base``): once it changed it was read at
 every call, and the capture's stand-in for it was put on the base, where the other
 subclass's objects read it too, so both reads were wired to the one input. The learner then
 gives one subclass its own number (``Layer.scale = 0.25``): engine 0.875, program 0.2625 at
-every later call, silently (an attacker's a64 F1), and a compiled method wrote the old
-number back onto ``Layer``. Now the stand-in is put on the class read, taken away after.
-And the learner's own write of an inherited class number (``cls.step += 1``), replayed by
-the program, is on the class written, as Python's, never on the base it was read from."""
+every later call, silently (an attacker's a64 F1). Now a base's number read through a
+subclass stays guarded (each change captured again, said): no stand-in is put on the base,
+nor on the subclass, where the function's own write through the base and its read after it
+would miss it (a64d F1-F3). The learner's own write of an inherited class number
+(``cls.step += 1``), replayed by the program, is on the class written, as Python's; one
+that changed it through a base (``Base.decay *= 0.5``) on the base. A base's number the
+subclass overrides, read through ``super()``, is guarded too (a64d F4), and a metaclass's
+own ``__setattr__`` does not see the capture's writes (a64d F5)."""
 
 import struct
 import warnings
@@ -127,3 +131,92 @@ def test_a_number_written_through_a_subclass_is_written_on_it_not_on_its_base(wo
             got.backward()
             assert (bits(got.data), bits(v.grad)) == (bits(want.data), bits(w.grad)), k
             assert (their_base.step, theirs.step) == (base.step, sub.step), k
+
+
+def _decay():
+    class Base:
+        decay = 1.0
+
+    class Layer(Base):
+        pass
+
+    w = Value(0.7)
+
+    def f():
+        a = w * 0.5 * Layer.decay  # (read through the subclass)
+        Base.decay = Base.decay * 0.5  # (a shared schedule, stepped on the base)
+        return a + w * Layer.decay  # (read again: the base's new number)
+
+    return f, w, Base, Layer
+
+
+def _super():
+    class Base:
+        decay = 1.0
+
+    class Layer(Base):
+        decay = 2.0  # (its own, overriding the base's)
+
+        def __call__(self):
+            return w * 0.5 * super().decay + w * self.decay
+
+    w = Value(0.7)
+    return Layer(), w, Base, Layer
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+@pytest.mark.parametrize("world", [_decay, _super], ids=["stepped on the base", "super()"])
+def test_a_base_number_changed_in_the_call_or_read_through_super_is_the_engines(world,
+                                                                                 native):
+    """Before: the capture put its stand-in for ``Layer.decay`` on ``Layer``, so the read
+    after ``Base.decay *= 0.5`` missed the base's new number (engine 0.35, program 0.525),
+    and later calls left ``Layer`` its own number (a64d F1, F2); ``super().decay`` was not
+    guarded, the base's number changed between calls kept (engine 2.45, program 1.75; F4)."""
+    f, w, base, sub = world()
+    g, v, their_base, theirs = world()
+    step = compile(g, native=native)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (captured again: said)
+        for k in range(5):
+            if k == 2:
+                base.decay = their_base.decay = 3.0
+            w.grad = v.grad = 0.0
+            want, got = f(), step()
+            want.backward()
+            got.backward()
+            assert (bits(got.data), bits(v.grad)) == (bits(want.data), bits(w.grad)), k
+            assert dict(vars(theirs)) .get("decay") == dict(vars(sub)).get("decay"), k
+            assert their_base.decay == base.decay, k
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_metaclasss_own_setattr_sees_only_the_learners_writes(native):
+    """A metaclass that logs or checks what is set (a config registry) saw the capture put
+    its stand-in on the class and take it back (log entries the engine's call never makes;
+    a check of the type raised the learner's own TypeError where the engine runs: a64d F5)."""
+    log = []
+
+    class Meta(type):
+        def __setattr__(cls, name, value):
+            if name == "scale" and type(value) is not float:
+                raise TypeError("scale must be a float")
+            log.append(name)
+            super().__setattr__(name, value)
+
+    class Config(metaclass=Meta):
+        scale = 1.0
+
+    w = Value(0.7)
+
+    def f(x):
+        return w * x * Config.scale
+
+    step = compile(f, native=native)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (captured again: said)
+        for k in range(4):
+            if k == 1:
+                Config.scale = 2.0  # (read at every call from now on)
+            del log[:]
+            assert bits(step(0.5).data) == bits(f(0.5).data), k
+            assert log == [], k

@@ -472,8 +472,9 @@ class Compiled:
         if place is not None and entry.outside is not None and \
                 not entry.outside.by_identity:  # (one object, or not: no input for that)
             if place.kind == "number" and place.key() in self.dynamic:  # (guarded in that
-                self.last_capture += (" (one object with another number outside when "  # one
-                                      "captured: guarded in that capture)")  # only)
+                self.last_capture += (" (guarded, each change captured again: one object "
+                                      "with another number outside when captured, or a "
+                                      "base class's number read through a subclass)")
             elif place.kind == "number" and bool not in (type(place.value), type(
                     place.read())) and place.key() not in self.fixed:
                 self.dynamic.add(place.key())  # (a bool stays guarded: ``FLAG is True``)

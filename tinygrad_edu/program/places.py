@@ -54,8 +54,8 @@ class Place:
     ``("global", dict, name)``, ``("cell", cell, name)``, ``("object", obj)`` for a root;
     ``("attr", name)``, ``("item", key)``), ``value`` (what it held), ``kind``."""
 
-    __slots__ = ("children", "held", "index", "kind", "made", "order", "parent", "step",
-                 "value", "vector")
+    __slots__ = ("children", "held", "index", "itself", "kind", "made", "order", "parent",
+                 "step", "value", "vector")
 
     def __init__(self, parent: Place | None, step: tuple[Any, ...], value: Any,
                  kind: str) -> None:
@@ -67,6 +67,8 @@ class Place:
         self.held: Any = None  # (a container's length when walked; a set's items too)
         self.made: tuple[Any, ...] | None = None  # (a Value's fields: ``reading.as_made``)
         self.order: tuple[Any, ...] | None = None  # (a dict's keys in their order)
+        self.itself: bool | None = None  # (a class's number written in the call: on the
+        # class itself after it, ``cls.step += 1``, or through a base, ``Base.decay *= 0.5``)
         if kind in ("sequence", "dict"):
             self.held = len(value)
             if kind == "dict":
@@ -155,16 +157,9 @@ class Place:
         a mixin, a ``__getattr__``: no ``__dict__`` item, slot or property's setter), where
         a capture's number put (``write(own=True)``) is to be taken away again, not written
         back (``take_back``): else the instance would keep it, shadowing the class's later
-        numbers, in the learner's own code too. So is a base's attribute read through a
-        subclass (``LAYER.__class__.scale``, ``scale`` set on ``Base``): a number put in the
-        base would be read by another subclass's objects too (``m.scale`` of a ``Model``:
-        wired to the input of ``Layer.scale``, which the learner then set on ``Layer``
-        alone; engine 0.875, program 0.2625, silently, an attacker's a64 F1)."""
+        numbers, in the learner's own code too."""
         step, holder = self.step, self.parent.read() if self.parent is not None else MISSING
-        if step[0] == "attr" and isinstance(holder, type):
-            return step[1] not in vars(holder) and any(
-                step[1] in vars(base) for base in holder.__mro__[1:])
-        if step[0] != "attr" or holder is MISSING or \
+        if step[0] != "attr" or holder is MISSING or isinstance(holder, type) or \
                 not isinstance(getattr(holder, "__dict__", None), dict):
             return False
         try:
@@ -177,20 +172,21 @@ class Place:
         """The instance's own attribute a capture put here (``lent``) taken away: what its
         class gives is what it reads again, as before the capture."""
         holder = self.parent.read() if self.parent is not None else MISSING
-        if isinstance(holder, type):
-            if self.step[1] in vars(holder):
-                delattr(holder, self.step[1])
-        elif holder is not MISSING:
+        if holder is not MISSING:
             vars(holder).pop(self.step[1], None)
 
-    def lend(self, new: Any) -> None:
-        """Put ``new`` where ``lent`` says: on the instance, or on the class itself (not the
-        base that holds the number), for a capture alone (``take_back`` after)."""
-        holder = self.parent.read() if self.parent is not None else None
-        if isinstance(holder, type):
-            setattr(holder, self.step[1], new)
-        else:
-            self.write(new, own=True)
+    def inherited(self) -> bool:
+        """Whether this is a class's number that a base holds (``LAYER.__class__.scale``,
+        ``scale`` set on ``Base``): another subclass's objects read the very number
+        (``m.scale`` of a ``Model``), so no input stands for it, which each of them would
+        meet (the input of ``Layer.scale`` then gave ``m.scale`` too, once the learner set
+        ``Layer.scale`` alone: engine 0.875, program 0.2625, silently, an attacker's a64
+        F1); put on the subclass instead, the code's own reads and writes through the base
+        in the call miss it (a64d F1-F3). It stays guarded: each change, captured again."""
+        step, holder = self.step, self.parent.read() if self.parent is not None else MISSING
+        return step[0] == "attr" and isinstance(holder, type) and \
+            step[1] not in vars(holder) and any(step[1] in vars(base)
+                                                for base in holder.__mro__[1:])
 
     def write(self, new: Any, own: bool = False) -> None:
         """Put ``new`` at the place (an attribute of an instance where it holds its own, else
@@ -206,11 +202,11 @@ class Place:
         elif step[0] in ("attr", "own"):
             holder = self.parent.read() if self.parent is not None else None
             owner = holder
-            if isinstance(holder, type) and (own or step[0] == "own"):  # (the capture's:
+            if isinstance(holder, type) and (own or step[0] == "own" or not self.itself):
                 owner = next((c for c in holder.__mro__ if step[1] in c.__dict__), holder)
-                # where the class or a base holds it; the learner's write, ``cls.step += 1``
-                # replayed, is on the class itself, as Python's: on a base, another
-                # subclass's number, an attacker's a64b F1)
+                # (where the class or a base holds it; the learner's write that left it on
+                # the class itself, ``cls.step += 1``, replayed there, as Python's: on a
+                # base, another subclass's number, an attacker's a64b F1)
             elif type(holder) is functools.partial and step[1] == "func":  # (read-only:
                 state = (new, holder.args, holder.keywords, holder.__dict__ or None)  # its
                 cast(Any, holder).__setstate__(state)  # state set, ``RELU.func is max``)
@@ -222,6 +218,10 @@ class Place:
                     return
                 except TypeError:  # (a class of C's: its own setattr)
                     pass
+            if own and isinstance(owner, type) and isinstance(  # (past a metaclass's own
+                    getattr(type(owner), "__setattr__", None), types.FunctionType):  # that
+                type.__setattr__(owner, step[1], new)  # logs or checks: not the learner's
+                return  # code that writes, a64d F5)
             setattr(owner, step[1], new)
         elif step[0] == "item":
             holder = self.parent.read() if self.parent is not None else None

@@ -173,6 +173,9 @@ class Outside:
                 continue
             if place.kind in ("number", "constant") or now is MISSING:
                 if now is not MISSING:
+                    if place.step[0] == "attr" and parent is not None and \
+                            isinstance(parent.value, type):  # (replayed on the class itself
+                        place.itself = place.step[1] in vars(parent.value)  # or its base)
                     self.writes.append((place, now))
                     replayed.add(place_slot(place))
                     plain_at(place)

@@ -176,16 +176,14 @@ class Rooted:
         for place in places:
             if place.kind == "number" and type(place.value) not in (Traced, bool) and \
                     place.key() in self.dynamic:  # (a bool stays guarded: ``FLAG is True``)
-                if place.key() in self.held_back or (self.identities and self.number_ids.get(
-                        id(place.value), 0) > 1):
+                if place.key() in self.held_back or place.inherited() or (
+                        self.identities and self.number_ids.get(id(place.value), 0) > 1):
                     self.held_back.add(place.key())
                     continue
                 traced = self.record.input(place.value, ("place", place.key(), place.said()))
                 if place.lent():  # (a class's default: put on the instance for the capture
-                    self.lent.add(id(place))  # alone, taken away after: ``restore``; a
-                    place.lend(traced)  # base's, on the class read)
-                else:
-                    place.write(traced, own=True)
+                    self.lent.add(id(place))  # alone, taken away after: ``restore``)
+                place.write(traced, own=True)
                 self.installed.append((place, place.value, traced))
 
     def restore(self) -> None:
