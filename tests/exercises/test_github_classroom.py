@@ -36,7 +36,9 @@ def test_the_classroom_workflow_has_a_graded_step_per_exercise(template, wheel):
     assert flow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
     steps = flow["jobs"]["run-autograding-tests"]["steps"]
     install = steps[2]["run"]
-    assert install == f'python -m pip install "./.github/grader/{wheel.name}[testing]"'
+    assert install == f'python -I -m pip install "./.github/grader/{wheel.name}[testing]"'
+    # (-I: a pip/ folder of the student's repository, first on the path of python -m pip
+    # run from its root, took the install step and every point, an attacker's a65b f2)
     assert (template / ".github" / "grader" / wheel.name).read_bytes() == wheel.read_bytes()
     graders = [s for s in steps if s.get("uses") ==
                "classroom-resources/autograding-command-grader@v1"]

@@ -17,7 +17,12 @@ is imported in place of Otter's own). So an assignment made by ``exercises assig
   folder) is removed, and the results say so;
 - ``before_execution``: every code cell of the submission is emptied, and every cell's
   metadata and the notebook's cleared (Otter writes a cell's ``otter`` metadata into the
-  code it runs), so that none of the student's code runs in Otter's kernel at all;
+  code it runs), so that none of the student's code runs in Otter's kernel at all; a
+  script handed in (``otter.py``, Otter grading the one ``.py`` of the folder), which the
+  kernel would import as a module of its folder (``import otter``: before, the student's
+  file ran as root there, read the model answers and took every point), is moved out of
+  the folder, Otter having read it, into ``HIDDEN`` (a name no module can have) and graded
+  from there;
 - ``after_grading``: the submitted file is graded as ``exercises report`` grades a
   submission (``isolation.grade_all``: a grading process, learner's processes of their own
   behind the operating system's boundary), and each question gets its points and the
@@ -68,6 +73,10 @@ from tinygrad_edu.exercises.text_blocks import visible
 
 __all__ = ["GradeOutside", "NotYet", "feedback"]
 
+HIDDEN = ".tinygrad-edu-script"
+"""Where a script handed in is kept while Otter's kernel runs in its folder: no module has
+this name, so nothing there is imported (``GradeOutside.before_execution``)."""
+
 
 class GradeOutside(AbstractOtterPlugin):
     """Otter's plugin: the student's code graded outside Otter's kernel (see the module's
@@ -103,6 +112,7 @@ class GradeOutside(AbstractOtterPlugin):
     def before_execution(self, submission: Any) -> Any:
         """The submission with every code cell emptied, and no metadata (a script:
         emptied)."""
+        _hide(Path(self.submission_path))
         if isinstance(submission, str):
             return ""
         for cell in submission.cells:
@@ -119,7 +129,7 @@ class GradeOutside(AbstractOtterPlugin):
         """Each question's points and result, from tinygrad_edu's grader."""
         from otter.test_files.abstract_test import TestCaseResult  # type: ignore[import-untyped]
 
-        path = Path(self.submission_path)
+        path = _graded(Path(self.submission_path))
         questions = {name: test for name, test in results.results.items()
                      if _exercise(name) is not None}
         if not questions:
@@ -191,6 +201,22 @@ def _close_otters_copies(source: Path) -> None:
         top.chmod(top.stat().st_mode & 0o7700)
     print(visible("tinygrad_edu: made root's only (chmod -R go-rwx): "
                   + ", ".join(str(top) for top in closing)))
+
+
+def _hide(path: Path) -> None:
+    """A script handed in moved out of the folder Otter's kernel runs in (``HIDDEN``): the
+    kernel puts its folder first on ``sys.path``, so ``otter.py`` there was imported in
+    place of Otter (an attacker's a65b f1: 4/4 for a starter)."""
+    if path.suffix == ".py" and path.is_file() and not path.is_symlink():
+        hidden = path.parent / HIDDEN
+        hidden.mkdir(mode=0o700, exist_ok=True)
+        path.rename(hidden / path.name)
+
+
+def _graded(path: Path) -> Path:
+    """The submitted file as it is graded: a script where ``_hide`` moved it."""
+    hidden = path.parent / HIDDEN / path.name
+    return hidden if hidden.is_file() else path
 
 
 def _remove(entry: Path) -> None:
