@@ -9,13 +9,12 @@ from __future__ import annotations
 import operator
 import weakref
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from keyword import iskeyword
 from typing import Any
 
 from tinygrad_edu.program.aliases import is_number, number_held, pattern
 from tinygrad_edu.program.kinds import numbers_of
-from tinygrad_edu.program.learners_objects import pythons_own
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -23,6 +22,8 @@ from tinygrad_edu.program.places import (
     deref,
     getvalue,
     item,
+    names_held,
+    names_of,
     own,
     state_of,
     tell,
@@ -166,15 +167,19 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
     for place in places:  # (a class, a module whose names were taken whole, ``vars(HP)``:
         if place.kind in ("class", "module") and id(place.value) in outside.taken_whole \
                 and id(place) in needed:  # their order, ``del HP.lr; HP.lr = v``: a64s)
-            place.order = names_in_order(place.value)
+            if place.kind != "class" or place.order is None:  # (a class's: as the call
+                place.order = names_in_order(place.value)  # started, ``Place``; a64e F2)
             names[f"O{place.index}"], names["names_in_order"] = place.order, names_in_order
             checks.append((place, "names in order",
                            f"names_in_order(K{place.index}) != O{place.index}"))
         elif place.kind in ("class", "module") and id(place.value) in outside.walk.seen and \
                 id(place) in needed:  # (a name added, or taken away, seen:
             # ``getattr(Config, "decay", 1.0)``, ``hasattr``)
-            place.held = [names_held(place.value)]  # (Python's own ``__slotnames__``
-            place.order = tuple(names_of(place.value))  # added, copying one: let be)
+            if place.kind != "class" or place.held is None:  # (a class's, as when the
+                place.held = [names_held(place.value)]  # call started, ``Place``: one the
+                place.order = tuple(names_of(place.value))  # call gave, a lazy counter,
+            # ``Layer.step = 0`` once, seen at the next call: a64e F2; Python's own
+            # ``__slotnames__`` added, copying one: let be)
             names[f"N{place.index}"], names["names_held"] = place.held, names_held
             checks.append((place, "names", f"names_held(K{place.index}) != N{place.index}[0]"))
     named: set[int] = set()
@@ -264,15 +269,6 @@ def _held_weakly(place: Place) -> bool:
     return True
 
 
-def names_held(x: Any) -> Any:
-    """How many names a module holds, or a class and each of its bases (not Python's own):
-    what tells a name added since, that was missing when the function fell back on it
-    (``getattr(Config, "decay", 1.0)``, ``hasattr(opt, "lr")``, a property added later)."""
-    if not isinstance(x, type):
-        return len(vars(x))
-    return tuple(len(c.__dict__) for c in x.__mro__ if not pythons_own(c))
-
-
 def same_names(place: Place, now: Any) -> bool:
     """Whether a class or module holds the names it held (``names_held`` counted them, in
     ``place.held``; ``place.order``: which), but for Python's own (``__slotnames__``, that
@@ -290,13 +286,6 @@ def same_names(place: Place, now: Any) -> bool:
 def names_in_order(x: Any) -> tuple[str, ...]:
     """The names ``names_held`` counts, in their order."""
     return tuple(names_of(x))
-
-
-def names_of(x: Any) -> Iterator[str]:
-    """The names ``names_held`` counts."""
-    for held in [x] if not isinstance(x, type) else [
-            c for c in x.__mro__ if not pythons_own(c)]:
-        yield from list(vars(held))
 
 
 def plain_items(holder: Any) -> bool:

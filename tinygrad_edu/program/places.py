@@ -22,10 +22,12 @@ import math
 import os
 import struct
 import types
+from collections.abc import Iterator
 from typing import Any, cast
 
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.kinds import _MODULES, numbers_of
+from tinygrad_edu.program.learners_objects import pythons_own
 from tinygrad_edu.program.states import state_of
 from tinygrad_edu.program.traced import Traced
 
@@ -78,6 +80,9 @@ class Place:
         elif kind == "value":  # (the learner's names it holds itself: one given it since,
             self.held = reading.own_names(value)  # seen, ``hasattr(p, "frozen")``)
             self.made = reading.as_made(value)  # (its fields as found: set in the call, seen)
+        elif kind == "class":  # (the names it holds as the call starts: a name the call
+            self.held = [names_held(value)]  # gives it is a name added, ``guards``)
+            self.order = tuple(names_of(value))
         elif kind in ("opaque", "generator"):
             self.held = state_of(value)  # (what its attributes are: seen to change; a
             # generator's state, drawn from outside between calls, by state_of)
@@ -370,3 +375,19 @@ def function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
     if isinstance(call, types.FunctionType):
         return call, function
     return None, None
+
+
+def names_held(x: Any) -> Any:
+    """How many names a module holds, or a class and each of its bases (not Python's own):
+    what tells a name added since, that was missing when the function fell back on it
+    (``getattr(Config, "decay", 1.0)``, ``hasattr(opt, "lr")``, a property added later)."""
+    if not isinstance(x, type):
+        return len(vars(x))
+    return tuple(len(c.__dict__) for c in x.__mro__ if not pythons_own(c))
+
+
+def names_of(x: Any) -> Iterator[str]:
+    """The names ``names_held`` counts."""
+    for held in [x] if not isinstance(x, type) else [
+            c for c in x.__mro__ if not pythons_own(c)]:
+        yield from list(vars(held))

@@ -152,10 +152,13 @@ def _inner(x: Any) -> Any:
 
 _HELD_WITHIN: dict[type, tuple[tuple[tuple[str, str], ...], ...]] = {
     functools.singledispatchmethod: ((("attr", "dispatcher"), ("attr", "registry")),),
-    functools.partialmethod: ((("attr", "args"),), (("attr", "keywords"),))}
+    functools.partialmethod: ((("attr", "args"),), (("attr", "keywords"),)),
+    staticmethod: ((("attr", "__func__"),),), classmethod: ((("attr", "__func__"),),)}
 """What a method of a class's held besides itself is guarded to hold: a
 ``singledispatchmethod``'s implementations (one registered later is another function), a
-``partialmethod``'s arguments (its keywords changed in place: a64d f5)."""
+``partialmethod``'s arguments (its keywords changed in place: a64d f5), a static or class
+method's function, walked as a function (its defaults: ``Opt.update.__defaults__ =
+(0.5,)`` kept the old ``lr``, engine 0.56, program 0.14, silently, a64e F1)."""
 _FUNC = (functools.partial, functools.partialmethod, functools.singledispatchmethod)
 _HOLDS = (types.MethodType, staticmethod, classmethod, property, *_FUNC)
 
