@@ -109,8 +109,11 @@ class CodeRoots(Rooted):
         reads = reads_of(code)
         names = reads.globals | reads.stored_globals
         if "globals" in reads.globals and "globals" not in globals_:  # (globals()["lr"]:
-            names = names | {n for n, v in list(globals_.items())  # any of its numbers)
-                             if not n.startswith("__") and kind_of(v) not in _NO_DATA}
+            names = names | {n for n, v in list(globals_.items())  # any of its numbers;
+                             if not n.startswith("__") and kind_of(v) not in _NO_DATA} | {
+                c for c in code.co_consts if type(c) is str and c.isidentifier() and
+                not c.startswith("__")}  # a name it asks for that is missing, guarded so:
+            # ``globals().get("LR", 0.5)``, ``if "STEP" not in g``, defined later, a64f F1, F4)
         for name in sorted(names):  # (one missing too: a builtin it falls back to, a name
             self._root(("global", globals_, name), globals_.get(name, MISSING),  # caught as
                        _line(code, reads, "globals", name))  # a NameError: defined later)

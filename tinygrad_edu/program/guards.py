@@ -167,15 +167,15 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
     for place in places:  # (a class, a module whose names were taken whole, ``vars(HP)``:
         if place.kind in ("class", "module") and id(place.value) in outside.taken_whole \
                 and id(place) in needed:  # their order, ``del HP.lr; HP.lr = v``: a64s)
-            if place.kind != "class" or place.order is None:  # (a class's: as the call
-                place.order = names_in_order(place.value)  # started, ``Place``; a64e F2)
+            if place.order is None:  # (a class's, a module's: as the call started,
+                place.order = names_in_order(place.value)  # ``Place``; a64e F2)
             names[f"O{place.index}"], names["names_in_order"] = place.order, names_in_order
             checks.append((place, "names in order",
                            f"names_in_order(K{place.index}) != O{place.index}"))
         elif place.kind in ("class", "module") and id(place.value) in outside.walk.seen and \
                 id(place) in needed:  # (a name added, or taken away, seen:
             # ``getattr(Config, "decay", 1.0)``, ``hasattr``)
-            if place.kind != "class" or place.held is None:  # (a class's, as when the
+            if place.held is None:  # (a class's, a module's, as when the
                 place.held = [names_held(place.value)]  # call started, ``Place``: one the
                 place.order = tuple(names_of(place.value))  # call gave, a lazy counter,
             # ``Layer.step = 0`` once, seen at the next call: a64e F2; Python's own

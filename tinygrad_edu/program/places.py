@@ -80,9 +80,9 @@ class Place:
         elif kind == "value":  # (the learner's names it holds itself: one given it since,
             self.held = reading.own_names(value)  # seen, ``hasattr(p, "frozen")``)
             self.made = reading.as_made(value)  # (its fields as found: set in the call, seen)
-        elif kind == "class":  # (the names it holds as the call starts: a name the call
-            self.held = [names_held(value)]  # gives it is a name added, ``guards``)
-            self.order = tuple(names_of(value))
+        elif kind in ("class", "module"):  # (the names it holds as the call starts: a
+            self.held = [names_held(value)]  # name the call gives it is a name added,
+            self.order = tuple(names_of(value))  # ``guards``)
         elif kind in ("opaque", "generator"):
             self.held = state_of(value)  # (what its attributes are: seen to change; a
             # generator's state, drawn from outside between calls, by state_of)

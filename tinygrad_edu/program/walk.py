@@ -246,7 +246,9 @@ class Walk:
         elif kind == "method":
             if not followed_draw(x):  # (``from random import gauss``: followed, its draws)
                 yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
-                if _own(x.__func__) and x.__func__.__dict__:  # (``self.forward.scale``)
+                if _own(x.__func__) and (x.__func__.__dict__ or has_given(x.__func__)):
+                    # (``self.forward.scale``; its defaults, ``FWD = layer.fwd`` held, then
+                    # ``Layer.fwd.__defaults__`` changed: a64f F2)
                     yield Place(place, ("attr", "__func__"), x.__func__, "function")
         elif kind == "function":  # (what it was given: defaults, a partial's arguments;
             for name in (("func", "args", "keywords") if isinstance(x, functools.partial)
