@@ -89,6 +89,36 @@ def test_a_capture_made_again_at_once_draws_once(native):
         RUN["u"] = -1.0
 
 
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_capture_made_again_at_once_prints_once(native):
+    """Its first attempt printed as the engine's call does, and the second printed again:
+    "a step" twice at that call (the fuzzer's seed 6009); now once, as the engine."""
+    import contextlib
+    import io
+
+    def f(x):
+        print("a step")
+        v = Value(RUN["u"])
+        return W * x * float(len(repr(v)) > 3)
+
+    step = compile(f, native=native)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (captured again: said)
+            for u in (-1.0, -1.0, 1.8441183185915515, 2.5):
+                RUN["u"] = u
+                for call in (f, step):
+                    shown = io.StringIO()
+                    with contextlib.redirect_stdout(shown):
+                        call(2.0)
+                    assert shown.getvalue() in ("a step\n", ""), (call, u)  # (a program
+                    # prints at a capture only: said once, the guide)
+                    if call is f:
+                        assert shown.getvalue() == "a step\n"
+    finally:
+        RUN["u"] = -1.0
+
+
 def test_dropout_written_as_a_number_is_one_program():
     ws = [Value(0.5), Value(-1.5), Value(2.0)]
 

@@ -38,8 +38,9 @@ beside every N-th call and compares bit for bit; ``explain()`` lists every sourc
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from tinygrad_edu.engine import Value
@@ -372,7 +373,8 @@ class Compiled:
             self.captures -= 1
             if why:
                 self.why.pop()
-            return self._capture(key, args, kwargs, numbers, values, back | late)
+            with _said_once():
+                return self._capture(key, args, kwargs, numbers, values, back | late)
         if copies.changed(self.function):
             record.refused = record.refused or copies.changed(self.function)
         record.refused = record.refused or held_deeper(made, watcher.walk, watcher.codes,
@@ -422,7 +424,8 @@ class Compiled:
             self.last_capture = why.replace(" (a number: read at every call from now on)",
                                             "") + " (a number the function took by another " \
                 "route: guarded, each change captured again)"
-            return self._capture(key, args, kwargs, numbers, values, back | unwired.keys)
+            with _said_once():
+                return self._capture(key, args, kwargs, numbers, values, back | unwired.keys)
         entry.functions = functions + [kept for kept in own_ops.READ.values()
                                        if all(kept[0] is not g for g, _ in functions)]
         entry.warned = warned.kept_but(record.said_by_steps)  # (the program says its own)
@@ -484,6 +487,26 @@ class Compiled:
     def _verify(self, entry: Entry, saved: _Saved, ran: Any, args: Any, kwargs: Any) -> None:
         self.checked += 1
         verify(self, entry, saved, ran, args, kwargs, answers.outputs_of)
+
+
+@contextlib.contextmanager
+def _said_once() -> Iterator[None]:
+    """A capture made again at once: what the function writes on ``sys.stdout`` and
+    ``sys.stderr`` that time is dropped, the first attempt having written it as the engine's
+    call does (before: twice, "a step" printed two times at that call: the fuzzer's seed
+    6009), as its random draws are put back."""
+    with contextlib.redirect_stdout(_Dropped()), contextlib.redirect_stderr(_Dropped()):
+        yield
+
+
+class _Dropped:
+    """A stream that keeps nothing (``_said_once``)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 class _Saved:
