@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.class_names import added_to
 from tinygrad_edu.program.kinds import _MODULES, numbers_of
 from tinygrad_edu.program.learners_objects import pythons_own
 from tinygrad_edu.program.states import state_of
@@ -380,14 +381,17 @@ def function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
 def names_held(x: Any) -> Any:
     """How many names a module holds, or a class and each of its bases (not Python's own):
     what tells a name added since, that was missing when the function fell back on it
-    (``getattr(Config, "decay", 1.0)``, ``hasattr(opt, "lr")``, a property added later)."""
+    (``getattr(Config, "decay", 1.0)``, ``hasattr(opt, "lr")``, a property added later).
+    The names a running capture added to a class (Value's ``_scope``...) are not counted:
+    a class's are taken as a call starts (``Place``), while one runs."""
     if not isinstance(x, type):
         return len(vars(x))
-    return tuple(len(c.__dict__) for c in x.__mro__ if not pythons_own(c))
+    return tuple(len(c.__dict__) - len(added_to(c)) for c in x.__mro__ if not pythons_own(c))
 
 
 def names_of(x: Any) -> Iterator[str]:
     """The names ``names_held`` counts."""
     for held in [x] if not isinstance(x, type) else [
             c for c in x.__mro__ if not pythons_own(c)]:
-        yield from list(vars(held))
+        added = added_to(held) if isinstance(held, type) else ()
+        yield from [name for name in list(vars(held)) if name not in added]
