@@ -42,6 +42,24 @@ def test_the_object_a_weak_reference_reaches_is_freed_and_captured_again(native)
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_number_two_steps_behind_a_weak_reference_is_guarded(native):
+    """``ref().cfg["lr"][0]`` changed in place between calls: captured again, the engine's
+    number (the guide listed it as not yet followed; found followed by an attacker, a64g)."""
+    box = Box(None)
+    box.cfg = {"lr": [0.5]}
+    ref = weakref.ref(box)
+
+    def f(x):
+        return W * x * ref().cfg["lr"][0]
+
+    step = compile(f, native=native)
+    same(step, f, [W], 1.0)
+    box.cfg["lr"][0] = 3.0
+    with pytest.warns(UserWarning, match=r"captured again"):
+        assert same(step, f, [W], 1.0).data == W.data * 3.0
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 def test_an_item_of_a_weak_value_dictionary_is_freed_and_captured_again(native):
     registry = weakref.WeakValueDictionary()
     held = [Box(1.0)]

@@ -110,10 +110,11 @@ def called_by_the_engine() -> bool:
 _IDENTITY: dict[types.CodeType, bool] = {}
 
 
-def tested_by_identity(frame: Any) -> bool:
-    """Whether the learner's code on the stack tests a thing's identity other than None's
-    (``x is True``, ``match x: case False:``): there a comparison must be the very ``True``
-    or ``False`` the engine's run has (a bool, and a guard), not a number followed."""
+def tested_by_identity(frame: Any) -> Any:
+    """The learner's code on the stack that tests a thing's identity other than None's
+    (``x is True``, ``match x: case False:``), its name and where it starts (else ''):
+    there a comparison must be the very ``True`` or ``False`` the engine's run has (a bool,
+    and a guard), not a number followed."""
     while frame is not None:
         code = frame.f_code
         found = _IDENTITY.get(code)
@@ -122,9 +123,10 @@ def tested_by_identity(frame: Any) -> bool:
                 _IDENTITY.clear()
             found = _IDENTITY[code] = user_code(code) and _tests_identity(code)
         if found:
-            return True
+            return f"{code.co_name}, {os.path.basename(code.co_filename)}:" \
+                f"{code.co_firstlineno}"
         frame = frame.f_back
-    return False
+    return ""
 
 
 def _tests_identity(code: types.CodeType) -> bool:

@@ -519,10 +519,12 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         found.guards.append(Guard("==", kind, type_of(result), True, learners_line() + (
             f" (the type of {name} of these numbers, {'an' if named[0] in 'aeiou' else 'a'} "
             f"{named} when captured: another type at another call)"), own=True))
-    if type(result) is int and SMALL_INTS[0] <= result <= SMALL_INTS[1] and \
-            tested_by_identity(_getframe(1)):
-        return found.constant(traced, "an int where the code tests by identity (`is`): "
-                                      "CPython keeps one object of each small int")
+    tester = tested_by_identity(_getframe(1)) if type(result) is int and \
+        SMALL_INTS[0] <= result <= SMALL_INTS[1] else ""
+    if tester:  # (named: the code on the stack that tests, not the line that counts; a64g)
+        return found.constant(traced, "an int while code on the stack tests by identity "
+                                      f"(`is`, in {tester}): CPython keeps one object of each "
+                                      "small int")
     return traced
 
 
