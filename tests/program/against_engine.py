@@ -1,7 +1,8 @@
 """A compiled call against the engine's on the same numbers, bit for bit, as the tests of
 compile() compare them: ``same`` (the value and every gradient) and ``bits`` (a float's exact
 bits; any other object with its type); ``schedule_followed`` (a class default changed
-between calls)."""
+between calls); ``worlds_alike`` (a world of classes or modules built twice, one for the
+engine, one compiled)."""
 
 import struct
 import warnings
@@ -29,6 +30,32 @@ def same(step, f, leaves, *args):
     want = [bits(loss.data)] + [bits(leaf.grad) for leaf in leaves]
     assert got == want
     return ours
+
+
+def worlds_alike(world, native, calls, change=None):
+    """``world()`` (the function, its Value ``w``, the classes or modules it keeps state in)
+    built twice, one for the engine, one compiled; ``calls`` calls of each, ``change(k,
+    holders)`` done to both before the k-th: each call the value and w's gradient bit for
+    bit, and the numbers each holder holds alike."""
+    f, w, held = world()
+    g, v, theirs = world()
+    step = compile(g, native=native)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (captured again: said)
+        for k in range(calls):
+            if change is not None:
+                change(k, held)
+                change(k, theirs)
+            w.grad = v.grad = 0.0
+            want, got = f(), step()
+            want.backward()
+            got.backward()
+            assert (bits(got.data), bits(v.grad)) == (bits(want.data), bits(w.grad)), k
+            assert list(map(_numbers, theirs)) == list(map(_numbers, held)), k
+
+
+def _numbers(holder):
+    return {name: x for name, x in vars(holder).items() if type(x) in (int, float)}
 
 
 def schedule_followed(holder, w):

@@ -17,6 +17,7 @@ import warnings
 
 import pytest
 
+from tests.program.against_engine import worlds_alike
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 
@@ -90,7 +91,7 @@ def _warmup():
         pass
 
     w = Value(0.7)
-    return (lambda: w * Warmup.tick() + w * Schedule.step), w, Schedule, Warmup
+    return (lambda: w * Warmup.tick() + w * Schedule.step), w, [Schedule, Warmup]
 
 
 def _ema():
@@ -106,7 +107,7 @@ def _ema():
         Leaf.step = 0.9 * Leaf.step + 0.1 * w.data
         return w * Leaf.step + w * Base.step
 
-    return f, w, Base, Leaf
+    return f, w, [Base, Leaf]
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
@@ -117,20 +118,12 @@ def test_a_number_written_through_a_subclass_is_written_on_it_not_on_its_base(wo
     replayed at each call, was put on the base that held the number when captured, once
     the subclass's own was deleted (a warmup restarted): the base's number changed,
     silently, every later call wrong (engine 0.35, program 1.05; an attacker's a64b F1)."""
-    f, w, base, sub = world()  # (the engine's, and the program's, apart)
-    g, v, their_base, theirs = world()
-    step = compile(g, native=native)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (captured again: said)
-        for k in range(6):
-            if k in (2, 4):  # (a new epoch: the subclass's own number deleted)
-                del sub.step, theirs.step
-            w.grad = v.grad = 0.0
-            want, got = f(), step()
-            want.backward()
-            got.backward()
-            assert (bits(got.data), bits(v.grad)) == (bits(want.data), bits(w.grad)), k
-            assert (their_base.step, theirs.step) == (base.step, sub.step), k
+    worlds_alike(world, native, 6, _new_epoch)
+
+
+def _new_epoch(k, holders):
+    if k in (2, 4):  # (the subclass's own number deleted)
+        del holders[1].step
 
 
 def _decay():
@@ -147,7 +140,7 @@ def _decay():
         Base.decay = Base.decay * 0.5  # (a shared schedule, stepped on the base)
         return a + w * Layer.decay  # (read again: the base's new number)
 
-    return f, w, Base, Layer
+    return f, w, [Base, Layer]
 
 
 def _super():
@@ -161,7 +154,7 @@ def _super():
             return w * 0.5 * super().decay + w * self.decay
 
     w = Value(0.7)
-    return Layer(), w, Base, Layer
+    return Layer(), w, [Base, Layer]
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
@@ -172,21 +165,12 @@ def test_a_base_number_changed_in_the_call_or_read_through_super_is_the_engines(
     after ``Base.decay *= 0.5`` missed the base's new number (engine 0.35, program 0.525),
     and later calls left ``Layer`` its own number (a64d F1, F2); ``super().decay`` was not
     guarded, the base's number changed between calls kept (engine 2.45, program 1.75; F4)."""
-    f, w, base, sub = world()
-    g, v, their_base, theirs = world()
-    step = compile(g, native=native)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (captured again: said)
-        for k in range(5):
-            if k == 2:
-                base.decay = their_base.decay = 3.0
-            w.grad = v.grad = 0.0
-            want, got = f(), step()
-            want.backward()
-            got.backward()
-            assert (bits(got.data), bits(v.grad)) == (bits(want.data), bits(w.grad)), k
-            assert dict(vars(theirs)) .get("decay") == dict(vars(sub)).get("decay"), k
-            assert their_base.decay == base.decay, k
+    worlds_alike(world, native, 5, _base_changed)
+
+
+def _base_changed(k, holders):
+    if k == 2:
+        holders[0].decay = 3.0
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])

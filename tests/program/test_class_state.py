@@ -9,19 +9,13 @@ each time, the counter left at 1; a64e F1: a static method's ``lr`` default chan
 the capture's call, which had made them, a missing global asked through ``globals()`` was
 not guarded, and a static, class or held bound method's function was not walked."""
 
-import struct
 import types
-import warnings
 from builtins import compile as compile_source
 
 import pytest
 
+from tests.program.against_engine import worlds_alike
 from tinygrad_edu import Value
-from tinygrad_edu.program import compile
-
-
-def bits(x):
-    return struct.pack("<d", x)
 
 
 def _lazy_counter():
@@ -36,7 +30,7 @@ def _lazy_counter():
         Layer.step += 1
         return w * Layer.step
 
-    return f, w, Layer, lambda k: None
+    return f, w, [Layer]
 
 
 def _set_once():
@@ -54,7 +48,7 @@ def _set_once():
         Leaf.lr *= 0.5
         return w * Leaf.lr
 
-    return f, w, Leaf, lambda k: None
+    return f, w, [Leaf]
 
 
 def _method_defaults():
@@ -68,13 +62,13 @@ def _method_defaults():
             return g * wd
 
     w = Value(0.7)
+    return (lambda: Opt.update(w) + Opt.decay(w)), w, [Opt]
 
-    def change(k):
-        if k == 2:
-            Opt.update.__defaults__ = (0.5,)
-            Opt.decay.__func__.__defaults__ = (0.3,)
 
-    return (lambda: Opt.update(w) + Opt.decay(w)), w, Opt, change
+def _new_defaults(k, holders):
+    if k == 2:
+        holders[0].update.__defaults__ = (0.5,)
+        holders[0].decay.__func__.__defaults__ = (0.3,)
 
 
 def _module_counter():
@@ -87,7 +81,7 @@ def _module_counter():
         cfg.STEP += 1
         return w * cfg.STEP
 
-    return f, w, cfg, lambda k: None
+    return f, w, [cfg]
 
 
 _GLOBALS_COUNTER = """
@@ -105,12 +99,12 @@ def f():
 """
 
 
-def _in_a_module(source, change=None):
+def _in_a_module(source):
     def world():
         held = types.ModuleType("module_of_test_class_state")
         held.w = Value(0.7)
         exec(compile_source(source, held.__name__, "exec"), vars(held))
-        return held.f, held.w, held, (lambda k: change(held, k)) if change else (lambda k: None)
+        return held.f, held.w, [held]
     return world
 
 
@@ -121,45 +115,31 @@ def _bound_method_held():
 
     w = Value(0.7)
     fwd = Layer().fwd  # (held by the function's closure)
-
-    def change(k):
-        if k == 1:
-            Layer.fwd.__defaults__ = (0.25,)
-
-    return (lambda: fwd(w)), w, Layer, change
+    return (lambda: fwd(w)), w, [Layer]
 
 
-def _define_later(held, k):
+def _new_default(k, holders):
     if k == 1:
-        held.LR = 0.25
+        holders[0].fwd.__defaults__ = (0.25,)
 
 
-WORLDS = {"a lazy counter": _lazy_counter, "set once on a subclass": _set_once,
-          "method defaults": _method_defaults, "a module's lazy counter": _module_counter,
-          "a counter in globals()": _in_a_module(_GLOBALS_COUNTER),
-          "globals().get of one defined later": _in_a_module(_GLOBAL_DEFINED_LATER,
-                                                              _define_later),
-          "a bound method held": _bound_method_held}
+def _define_later(k, holders):
+    if k == 1:
+        holders[0].LR = 0.25
+
+
+WORLDS = {"a lazy counter": (_lazy_counter, None), "set once on a subclass": (_set_once, None),
+          "method defaults": (_method_defaults, _new_defaults),
+          "a module's lazy counter": (_module_counter, None),
+          "a counter in globals()": (_in_a_module(_GLOBALS_COUNTER), None),
+          "globals().get of one defined later": (_in_a_module(_GLOBAL_DEFINED_LATER),
+                                                 _define_later),
+          "a bound method held": (_bound_method_held, _new_default)}
 """Before: a64e F2, F2b, F1; a64f F1 (a module's, globals()), F4, F2."""
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 @pytest.mark.parametrize("which", sorted(WORLDS))
 def test_a_classs_or_a_modules_state_is_the_engines_at_every_call(which, native):
-    world = WORLDS[which]
-    f, w, cls, change = world()  # (the engine's, and the program's, apart)
-    g, v, theirs, their_change = world()
-    step = compile(g, native=native)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (captured again: said)
-        for k in range(4):
-            change(k)
-            their_change(k)
-            w.grad = v.grad = 0.0
-            want, got = f(), step()
-            want.backward()
-            got.backward()
-            assert (bits(got.data), bits(v.grad)) == (bits(want.data), bits(w.grad)), k
-            numbers = {n: x for n, x in vars(cls).items() if type(x) in (int, float)}
-            assert {n: x for n, x in vars(theirs).items() if type(x) in (int, float)} == \
-                numbers, k
+    world, change = WORLDS[which]
+    worlds_alike(world, native, 4, change)

@@ -267,7 +267,7 @@ class Walk:
                 if issubclass(x, tuple) and hasattr(x, "_fields") and \
                         isinstance(new, types.FunctionType) and new.__defaults__:  # __new__'s:
                     yield Place(place, ("attr", "__new__"), new, "function")  # a64k S8)
-                if _shadows(x):  # (a base's number it overrides, ``super().scale``: the
+                if _has_learners_bases(x):  # (a base's number it overrides, ``super().scale``: the
                     yield Place(place, ("attr", "__bases__"), x.__bases__, "sequence")  # base
                     # walked too, its numbers guarded; before, not: a64d F4)
                 meta = type(x)  # (its metaclass where it is the learner's, walked as a class:
@@ -328,7 +328,7 @@ def _learners_class(x: type) -> bool:
                                        not _learners(sys.modules[x.__module__]))
 
 
-def _shadows(cls: type) -> bool:
+def _has_learners_bases(cls: type) -> bool:
     """Whether a class of the learner's has a base of the learner's, whose numbers it may
     override (then read only through ``super()``, which no walk of the class's attributes
     reaches); so whether one does stays the same from the start of a call to its end, where
