@@ -166,20 +166,16 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             names["same_array"] = same_array
     for place in places:  # (a class, a module whose names were taken whole, ``vars(HP)``:
         if place.kind in ("class", "module") and id(place.value) in outside.taken_whole \
-                and id(place) in needed:  # their order, ``del HP.lr; HP.lr = v``: a64s)
-            if place.order is None:  # (a class's, a module's: as the call started,
-                place.order = names_in_order(place.value)  # ``Place``; a64e F2)
+                and id(place) in needed:  # their order as the call started, ``Place``;
+            # ``del HP.lr; HP.lr = v``: a64s)
             names[f"O{place.index}"], names["names_in_order"] = place.order, names_in_order
             checks.append((place, "names in order",
                            f"names_in_order(K{place.index}) != O{place.index}"))
         elif place.kind in ("class", "module") and id(place.value) in outside.walk.seen and \
                 id(place) in needed:  # (a name added, or taken away, seen:
-            # ``getattr(Config, "decay", 1.0)``, ``hasattr``)
-            if place.held is None:  # (a class's, a module's, as when the
-                place.held = [names_held(place.value)]  # call started, ``Place``: one the
-                place.order = tuple(names_of(place.value))  # call gave, a lazy counter,
-            # ``Layer.step = 0`` once, seen at the next call: a64e F2; Python's own
-            # ``__slotnames__`` added, copying one: let be)
+            # ``getattr(Config, "decay", 1.0)``, ``hasattr``; against the names it held as
+            # the call started, ``Place``: one the call gave, a lazy counter, seen at the
+            # next call, a64e F2; Python's own ``__slotnames__`` added: let be)
             names[f"N{place.index}"], names["names_held"] = place.held, names_held
             checks.append((place, "names", f"names_held(K{place.index}) != N{place.index}[0]"))
     named: set[int] = set()
