@@ -74,7 +74,9 @@ class Graded:
 ``made``: those a module's code wrote, not the file's: ``heard.Heard.made``),
 ``built``: how they made code that has no source to read (``learner/audit.py``);
 ``watch_off``: whether the audit hook of a process was found switched off after an exercise
-was graded (its canary not heard: ``remote.LearnerProcess.watching``, ``machinery.py``)."""
+was graded (its canary not heard: ``remote.LearnerProcess.watching``, ``machinery.py``);
+``noted``: per exercise, what the watch noted for the teacher as it was graded
+(``machinery.noted``)."""
 
     path: Path
     problem: SolutionFileError | None = None
@@ -93,6 +95,7 @@ was graded (its canary not heard: ``remote.LearnerProcess.watching``, ``machiner
     made: set[str] = field(default_factory=set)
     built: list[str] = field(default_factory=list)
     watch_off: bool = False
+    noted: dict[str, str] = field(default_factory=dict)
 
 
 APART = sys.platform != "emscripten"
@@ -263,7 +266,10 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
                 process.exercise_begins(remote.EXERCISE_DEADLINE)
                 process.answer_for([earlier.symbol for earlier in _stand_ins(graded, ex)])
                 process.asked.clear()
+                process.noted.clear()
                 verdict = grade(ex, Remote(process, ex.symbol, info))
+                if process.noted:
+                    graded.noted[ex.name] = process.noted[0]
                 verdict = pointed(verdict, process.source, path)
                 graded.verdicts[ex.name] = _saying_what_answered(verdict, ex, process.asked)
                 _watched(graded, process)

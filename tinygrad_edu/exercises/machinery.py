@@ -43,15 +43,17 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed, read_source
 from tinygrad_edu.exercises.names_read import attributes_read, is_key
-from tinygrad_edu.exercises.text_blocks import place
+from tinygrad_edu.exercises.text_blocks import at_lines, place
 
-__all__ = ["MACHINERY", "MODULES", "WATCH_OFF", "MachineryReading", "flagged", "tampered"]
+__all__ = ["FIXED_POINT", "MACHINERY", "MODULES", "WATCH_OFF", "MachineryReading", "flagged",
+           "noted", "tampered"]
 
 MACHINERY = "reaches Python's machinery"
 """What a file whose text makes or runs code at run time, or reaches the interpreter's
@@ -419,9 +421,39 @@ def _short(text: str) -> str:
     return text if len(text) <= 50 else "…" + text[-49:]
 
 
-def tampered(watch_off: bool, machinery: str) -> str:
-    """A mark's ``tampered``: the watch switched off, what the file reaches, or both."""
-    return "; ".join(part for part in (WATCH_OFF if watch_off else "", machinery) if part)
+def tampered(watch_off: bool, machinery: str, noted: str = "") -> str:
+    """A mark's ``tampered``: the watch switched off, what the file reaches, what the watch
+    noted as the exercise was graded (``noted``), or all three."""
+    return "; ".join(part for part in (WATCH_OFF if watch_off else "", machinery, noted)
+                     if part)
+
+
+FIXED_POINT = ("its class held the graph's number {number!r} times {base}**{power} (an integer of "
+               "{digits} digits) {where}, {at}: fixed-point arithmetic, in which a "
+               "finite difference comes as close as the chain rule; read how it takes each "
+               "local derivative")
+"""What the watch noted (``learner/scaled.py``: a number of the graph held in fixed point),
+as the teacher reads it."""
+_NAME = re.compile(r"[\w<>.]{1,60}")
+
+
+def noted(facts: object, cells: Sequence[Sequence[int]], source: str) -> str:
+    """What a learner's process noted for the teacher (``learner/rerun.NOTED``), said in the
+    grader's words once each fact is checked to be of its kind; '' for anything else (the
+    process is the learner's: it sends facts, never words)."""
+    if not isinstance(facts, dict):
+        return ""
+    digits, base, power, number = (facts.get(k) for k in ("digits", "base", "power", "number"))
+    name, function, line = (facts.get(k) for k in ("name", "function", "line"))
+    if not (type(digits) is int and type(power) is int and base in (2, 10) and
+            type(base) is int and type(number) is float and math.isfinite(number) and
+            type(line) is int and 0 < line <= source.count("\n") + 1 and
+            type(name) is str and (name == "" or _NAME.fullmatch(name)) and
+            type(function) is str and _NAME.fullmatch(function)):
+        return ""
+    where = f"in {name}, in {function}" if name else f"in what {function} gives back"
+    return FIXED_POINT.format(number=number, base=base, power=power, digits=digits,
+                              where=where, at=at_lines(cells, [line], source.split("\n")))
 
 
 def flagged(marks: Iterable[object]) -> list[str]:

@@ -45,6 +45,7 @@ from tinygrad_edu.exercises.learner.audit import CANARY_DIGITS, CHANNEL_LOST, RE
 from tinygrad_edu.exercises.learner.parts import AnswerError
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.loading import learner_code
+from tinygrad_edu.exercises.machinery import noted
 from tinygrad_edu.exercises.process_time import Running
 from tinygrad_edu.exercises.replies import answer_part, exception, with_output
 
@@ -164,6 +165,7 @@ class LearnerProcess:
                  cells: Sequence[tuple[int, int, int]] = ()) -> None:
         self.group = group
         self.source = source
+        self.cells = [list(cell) for cell in cells]
         self.time_limit = time_limit
         self.deadline = DEADLINE - serve.TIME_LIMIT * 4 + time_limit * 4
         self.ends: float | None = None  # when the exercise graded now must end (monotonic)
@@ -174,6 +176,7 @@ class LearnerProcess:
         self.given: set[str] = set()  # the names the grader answers for now (``answer_for``)
         self.answering: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.asked: set[str] = set()  # the names of what it asked the grader for
+        self.noted: list[str] = []  # what the watch noted for the teacher (``noted``)
         self.printed = self.stderr = ""
         self._pending = bytearray()  # (the channel's line begun, not yet ended)
         self._heard_bytes = 0  # (all it wrote on the channel: at most ``CHANNEL``)
@@ -506,6 +509,9 @@ class Remote:
             raise
         printed = str(reply.get("printed", ""))[:PRINTED]
         text = str(reply.get("text", ""))[:TEXT]
+        said = noted(reply.get("noted"), self.process.cells, self.process.source)
+        if said and len(self.process.noted) < 8:
+            self.process.noted.append(said)
         if "answer" in reply:
             try:
                 answer = wire.decode(reply["answer"], arrays_as="<f8")

@@ -205,7 +205,7 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
         mark = mark_of(ex, verdict, points)
         same = "" if copies is None else (copies[0].same(ex) or copies[1].same(
             ex, graded.ran, graded.built))
-        how = tampered(graded.watch_off, machinery)
+        how = tampered(graded.watch_off, machinery, graded.noted.get(ex.name, ""))
         return dataclasses.replace(mark, copied=same, tampered=how)  # (the teacher's:
         # never in the text a learner reads, copies.py)
     absent, why = graded.absent[ex.name], graded.why[ex.name]

@@ -34,7 +34,7 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 
-__all__ = ["LONG", "class_long_held", "digits_named", "lines_watched", "long_held"]
+__all__ = ["LONG", "class_long_held", "digits_named", "lines_watched", "long_held", "looked_into"]
 
 LONG = 53
 """An integer of more bits than this (a float's digits) held by a rule's code: the scale of
@@ -109,7 +109,7 @@ def class_long_held(frame: Any, returned: Any) -> str:
             (n, dict.get(space, n)) for n in frame.f_code.co_names)):
         if type(value) in _SCALAR:  # (at once: most names hold a number or text)
             continue
-        for x in _looked_into(value):
+        for x in looked_into(value):
             found = _many(x)
             if found:
                 return f"{found}, held in {name}"
@@ -121,7 +121,7 @@ _SCALAR = frozenset({float, int, str, bool, type(None)})
 """What ``class_long_held`` passes over at once: it holds no decimal, no fraction."""
 
 
-def _looked_into(value: Any) -> Any:
+def looked_into(value: Any) -> Any:
     """``value``, and what it holds one level down: a list's or a tuple's first items, a
     dict's first values, a plain object's first attributes (not a module's or a class's,
     whose names are a library's too)."""

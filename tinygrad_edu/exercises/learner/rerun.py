@@ -82,8 +82,14 @@ from tinygrad_edu.exercises.learner.held import (
 from tinygrad_edu.exercises.learner.held_code import complex_constant
 from tinygrad_edu.exercises.learner.nearby import MOST, NEXT, closest, columns, even, nearest
 from tinygrad_edu.exercises.learner.nested import KEYED, STARRED, given_to, nested_items
+from tinygrad_edu.exercises.learner.scaled import Scaled, scaled_held
 
-__all__ = ["Watching"]
+__all__ = ["NOTED", "Watching"]
+
+NOTED: list[dict[str, Any]] = []
+"""What the watch noted for the teacher, never failed (``scaled.py``: a number of the graph
+held in fixed point), as facts; the learner's process sends the first with its reply to the
+call that noted it (``serve.py``), and the grader says it (``machinery.noted``)."""
 
 NUDGED = nudged.NUDGED
 """The points of a finite difference next to one number (a central one's two): the points
@@ -124,6 +130,8 @@ class _Watch:
         self.in_forward = False
         self.held = ""
         self.held_in_forward = False
+        self.noted: dict[str, Any] | None = None  # (``scaled.py``: for the teacher)
+        self.scaled: Scaled | None = None  # (the graph's numbers, made at the first look)
         self.inits = {vars(k)["__init__"].__code__ for k in cls.__mro__
                       if hasattr(vars(k).get("__init__"), "__code__")}
         self.made = 0
@@ -166,6 +174,8 @@ class _Watch:
                     self.mine.discard(frame)
                 if not self.held:
                     self._held(frame, arg if event == "return" else None)
+                if self.noted is None:
+                    self._noted(frame, arg if event == "return" else None)
             return
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
@@ -272,6 +282,18 @@ class _Watch:
                 self.held = (f"{found}, in {code.co_name} " + watched_numbers.lines_said(
                     code.co_filename, [frame.f_lineno]))
                 self.held_in_forward = not self.backward
+        except BaseException:
+            return
+
+    def _noted(self, frame: Any, returned: Any = None) -> None:
+        """A number of the graph held in fixed point by a function of the class's file
+        (``scaled.scaled_held``): kept, for the teacher."""
+        try:
+            if self.scaled is None:
+                self.scaled = Scaled(self.known)
+            found = scaled_held(frame, returned, self.scaled)
+            if found is not None:
+                self.noted = found
         except BaseException:
             return
 
@@ -589,6 +611,8 @@ class Watching:
             sys.setprofile(before if callable(before) else None)
             self.restore()
         watch = self.watch
+        if watch.noted is not None and len(NOTED) < 8:
+            NOTED.append(watch.noted)
         if self.given and not watch.held:  # (one given to a call: Python 3.12 and later)
             what, code, offset, backward = self.given[0]
             watch.held = f"{what}, in {code.co_name} " + watched_numbers.lines_said(

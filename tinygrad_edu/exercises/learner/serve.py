@@ -337,6 +337,19 @@ class Context:
         return {"refused": f"no such question: {op!r:.40}"}
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The answer to a call of the learner's solution (or why there is none), with what
+        the watch noted for the teacher as it ran (``rerun.NOTED``: facts the grader says)."""
+        noted = self.inputs.rerun.NOTED
+        del noted[:]
+        reply = self._call(request)
+        if noted:  # (plain facts only, whatever the learner's code put there)
+            reply["noted"] = {key: value if type(value) is not str else value[:80]
+                              for key, value in dict(noted[0]).items()
+                              if type(key) is str and type(value) in (int, float, str)}
+            del noted[:]
+        return reply
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
         solution = self.found[request["exercise"]]
         call = self.inputs.Call(request["kind"], tuple(request["parts"]))
         case = self.inputs.Once(self.wire.decode(request.pop("case")))  # (inputs.taken)

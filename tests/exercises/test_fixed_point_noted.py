@@ -1,0 +1,118 @@
+"""A class Value (or microgpt's node) that takes its local derivatives as central differences
+in fixed-point integers (a65i's k9, k10, a65j's j5: 1/1 on every route, unseen) is flagged for
+the teacher, never failed (``learner/scaled.py``): its code holds a number of the graph times
+a large power of 2 or of 10. The honest classes that hold long integers (a hash unmasked, a
+128-bit label, n! of their own exp's series) are not flagged, and a learner alone is never
+told."""
+
+import math
+import random
+
+import pytest
+
+from tinygrad_edu.exercises import EXERCISES, TRACK
+from tinygrad_edu.exercises.classroom.results import as_gradescope, for_staff
+from tinygrad_edu.exercises.classroom.submissions import grade_file
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.learner.scaled import WIDE, Scaled
+from tinygrad_edu.exercises.machinery import noted
+
+GRAPH = [0.7, -1.3, 2.5, 0.6043677771171636, 3.0, 1.0, 0.5, -2.0, 1e-3, 17.25]
+
+
+def _attack(name):
+    from tests.exercises.test_shortcuts import _attack as read
+    return read(name)
+
+
+@pytest.mark.parametrize("x", [0.7, -1.3, 0.6043677771171636, 1e-3, 17.25])
+@pytest.mark.parametrize("bits", [80, 200, 1000])
+def test_a_number_of_the_graph_in_binary_fixed_point_is_seen(x, bits):
+    scaled = Scaled(GRAPH)
+    fixed = int(x * 2 ** 52) << (bits - 52)
+    base, power, number = scaled.of(fixed)
+    assert (base, number) == (2, abs(x)) and math.ldexp(abs(x), power) == pytest.approx(
+        abs(fixed), rel=1e-11)  # (int(x * 2**52) keeps 42 bits of 0.001)
+    assert scaled.of(fixed + (fixed >> 60)) is not None  # (a step of 2**-60 from it)
+
+
+@pytest.mark.parametrize("x", [0.7, -1.3, 0.6043677771171636, 17.25])
+@pytest.mark.parametrize("digits", [25, 40, 120])
+def test_a_number_of_the_graph_in_decimal_fixed_point_is_seen(x, digits):
+    fixed = round(x * 10 ** 17) * 10 ** (digits - 17)
+    base, power, number = Scaled(GRAPH).of(fixed)
+    assert (base, number) == (10, abs(x))
+    assert abs(fixed) / 10 ** power == pytest.approx(abs(x), rel=1e-12)
+
+
+@pytest.mark.parametrize("held", [
+    hash((12345, "tanh")) & ((1 << 64) - 1), (1 << 67) + 12345, random.Random(7).getrandbits(128),
+    math.factorial(25), math.factorial(30), math.factorial(60), 1 << 200, 10 ** 40,
+    (1 << 200) + 1, 10 ** 40 - 1, 3 ** 90, -(1 << 63)],
+    ids=["a hash", "an unmasked hash", "a 128-bit label", "25!", "30!", "60!", "a binary scale",
+         "a decimal scale", "next to a binary scale", "next to a decimal scale", "3**90",
+         "a 64-bit number"])
+def test_an_honest_long_integer_is_no_number_scaled(held):
+    """The graph holds 1.0, 0.5 and 3.0: a scale alone, or an integer next to one, is no
+    number of it scaled; nor a power of 3 (3.0 of the graph: its leading digits are
+    another's)."""
+    assert Scaled(GRAPH).of(held) is None
+
+
+def test_an_integer_within_a_hash_size_is_not_looked_at():
+    assert Scaled([0.75]).of(3 << (WIDE - 3)) is None
+    assert Scaled([0.75]).of(3 << (WIDE - 1)) == (2, WIDE + 1, 0.75)
+
+
+FACTS = {"digits": 61, "base": 2, "power": 200, "number": 0.7, "name": "X",
+         "function": "_backward", "line": 3}
+
+
+def test_the_teacher_reads_the_facts_in_the_graders_words():
+    said = noted(FACTS, [], "a\nb\nc\n")
+    assert said.startswith("its class held the graph's number 0.7 times 2**200 (an integer of "
+                           "61 digits) in X, in _backward, on line 3: fixed-point arithmetic")
+    assert noted({**FACTS, "name": ""}, [], "a\nb\nc\n").startswith(
+        "its class held the graph's number 0.7 times 2**200 (an integer of 61 digits) in "
+        "what _backward gives back, on line 3")
+
+
+@pytest.mark.parametrize("bad", [
+    {"line": 99}, {"line": "3"}, {"name": "X\x1b[2J"}, {"function": "a b"}, {"base": 3},
+    {"number": float("nan")}, {"digits": 61.0}, {"power": True}, {"name": "x" * 61}])
+def test_facts_not_of_their_kind_say_nothing(bad):
+    """The learner's process sends them, and its code can change them."""
+    assert noted({**FACTS, **bad}, [], "a\nb\nc\n") == ""
+    assert noted("held an integer", [], "a\n") == ""
+
+
+@pytest.mark.slow
+def test_a_fixed_point_difference_is_flagged_for_the_teacher_on_every_route(tmp_path, capsys):
+    """Scored as before (it is the chain rule, with no rules), flagged in what the teacher
+    alone reads; the honest class whose exp holds n! is not; the learner's ``check`` says
+    nothing of it."""
+    value, node = EXERCISES["Value"], TRACK["node"]
+    for name, exercise, attack, what in [
+            ("alice", value, "value_fixed_point_backward.py.txt", "Value"),
+            ("nina", node, "node_fixed_point.py.txt", "node")]:
+        path = tmp_path / f"{name}.py"
+        path.write_text(_attack(attack), encoding="utf-8")
+        result = grade_file(path, [exercise], {exercise.name: 1.0})
+        mark = result.marks[0]
+        assert mark.points == 1.0 and mark.tampered.startswith(
+            "its class held the graph's number "), mark
+        assert "fixed-point arithmetic, in which a finite difference comes as close as the " \
+            "chain rule" in mark.tampered and "fixed-point" not in mark.text
+        assert f"⚑ {what}: its class held the graph's number " in for_staff(result)
+        hidden = [t for t in as_gradescope(result)["tests"] if t["visibility"] == "hidden"]
+        assert any("fixed-point" in t["output"] for t in hidden), hidden
+        assert not any("fixed-point" in t["output"] for t in as_gradescope(result)["tests"]
+                       if t["visibility"] != "hidden")
+        if what == "Value":  # (as a learner checks it alone)
+            capsys.readouterr()
+            assert cli(["check", str(path), what, "--allow-unsandboxed"]) == 0
+            assert "fixed-point" not in capsys.readouterr().out
+    honest = tmp_path / "bob.py"
+    honest.write_text(_attack("honest_value_taylor_exp.py.txt"), encoding="utf-8")
+    result = grade_file(honest, [value], {"Value": 1.0})
+    assert result.marks[0].points == 1.0 and not result.marks[0].tampered, result.marks
