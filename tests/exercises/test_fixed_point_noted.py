@@ -7,14 +7,16 @@ told."""
 
 import math
 import random
+import types
 
+import numpy as np
 import pytest
 
 from tinygrad_edu.exercises import EXERCISES, TRACK
 from tinygrad_edu.exercises.classroom.results import as_gradescope, for_staff
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
-from tinygrad_edu.exercises.learner.scaled import WIDE, Scaled
+from tinygrad_edu.exercises.learner.scaled import WIDE, Scaled, scaled_held
 from tinygrad_edu.exercises.machinery import noted
 
 GRAPH = [0.7, -1.3, 2.5, 0.6043677771171636, 3.0, 1.0, 0.5, -2.0, 1e-3, 17.25]
@@ -64,6 +66,64 @@ def test_an_integer_within_a_hash_size_is_not_looked_at():
     assert Scaled([0.75]).of(3 << (WIDE - 1)) == (2, WIDE + 1, 0.75)
 
 
+def test_a_number_of_the_graph_scaled_by_a_long_integer_held_is_seen():
+    """A scale of any base (``3**130``: a65m's a2 and n2, 1/1 unflagged before), once the
+    scale itself is met: the graph's number times another long integer held."""
+    scaled, scale = Scaled(GRAPH), 3 ** 130
+    assert scaled.of(scale) is None  # (a scale alone)
+    fixed = int(0.6043677771171636 * 2 ** 52) * scale >> 52
+    assert scaled.of(fixed) == (0, 63, 0.6043677771171636)
+    assert scaled.of(-int(-1.3 * 2 ** 52) * scale >> 52) == (0, 63, 1.3)
+
+
+def test_long_integers_in_honest_ratios_are_no_number_scaled():
+    """n! over (n - 1)! is n, and a scale over twice itself one half: no number of the
+    graph, though the graph holds 3.0 and 0.5; nor are labels over one another (2,000
+    pairs of 128-bit labels)."""
+    scaled = Scaled(GRAPH)
+    assert all(scaled.of(math.factorial(n)) is None for n in range(20, 60))
+    assert scaled.of((1 << 200) + 12345) is None and scaled.of((1 << 201) + 24690) is None
+    labels = random.Random(5)
+    assert all(scaled.of(labels.getrandbits(128)) is None for _ in range(2000))
+
+
+class Big(int):
+    """An int of the learner's class, whose methods must never run as the watch looks."""
+
+    def __abs__(self):
+        raise AssertionError("ran the learner's __abs__")
+
+    def __lt__(self, other):
+        raise AssertionError("ran the learner's __lt__")
+
+    def bit_length(self):
+        raise AssertionError("ran the learner's bit_length")
+
+
+def _frame(returned_name="f", **names):
+    """A frame as the watch reads it: its locals, no globals."""
+    code = types.SimpleNamespace(co_names=(), co_name=returned_name)
+    return types.SimpleNamespace(f_locals=names, f_globals={}, f_code=code, f_lineno=7)
+
+
+FIXED = int(-1.3 * 2 ** 52) << 148
+
+
+@pytest.mark.parametrize("held", [
+    Big(FIXED), {FIXED, 5}, frozenset({FIXED}), np.array([1, FIXED], dtype=object),
+    types.SimpleNamespace(t=FIXED), [0.5, FIXED], (FIXED,), {"t": FIXED}],
+    ids=["an int of its own class", "a set", "a frozenset", "an array of objects",
+         "an attribute", "a list", "a tuple", "a dict"])
+def test_a_number_held_in_fixed_point_is_seen_one_level_into_a_name(held):
+    """a65m's a7 (``class Big(int)``), a3b (given back in a set, every name deleted before)
+    and a8 (a NumPy array of objects): 1/1 unflagged before."""
+    found = scaled_held(_frame(t=held), None, Scaled(GRAPH))
+    assert found is not None and (found["base"], found["power"], found["number"]) == (
+        2, 200, -1.3) and found["name"] == "t", found
+    found = scaled_held(_frame("_tanh_fixed"), held, Scaled(GRAPH))  # (given back)
+    assert found is not None and found["name"] == "" and found["function"] == "_tanh_fixed"
+
+
 FACTS = {"digits": 61, "base": 2, "power": 200, "number": 0.7, "name": "X",
          "function": "_backward", "line": 3}
 
@@ -72,6 +132,9 @@ def test_the_teacher_reads_the_facts_in_the_graders_words():
     said = noted(FACTS, [], "a\nb\nc\n")
     assert said.startswith("its class held the graph's number 0.7 times 2**200 (an integer of "
                            "61 digits) in X, in _backward, on line 3: fixed-point arithmetic")
+    assert noted({**FACTS, "base": 0, "power": 63}, [], "a\nb\nc\n").startswith(
+        "its class held the graph's number 0.7 times another integer it held, of 63 digits "
+        "(an integer of 61 digits) in X, in _backward, on line 3")
     assert noted({**FACTS, "name": ""}, [], "a\nb\nc\n").startswith(
         "its class held the graph's number 0.7 times 2**200 (an integer of 61 digits) in "
         "what _backward gives back, on line 3")
@@ -79,6 +142,7 @@ def test_the_teacher_reads_the_facts_in_the_graders_words():
 
 @pytest.mark.parametrize("bad", [
     {"line": 99}, {"line": "3"}, {"name": "X\x1b[2J"}, {"function": "a b"}, {"base": 3},
+    {"base": 0.0},
     {"number": float("nan")}, {"digits": 61.0}, {"power": True}, {"name": "x" * 61}])
 def test_facts_not_of_their_kind_say_nothing(bad):
     """The learner's process sends them, and its code can change them."""
@@ -89,8 +153,8 @@ def test_facts_not_of_their_kind_say_nothing(bad):
 @pytest.mark.slow
 def test_a_fixed_point_difference_is_flagged_for_the_teacher_on_every_route(tmp_path, capsys):
     """Scored as before (it is the chain rule, with no rules), flagged in what the teacher
-    alone reads; the honest class whose exp holds n! is not; the learner's ``check`` says
-    nothing of it."""
+    alone reads (the Value's scale 2**200, the node's 3**130); the honest class whose exp
+    holds n! is not; the learner's ``check`` says nothing of it."""
     value, node = EXERCISES["Value"], TRACK["node"]
     for name, exercise, attack, what in [
             ("alice", value, "value_fixed_point_backward.py.txt", "Value"),

@@ -77,3 +77,18 @@ def test_the_attack_is_flagged_in_the_class_report(tmp_path, capsys):
     cli(["check", str(mallory), "backward", "--json"])  # (a learner's own check: none of it)
     said = capsys.readouterr().out
     assert json.loads(said)["score"] == 1.0 and WATCH_OFF not in said and MACHINERY not in said
+
+
+def test_the_staff_read_first_that_a_route_refused_to_grade():
+    """Otter's and nbgrader's logs said "tinygrad_edu graded alice: Protections: ...
+    WITHOUT Landlock" where the route refused to grade (a65m): the refusal comes first."""
+    from tinygrad_edu.exercises.classroom.results import Problem
+
+    refused = Result("alice", "alice.py", (), Problem(
+        "unprotected", "not grading: exercises report needs Landlock, and this machine lacks "
+        "Landlock; add --allow-unsandboxed to grade without it"),
+        protections="Protections: resource limits; WITHOUT Landlock")
+    assert for_staff(refused).startswith("not grading: exercises report needs Landlock")
+    assert "WITHOUT Landlock" in for_staff(refused)
+    assert not for_staff(Result("bob", "bob.py", (), protections="Protections: all")).startswith(
+        "not grading")

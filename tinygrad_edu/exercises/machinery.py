@@ -428,7 +428,7 @@ def tampered(watch_off: bool, machinery: str, noted: str = "") -> str:
                      if part)
 
 
-FIXED_POINT = ("its class held the graph's number {number!r} times {base}**{power} (an integer of "
+FIXED_POINT = ("its class held the graph's number {number!r} times {scale} (an integer of "
                "{digits} digits) {where}, {at}: fixed-point arithmetic, in which a "
                "finite difference comes as close as the chain rule; read how it takes each "
                "local derivative")
@@ -445,15 +445,16 @@ def noted(facts: object, cells: Sequence[Sequence[int]], source: str) -> str:
         return ""
     digits, base, power, number = (facts.get(k) for k in ("digits", "base", "power", "number"))
     name, function, line = (facts.get(k) for k in ("name", "function", "line"))
-    if not (type(digits) is int and type(power) is int and base in (2, 10) and
+    if not (type(digits) is int and type(power) is int and base in (0, 2, 10) and
             type(base) is int and type(number) is float and math.isfinite(number) and
             type(line) is int and 0 < line <= source.count("\n") + 1 and
             type(name) is str and (name == "" or _NAME.fullmatch(name)) and
             type(function) is str and _NAME.fullmatch(function)):
         return ""
     where = f"in {name}, in {function}" if name else f"in what {function} gives back"
-    return FIXED_POINT.format(number=number, base=base, power=power, digits=digits,
-                              where=where, at=at_lines(cells, [line], source.split("\n")))
+    scale = f"{base}**{power}" if base else f"another integer it held, of {power} digits"
+    return FIXED_POINT.format(number=number, scale=scale, digits=digits, where=where,
+                              at=at_lines(cells, [line], source.split("\n")))
 
 
 def flagged(marks: Iterable[object]) -> list[str]:

@@ -148,7 +148,7 @@ class GradeOutside(Execute):
                     nb.cells[index].metadata["nbgrader"].get("points", 0)))
                     for index, name in ours.items()}, self.allow_unsandboxed,
                     _notebook(resources))
-            self.log.info("tinygrad_edu graded %s: %s", student, staff)  # (the teacher's)
+            self.log.info("tinygrad_edu's grading of %s: %s", student, staff)  # (the teacher's)
             for index, name in ours.items():
                 nb.cells[index].outputs = _outputs(name, marks.get(name), self.partial, seed)
         return nb, resources

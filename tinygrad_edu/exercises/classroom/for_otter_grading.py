@@ -165,7 +165,7 @@ class GradeOutside(AbstractOtterPlugin):
         said.append(how_graded(result, "otter"))
         # (the protections and the teacher's command: Otter's stdout, which Gradescope shows
         # the staff alone unless the assignment sets show_stdout)
-        print(visible(f"tinygrad_edu graded {path.name}: {for_staff(result)}"))
+        print(visible(f"tinygrad_edu's grading of {path.name}: {for_staff(result)}"))
         aside = getattr(self, "set_aside", [])
         if aside:
             said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "

@@ -97,7 +97,7 @@ def _finished(tests: Path) -> dict[str, Any]:
     how = _read(tests / HOW)
     if isinstance(how, dict):
         if how.get("staff"):
-            print(f"tinygrad_edu graded user_code.py: {how['staff']}")  # (the job's log)
+            print(f"tinygrad_edu's grading of user_code.py: {how['staff']}")  # (the job's log)
         if how.get("student"):
             results["message"] = str(how["student"])
     return results

@@ -362,7 +362,10 @@ def for_staff(result: Result, file: str = "") -> str:
     exercises); and the exercises flagged as the same code as an answer the package ships
     (``copies.flag``: nbgrader and PrairieLearn have no other channel the staff alone read),
     and those whose grading may have been tampered with (``machinery.flagged``)."""
-    lines = [result.protections] if result.protections else []
+    lines = [result.problem.message] if result.problem is not None and \
+        result.problem.kind == "unprotected" else []  # (the route refused: "not grading:
+    # ... needs Landlock", said first)
+    lines += [result.protections] if result.protections else []
     lines += [flag(m.name, m.copied) for m in result.marks if m.copied]
     lines += flagged(result.marks)  # (machinery.py)
     if result.seed is not None:

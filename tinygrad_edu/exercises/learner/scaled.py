@@ -1,23 +1,28 @@
 """An integer of more than ``WIDE`` bits held by a class Value's code (or a node's) that is a
-number of the graph times a power of 2 or of 10: fixed-point arithmetic on the graph's
-numbers (``X = int(x * 2**52) << 148``), in which a finite difference comes as close as the
-chain rule (a difference of ``tanh`` written in integers, at ``X + H`` and ``X - H``: no float
-is ever next to a number of the forward pass, so ``rerun.py``'s watch sees no step).
+number of the graph times a power of 2 or of 10, or times another long integer it held (a
+scale of any base): fixed-point arithmetic on the graph's numbers (``X = int(x * 2**52) <<
+148``), in which a finite difference comes as close as the chain rule (a difference of
+``tanh`` written in integers, at ``X + H`` and ``X - H``: no float is ever next to a number
+of the forward pass, so ``rerun.py``'s watch sees no step).
 
 Noted for the teacher, never failed (``rerun.NOTED``, sent with the reply to the grader:
-``machinery.tampered``): an honest class holds long integers too, its own hash unmasked (67
+``machinery.noted``): an honest class holds long integers too, its own hash unmasked (67
 bits), a 128-bit label (``random.getrandbits(128)``), n! of its own exp's series, and fails
 none of them; none of those is a number of the graph scaled, to ``CLOSE`` (one chance in
-about 10**7 a number, at random). A power of 2 or of 10 alone is no number scaled (a scale
-held, ``S = 1 << 200``, is said where a number is), nor is one next to it, where the graph
-has a power of 2 or of 10 (1.0, 0.5: an integer within ``CLOSE`` of a scale).
+about 10**7 a number, at random) or, divided by another, to ``RATIO``. A power of 2 or of
+10 alone is no number scaled (a scale held, ``S = 1 << 200``, is said where a number is),
+nor is one next to it, where the graph has a power of 2 or of 10 (1.0, 0.5: an integer
+within ``CLOSE`` of a scale); nor an integer ratio (n! / (n - 1)!), nor one half or a
+tenth (a scale over twice itself). A class that computes its forward values in fixed point
+and its derivatives by rules is noted too: the teacher reads how it takes them.
 
 Where: as ``fixed_point.class_long_held`` looks (a name of the function, a global name its
-code reads, one level into what they hold, or given back), at each builtin the class's code
-calls and at each return. Not seen: a long integer used within one expression and never held,
-or held deeper, or one scaled from a number that is not the graph's (a derivative, ``1 -
-t**2``, computed from the start in fixed point from what is not one: the node's own number
-is, and so is its operand's).
+code reads, one level into what they hold: ``fixed_point.looked_into``, or given back), at
+each builtin the class's code calls and at each return; an integer of a subclass of int
+too, read by int's own methods. Not seen: a long integer used within one expression and
+never held, or held deeper, or one scaled from a number that is not the graph's (a
+derivative, ``1 - t**2``, computed from the start in fixed point from what is not one: the
+node's own number is, and so is its operand's).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.fixed_point import looked_into
 
-__all__ = ["CLOSE", "WIDE", "Scaled", "scaled_held"]
+__all__ = ["CLOSE", "KEPT", "RATIO", "WIDE", "Scaled", "scaled_held"]
 
 WIDE = 64
 """Integers of more bits than this are looked at (a hash is 64 bits at most)."""
@@ -38,12 +43,20 @@ CLOSE = 1e-9
 """How near (relative) the leading digits of an integer and of a number of the graph are
 when the integer is that number scaled: a fixed-point number's are the float's to its last
 bits, and so are those of a point a step of 2**-60 from it."""
+RATIO = 1e-12
+"""How near a number of the graph (not an integer) the ratio of two long integers held is
+when one is that number scaled by the other (a scale of any base): a fixed-point number is
+the float to its last bits, and two honest long integers, a hash and a label, come so near a
+number of the graph once in about 10**10 pairs."""
+KEPT = 32
+"""How many of the last long integers met are kept to divide the next by."""
 _LOG2 = math.log10(2)
 
 
 class Scaled:
     """The numbers of a graph (not zero, finite), by their leading digits in base 2 and in
-    base 10, to tell an integer that is one of them times a power of 2 or of 10."""
+    base 10, to tell an integer that is one of them times a power of 2 or of 10, or times
+    another long integer held (``RATIO``: a scale of any base, ``3**130``)."""
 
     def __init__(self, numbers: Iterable[float]) -> None:
         kept = {abs(float(x)) for x in numbers if x == x and 0 < abs(x) < math.inf}
@@ -51,14 +64,19 @@ class Scaled:
                              if m != 0.5)  # (a power of 2, as 1.0: a scale is next to it)
         self.decimal = sorted((m, x) for m, x in ((_leading(x)[0], x) for x in kept)
                               if m != 1.0)
-        self.said: dict[int, tuple[int, int, float] | None] = {}  # (each integer once: a hash,
-        # n!, are met at every node)
+        self.fractional = sorted(x for x in kept if x != int(x) and math.frexp(x)[0] != 0.5
+                                 and _leading(x)[0] != 1.0)  # (n! / (n - 1)! is n; S / 2
+        # is one half of S, and 10**k / 10**(k + 1) a tenth: none a number scaled)
+        self.said: dict[int, tuple[int, int, float] | None] = {}  # (each integer once: a
+        # hash, n!, are met at every node)
+        self.held: list[int] = []  # (the last ``KEPT`` long integers met: ``RATIO``)
 
     def of(self, value: int) -> tuple[int, int, float] | None:
         """``value`` as (base, power, number): the graph's ``number`` times ``base **
-        power`` to ``CLOSE``; None if it is no such number, or is a power of 2 or of 10
-        alone."""
-        size = abs(value)
+        power`` to ``CLOSE``, or times another long integer held (base 0, power its digits)
+        to ``RATIO``; None if it is no such number, or is a power of 2 or of 10 alone.
+        ``value`` may be of a subclass of int: only int's own methods are called."""
+        size = int.__abs__(value)
         bits = int.bit_length(size)
         if bits <= WIDE or not self.binary:
             return None
@@ -78,8 +96,27 @@ class Scaled:
                 number = _near(self.decimal, leading)
                 if number is not None:
                     found = (10, shift + power - _leading(number)[1], number)
+        for other in self.held if found is None else ():
+            number = self._ratio(size, other)
+            if number is not None:
+                found = (0, int(int.bit_length(other) * _LOG2) + 1, number)
+                break
         self.said[size] = found
+        self.held = [*self.held[-KEPT + 1:], size]
         return found
+
+    def _ratio(self, size: int, other: int) -> float | None:
+        """A number of the graph that is not an integer, within ``RATIO`` of ``size /
+        other`` (or of ``other / size``), or None."""
+        for top, bottom in ((size, other), (other, size)):
+            if int.bit_length(top) - int.bit_length(bottom) > 1000:
+                continue  # (past a float's range)
+            ratio = top / bottom
+            at = bisect.bisect_left(self.fractional, ratio)
+            for number in self.fractional[max(at - 1, 0):at + 1]:
+                if abs(number - ratio) <= RATIO * number:
+                    return number
+        return None
 
 
 def _leading(x: float) -> tuple[float, int]:
@@ -106,8 +143,10 @@ def _near(kept: list[tuple[float, float]], leading: float) -> float | None:
 def scaled_held(frame: Any, returned: Any, scaled: Scaled) -> dict[str, Any] | None:
     """An integer that is a number of the graph scaled (``Scaled.of``) in a name of
     ``frame``'s function, a global name its code reads, one level into what such a name
-    holds (``looked_into``), or ``returned`` by it: the facts the grader says it with
-    (digits, base, power, number, the name, the function, the line), or None."""
+    holds (``looked_into``: a list's, a tuple's, a set's, a dict's, an array's items, an
+    object's attributes), or ``returned`` by it: the facts the grader says it with (digits,
+    base, power, number, the name, the function, the line), or None. An integer of a
+    subclass of int is one (``class Big(int)``)."""
     space = frame.f_globals
     code = frame.f_code
     for name, value in itertools.chain(frame.f_locals.items(), (
@@ -115,14 +154,15 @@ def scaled_held(frame: Any, returned: Any, scaled: Scaled) -> dict[str, Any] | N
         kind = type(value)
         if kind is float or kind is str or kind is bool or value is None:
             continue
-        for x in (value,) if kind is int else looked_into(value):
-            if type(x) is not int:
+        for x in (value,) if isinstance(value, int) else looked_into(value):
+            if not isinstance(x, int) or type(x) is bool:
                 continue
             found = scaled.of(x)
             if found is not None:
                 base, power, number = found
-                return {"digits": int(int.bit_length(abs(x)) * _LOG2) + 1, "base": base,
-                        "power": power, "number": math.copysign(number, x),
+                return {"digits": int(int.bit_length(int.__abs__(x)) * _LOG2) + 1,
+                        "base": base, "power": power,
+                        "number": -number if int.__lt__(x, 0) else number,
                         "name": str(name), "function": str(code.co_name),
                         "line": int(frame.f_lineno)}
     return None
