@@ -122,10 +122,10 @@ _SCALAR = frozenset({float, int, str, bool, type(None)})
 
 
 def looked_into(value: Any) -> Any:
-    """``value``, and what it holds one level down: a list's, a tuple's, a set's first
-    items, a dict's first values, a NumPy array's of Python objects, a plain object's first
-    attributes (not a module's or a class's, whose names are a library's too). Read by the
-    built-in types' own methods and NumPy's: no code of the learner's runs."""
+    """``value``, and what it holds one level down: a list's or a tuple's first items, a
+    dict's first values, a plain object's first attributes (not a module's or a class's,
+    whose names are a library's too). Read by the built-in types' own methods: no code of the
+    learner's runs (but an object's ``__dict__``, read as ``getattr`` reads it)."""
     kind = type(value)
     if kind is float or kind is str or kind is bool or kind is int or value is None:
         return ()
@@ -135,15 +135,6 @@ def looked_into(value: Any) -> Any:
         return tuple.__getitem__(value, slice(16))
     if isinstance(value, dict):
         return [value, *itertools.islice(dict.values(value), 16)]
-    if isinstance(value, set):
-        return [value, *itertools.islice(set.__iter__(value), 16)]
-    if isinstance(value, frozenset):
-        return [value, *itertools.islice(frozenset.__iter__(value), 16)]
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(value, numpy.ndarray):
-        array = numpy.ndarray
-        return [value, *(array.item(value, i) for i in range(min(
-            array.size.__get__(value), 16)))] if array.dtype.__get__(value).hasobject else ()
     held = getattr(value, "__dict__", None) if not isinstance(
         value, (type, types.ModuleType, types.FunctionType)) else None
     if type(held) is dict:

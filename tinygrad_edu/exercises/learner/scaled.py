@@ -17,9 +17,10 @@ tenth (a scale over twice itself). A class that computes its forward values in f
 and its derivatives by rules is noted too: the teacher reads how it takes them.
 
 Where: as ``fixed_point.class_long_held`` looks (a name of the function, a global name its
-code reads, one level into what they hold: ``fixed_point.looked_into``, or given back), at
-each builtin the class's code calls and at each return; an integer of a subclass of int
-too, read by int's own methods. Not seen: a long integer used within one expression and
+code reads, one level into what they hold: ``fixed_point.looked_into``, a set's and an
+array's of objects items too, or given back), at one return in ``rerun.LOOKS`` of the class
+file's functions, and at every return that gives back a long int; an integer of a subclass
+of int too, read by int's own methods. Not seen: a long integer used within one expression and
 never held, or held deeper, or one scaled from a number that is not the graph's (a
 derivative, ``1 - t**2``, computed from the start in fixed point from what is not one: the
 node's own number is, and so is its operand's).
@@ -30,6 +31,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import sys
+import types
 from collections.abc import Iterable
 from typing import Any
 
@@ -152,9 +155,15 @@ def scaled_held(frame: Any, returned: Any, scaled: Scaled) -> dict[str, Any] | N
     for name, value in itertools.chain(frame.f_locals.items(), (
             (n, dict.get(space, n)) for n in code.co_names), (("", returned),)):
         kind = type(value)
-        if kind is float or kind is str or kind is bool or value is None:
+        if kind in _PLAIN:  # (at once: most names hold these)
             continue
-        for x in (value,) if isinstance(value, int) else looked_into(value):
+        if kind is int:
+            if int.bit_length(value) <= WIDE:
+                continue
+            inside: Any = (value,)
+        else:
+            inside = (value,) if isinstance(value, int) else _inside(value)
+        for x in inside:
             if not isinstance(x, int) or type(x) is bool:
                 continue
             found = scaled.of(x)
@@ -166,3 +175,26 @@ def scaled_held(frame: Any, returned: Any, scaled: Scaled) -> dict[str, Any] | N
                         "name": str(name), "function": str(code.co_name),
                         "line": int(frame.f_lineno)}
     return None
+
+
+def _inside(value: Any) -> Any:
+    """What ``value`` holds one level down (``looked_into``), and a set's, a frozenset's and
+    a NumPy array's of Python objects first items (a65m's a3b, a8): read by the built-in
+    types' own methods and NumPy's, no code of the learner's run."""
+    if isinstance(value, set):
+        return itertools.islice(set.__iter__(value), 16)
+    if isinstance(value, frozenset):
+        return itertools.islice(frozenset.__iter__(value), 16)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.ndarray):
+        array = numpy.ndarray
+        return [array.item(value, i) for i in range(min(array.size.__get__(value), 16))] \
+            if array.dtype.__get__(value).hasobject else ()
+    return looked_into(value)
+
+
+_PLAIN = frozenset({float, str, bool, type(None), bytes, complex, type, types.FunctionType,
+                    types.BuiltinFunctionType, types.MethodType, types.ModuleType})
+"""What holds no integer of more than ``WIDE`` bits one level in (passed over at once): an
+int of the learner's own class is looked at, and so is an object's ``__dict__`` (a module's
+and a class's names are a library's too: not looked into, as ``looked_into`` says)."""
