@@ -318,28 +318,28 @@ def test_a_script_named_otter_is_never_imported_by_otters_kernel(otter, tmp_path
     kernel Otter grades in runs in that folder, first on ``sys.path``, and imported it in
     place of Otter, as root, outside every protection (it read the model answers and wrote
     them over itself: 4/4 for a starter, an attacker's a65b f1). Now it is moved out of the
-    folder once Otter has read it, never imported, and graded as any submission: a starter
-    0, right answers their points."""
+    folder once Otter has read it, never imported, and graded as any submission: a stub
+    (``raise NotImplementedError``) 0, right answers their points (one run of Otter's)."""
     folder, zip_, _ = otter
     marker = tmp_path / "imported"
-    starter = "".join(f"def {name}(*args):\n    raise NotImplementedError\n\n"
-                      for name in NAMES) + (
-        f"if __name__ == 'otter':\n    open({str(marker)!r}, 'w').write('imported')\n")
-    right = IMPORTS + "\n" + "\n\n".join(answer(name) for name in NAMES) + "\n"
-    for name, source, want in (("script-starter", starter, 0.0),
-                               ("script-right", right, float(sum(POINTS.values())))):
-        there = folder / name
-        there.mkdir()
-        (there / "otter.py").write_text(source, encoding="utf-8")
-        done = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_),
-                               str(there / "otter.py"), "-o", str(there)], env=env(),
-                              cwd=tmp_path, capture_output=True, text=True, timeout=600)
-        # (not in its folder: ``python -m otter`` there would import it too)
-        assert done.returncode == 0, done.stdout + done.stderr
-        results = json.loads((there / "results.json").read_text("utf-8"))
-        scores = {t["name"]: t["score"] for t in results["tests"] if "score" in t}
-        assert sum(scores.values()) == want, (name, scores, results.get("output"))
-        assert not marker.exists(), name
+    stub = NAMES[0]
+    source = IMPORTS + "\n" + "\n\n".join(
+        f"def {name}(*args):\n    raise NotImplementedError\n" if name == stub else answer(name)
+        for name in NAMES) + (
+        f"\nif __name__ == 'otter':\n    open({str(marker)!r}, 'w').write('imported')\n")
+    there = folder / "script"
+    there.mkdir()
+    (there / "otter.py").write_text(source, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_),
+                           str(there / "otter.py"), "-o", str(there)], env=env(),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    # (not in its folder: ``python -m otter`` there would import it too)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((there / "results.json").read_text("utf-8"))
+    scores = {t["name"]: t["score"] for t in results["tests"] if "score" in t}
+    assert scores == {name: 0.0 if name == stub else float(POINTS[name]) for name in NAMES}, (
+        scores, results.get("output"))
+    assert not marker.exists()
 
 
 class _Pickled:
