@@ -29,16 +29,18 @@ node's own number is, and so is its operand's).
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import math
 import sys
 import types
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any
 
 from tinygrad_edu.exercises.learner.fixed_point import looked_into
 
-__all__ = ["CLOSE", "KEPT", "RATIO", "WIDE", "Scaled", "scaled_held"]
+__all__ = ["CLOSE", "KEPT", "RATIO", "SIGNIFICANT", "WIDE", "Scaled", "scaled_held"]
 
 WIDE = 64
 """Integers of more bits than this are looked at (a hash is 64 bits at most)."""
@@ -46,11 +48,22 @@ CLOSE = 1e-9
 """How near (relative) the leading digits of an integer and of a number of the graph are
 when the integer is that number scaled: a fixed-point number's are the float's to its last
 bits, and so are those of a point a step of 2**-60 from it."""
+SIGNIFICANT = 24
+"""An integer whose leading 64 bits hold fewer significant bits than this (from the highest
+set to the lowest set among them) is no float's number scaled: a bitmask of nodes (``seen
+|= 1 << v.id``: its top bits 0b11 and the next far below are 1.5 times 2**8684, a65n's h6),
+a scale alone; nor one whose leading 19 decimal digits are fewer than 7 and zeros. A
+graph's numbers scaled have a float's 53 (the few that are short, 1.5, are left unseen: the
+others a fixed-point difference holds are not)."""
 RATIO = 1e-12
 """How near a number of the graph (not an integer) the ratio of two long integers held is
 when one is that number scaled by the other (a scale of any base): a fixed-point number is
 the float to its last bits, and two honest long integers, a hash and a label, come so near a
 number of the graph once in about 10**10 pairs."""
+NEAR = 1e-6
+"""A number of the graph this near (relative) an integer, a power of 2 or of 10 is not
+matched by a ratio of two long integers held: an honest bitmask that grew by one low bit is
+1.0000000000002622 times the one before (a65n's h6, flagged before)."""
 KEPT = 32
 """How many of the last long integers met are kept to divide the next by."""
 _LOG2 = math.log10(2)
@@ -62,14 +75,20 @@ class Scaled:
     another long integer held (``RATIO``: a scale of any base, ``3**130``)."""
 
     def __init__(self, numbers: Iterable[float]) -> None:
-        kept = {abs(float(x)) for x in numbers if x == x and 0 < abs(x) < math.inf}
+        kept = {abs(float(x)) for x in numbers if x == x and 0 < abs(x) < math.inf and
+                _long_mantissa(abs(float(x)))}  # (1.5, 17.25, 0.1: left unseen)
         self.binary = sorted((m, x) for m, x in ((math.frexp(x)[0], x) for x in kept)
-                             if m != 0.5)  # (a power of 2, as 1.0: a scale is next to it)
+                             if m - 0.5 > NEAR and 1.0 - m > NEAR)  # (a power of 2 or next
+        # to one, as 1.0 and a saturated tanh's 0.9999999999996: a scale, and an honest
+        # bitmask whose next bit is far below its first, are next to it)
         self.decimal = sorted((m, x) for m, x in ((_leading(x)[0], x) for x in kept)
-                              if m != 1.0)
-        self.fractional = sorted(x for x in kept if x != int(x) and math.frexp(x)[0] != 0.5
-                                 and _leading(x)[0] != 1.0)  # (n! / (n - 1)! is n; S / 2
-        # is one half of S, and 10**k / 10**(k + 1) a tenth: none a number scaled)
+                              if m - 1.0 > NEAR and 10.0 - m > NEAR)
+        self.fractional = sorted(x for x in kept if abs(x - round(x)) > NEAR * x and abs(
+            math.frexp(x)[0] - 0.5) > NEAR and abs(_leading(x)[0] - 1.0) > NEAR and abs(
+            float(Fraction(x).limit_denominator(64)) - x) > NEAR * x)  # (n! / (n - 1)! is
+        # n; S / 2 one half of S; 10**k / 10**(k + 1) a tenth; a bitmask with one more low
+        # bit, 1 + 2**-42 times the one before it, or 4/3 of one with a bit fewer: none a
+        # number scaled)
         self.said: dict[int, tuple[int, int, float] | None] = {}  # (each integer once: a
         # hash, n!, are met at every node)
         self.held: list[int] = []  # (the last ``KEPT`` long integers met: ``RATIO``)
@@ -87,15 +106,21 @@ class Scaled:
             return self.said.get(size)
         found: tuple[int, int, float] | None = None
         top = size >> (bits - 64)
-        if size & (size - 1):  # (not a power of 2)
-            number = _near(self.binary, math.frexp(float(top))[0])
-            if number is not None:
-                found = (2, bits - math.frexp(number)[1], number)
+        significant = int.bit_length(top >> (int.bit_length(top & -top) - 1))
+        if significant < SIGNIFICANT:  # (its leading 64 bits: a bitmask of nodes, 0b11 <<
+            self.said[size] = None  # 8684 and bits far below, a scale alone: no float's
+            return None  # 53 digits)
+        number = _near(self.binary, math.frexp(float(top))[0])
+        if number is not None:
+            found = (2, bits - math.frexp(number)[1], number)
         if found is None:
             shift = max(int((bits - 1) * _LOG2) - 18, 0)
-            head, rest = divmod(size, 10 ** shift)
+            head = size // 10 ** shift
             leading, power = _leading(float(head))
-            if rest or leading != 1.0:  # (not a power of 10)
+            short = head
+            while short and not short % 10:
+                short //= 10
+            if short >= 10 ** 7:  # (its leading 19 digits not a few digits and zeros)
                 number = _near(self.decimal, leading)
                 if number is not None:
                     found = (10, shift + power - _leading(number)[1], number)
@@ -120,6 +145,16 @@ class Scaled:
                 if abs(number - ratio) <= RATIO * number:
                     return number
         return None
+
+
+def _long_mantissa(x: float) -> bool:
+    """Whether ``x`` has ``SIGNIFICANT`` significant bits or more, and 7 significant
+    decimal digits or more (as ``repr`` writes it): a bitmask's top bits, 0b11 then zeros,
+    are 1.5 scaled to within 1e-9 (a65n's h6), and a counter's decimal digits are 0.1's."""
+    numerator = x.as_integer_ratio()[0]
+    bits = int.bit_length(numerator >> (int.bit_length(numerator & -numerator) - 1))
+    digits = repr(x).split("e")[0].replace(".", "").replace("-", "").strip("0")
+    return bits >= SIGNIFICANT and len(digits) >= 7
 
 
 def _leading(x: float) -> tuple[float, int]:
@@ -179,8 +214,10 @@ def scaled_held(frame: Any, returned: Any, scaled: Scaled) -> dict[str, Any] | N
 
 def _inside(value: Any) -> Any:
     """What ``value`` holds one level down (``looked_into``), and a set's, a frozenset's and
-    a NumPy array's of Python objects first items (a65m's a3b, a8): read by the built-in
-    types' own methods and NumPy's, no code of the learner's run."""
+    a NumPy array's of Python objects first items (a65m's a3b, a8), and what an object with
+    no ``__dict__`` holds in its slots (``gc.get_referents``: a65n's ``__slots__`` class and
+    ``dataclass(slots=True)``): read by the built-in types' own methods, NumPy's and the
+    collector's, no code of the learner's run."""
     if isinstance(value, set):
         return itertools.islice(set.__iter__(value), 16)
     if isinstance(value, frozenset):
@@ -190,7 +227,11 @@ def _inside(value: Any) -> Any:
         array = numpy.ndarray
         return [array.item(value, i) for i in range(min(array.size.__get__(value), 16))] \
             if array.dtype.__get__(value).hasobject else ()
-    return looked_into(value)
+    found = looked_into(value)
+    if type(found) is tuple and len(found) == 1 and found[0] is value:  # (no __dict__ read)
+        return [value, *itertools.islice((x for x in gc.get_referents(value)
+                                          if isinstance(x, int)), 16)]
+    return found
 
 
 _PLAIN = frozenset({float, str, bool, type(None), bytes, complex, type, types.FunctionType,
