@@ -237,6 +237,21 @@ def test_the_command_writes_the_page_or_the_csv_file(tmp_path, capsys):
     assert data["exercises"][0]["points"] == 4.0
 
 
+def test_the_exercises_may_come_after_an_option(tmp_path, capsys):
+    folder = write_class(tmp_path / "class", ["ada", "barbara"])
+    out = tmp_path / "report.csv"
+    assert cli(["report", str(folder), "-o", str(out), "d_tanh"]) == 0
+    assert "grading 2 submissions of d_tanh" in capsys.readouterr().err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["student"], r["d_tanh"]) for r in rows] == [("ada", "passed"),
+                                                          ("barbara", "failed")]
+    assert "d_mul" not in rows[0]
+    with pytest.raises(SystemExit) as stopped:  # (argparse's way: exit code 2)
+        cli(["report", str(folder), "-o", str(out), "d_tanh", "--nope"])
+    assert stopped.value.code == 2
+    assert "unrecognized arguments: --nope" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, words", [
     (["report", "{tmp}/nowhere", "-o", "r.html"], "is not a folder"),
     (["report", "{tmp}", "-o", "r.pdf"], "a page (-o report.html) or a table (-o report.csv)"),

@@ -493,7 +493,13 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
                         "per core)")
     shown_on_terminal()  # (a file named with bytes that are not UTF-8, or with a terminal's
-    args = parser.parse_args(argv)  # escape codes, printed as escapes: argparse's errors too)
+    args, extra = parser.parse_known_args(argv)  # escape codes, printed as escapes: argparse's
+    if extra:  # errors too). Names after an option (report DIR -o r.csv d_tanh) are names:
+        named = isinstance(getattr(args, "exercise", None), list)
+        wrong = [word for word in extra if word.startswith("-") or not named]
+        if wrong:
+            parser.error(f"unrecognized arguments: {' '.join(wrong)}")
+        args.exercise += extra
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
             else _exercises([args.exercise])
