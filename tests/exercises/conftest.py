@@ -12,6 +12,18 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def complex_operators_watched():
+    """The complex type's operators watched, as a learner's process has them
+    (``complex_arithmetic.install``): what these tests grade in their own process is graded
+    as there, the honest answers' corpus included."""
+    from tinygrad_edu.exercises.learner import complex_arithmetic
+
+    complex_arithmetic.install()
+    yield
+    complex_arithmetic.remove()
+
+
 @pytest.fixture(autouse=True)
 def private_progress(tmp_path, monkeypatch):
     """Every test keeps its progress in a temporary file, never in the real home."""

@@ -189,8 +189,9 @@ def d_softmax_cross_entropy(Z, Y):
     return out
 '''
 """The complex step made and used within one expression, held in no name and given to no
-function of the file: seen where it is given to a call (``getattr``, ``np.sqrt``), which
-Python 3.12 and later tell (``held.CallsSeen``)."""
+function of the file: seen where its complex numbers are added or multiplied (the complex
+type's operators: ``learner/complex_arithmetic.py``, on every Python) or where it is given
+to a call (``getattr``, ``np.sqrt``), which Python 3.12 and later tell (``held.CallsSeen``)."""
 ONE_EXPRESSION_IN_BACKWARD = [(
     "        self.grad += (1 - t**2) * out.grad",
     """        self.grad += getattr((math.e ** (2 * (x + 1e-30 * float("-1") ** 0.5)) - 1) / (
@@ -198,16 +199,75 @@ ONE_EXPRESSION_IN_BACKWARD = [(
                 ) / 1e-30 * out.grad""")]
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason="a call's arguments are seen by "
-                    "sys.monitoring, of Python 3.12 and later; earlier, this stays unseen")
 @pytest.mark.parametrize("name, given", [
-    ("d_tanh", "a complex number, ("), ("d_softmax_cross_entropy", "an array of complex numbers"),
-    ("Value", "a complex number, (")])
+    ("d_tanh", ["given to getattr() on line "]),
+    ("Value", ["the complex number 6.12e-17+1j, in a product (*), in _backward on line ",
+               "given to getattr(), in _backward on line "])])
 def test_the_complex_step_in_one_expression_earns_nothing(name, given):
+    """On every Python (a rule's ``getattr`` is a stand-in; a class's, seen as a call under
+    3.12 and later, and its arithmetic on every Python: before, under 3.10 and 3.11, the
+    Value took 1/1)."""
     answer = value_class(lecture(*ONE_EXPRESSION_IN_BACKWARD)) if name == "Value" else \
         solution(ONE_EXPRESSION, name)
     said = said_at_exact_points(name, answer)
-    assert given in said and ", given to " in said and " on line " in said, said
+    assert "complex number" in said and any(words in said for words in given), said
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="a call's arguments are seen by "
+                    "sys.monitoring, of Python 3.12 and later; earlier, this stays unseen")
+def test_an_array_of_complex_numbers_given_to_a_call_earns_nothing():
+    said = said_at_exact_points("d_softmax_cross_entropy", solution(
+        ONE_EXPRESSION, "d_softmax_cross_entropy"))
+    assert "an array of complex numbers" in said and ", given to " in said, said
+    assert " on line " in said, said
+
+
+NO_CALL = [("""
+def d_tanh(x, y):
+    return abs((math.e ** (2 * (float(x) + float("1e-30") * float("-1") ** 0.5)) - 1)
+               / (math.e ** (2 * (float(x) + float("1e-30") * float("-1") ** 0.5)) + 1)
+               - (math.e ** (2 * (float(x) - float("1e-30") * float("-1") ** 0.5)) - 1)
+               / (math.e ** (2 * (float(x) - float("1e-30") * float("-1") ** 0.5)) + 1)
+               ) / float("2e-30")
+""", "d_tanh", "in a product (*) on line "), ("""
+def d_sigmoid(x, y):
+    return float(str(1 / (1 + math.e ** -(float(x) + (-float("1e-60")) ** 0.5))).split(
+        "+" if "+" in str(1 / (1 + math.e ** -(float(x) + (-float("1e-60")) ** 0.5)))[1:]
+        else "-")[-1].rstrip("j)")) / 1e-30
+""", "d_sigmoid", "in a sum (+) on line ")]
+"""The complex step in one expression that gives no complex number to any call: its
+imaginary part read by ``abs`` of a difference (a65q's, 2/2 on every route under 3.11
+before: d_tanh, d_sigmoid, d_pow, d_div, a Value's tanh, microgpt's node), or from its text
+(``str``, which 3.12's ``CallsSeen`` sees given a complex number; an f-string is no call)."""
+
+
+@pytest.mark.parametrize("source, name, said_", NO_CALL, ids=["abs", "text"])
+def test_the_complex_step_given_to_no_call_earns_nothing(source, name, said_):
+    said = said_at_exact_points(name, solution(source, name))
+    assert "your answer computes with complex numbers (it met the complex number " in said
+    assert said_ in said, said
+
+
+def test_the_operators_give_the_same_numbers_and_notice_nothing_unwatched():
+    """Watched or not, each operator's answer is the complex type's own, bit for bit; with
+    no learner's frame on the stack nothing is noted."""
+    from tinygrad_edu.exercises.learner import complex_arithmetic
+
+    z, w = complex(0.3, -1.7), complex(-2.5, 1e-300)
+    found = []
+    with complex_arithmetic.watching({"<nowhere>"}, found, lambda: None):
+        answers = [z + w, z - w, z * w, z / w, -z, +z, abs(z), z + 1.5, 1.5 - z, 2 * z,
+                   3 / z, z ** 2, 2 ** z]
+    assert found == []
+    assert complex.__dict__["__add__"].__name__ == "__add__"  # (the watching function)
+    complex_arithmetic.remove()
+    try:
+        plain = [z + w, z - w, z * w, z / w, -z, +z, abs(z), z + 1.5, 1.5 - z, 2 * z,
+                 3 / z, z ** 2, 2 ** z]
+        assert type(complex.__dict__["__add__"]).__name__ == "wrapper_descriptor"
+    finally:
+        complex_arithmetic.install()
+    assert [repr(a) for a in answers] == [repr(a) for a in plain]
 
 
 CONSTANT = '''
@@ -242,3 +302,20 @@ def test_a_method_of_a_complex_array_in_one_expression_earns_nothing():
     assert "an array of complex numbers, " in said and " on line " in said, said
     if sys.version_info < (3, 12):
         assert ", whose sum() was called on line " in said, said
+
+
+def test_the_complex_step_given_to_no_call_earns_nothing_on_check(tmp_path, capsys):
+    """Through ``check``, in the learner's process, where the operators are replaced before
+    the learner's file is loaded (``serve.py``): 2/2 before under 3.10 and 3.11 (the text
+    route under 3.12 and later too), 0/2 now."""
+    from tinygrad_edu.exercises.cli import main as cli
+
+    path = tmp_path / "steps.py"
+    path.write_text("import math\n" + "".join(source for source, _, _ in NO_CALL),
+                    encoding="utf-8")
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "0 of 2 attempted exercises pass" in out, out
+    for _, name, said in NO_CALL:
+        assert f"✗ {name}: your answer computes with complex numbers (it met the complex " \
+            f"number " in out and said in out, out

@@ -43,17 +43,21 @@ a function of its file, given to one or given back, or in a name of its module:
 ``learner/held.py``; under Python 3.12 and later, given to any call: ``getattr(w, "imag")``)
 is the complex step too, however its input was made plain (``float(x)``, an array's
 ``.tolist()``) and its unit made (``float("-1") ** 0.5``, a dtype named ``"c" + "16"``):
-``ComplexUsed``, the name and the line said.
+``ComplexUsed``, the name and the line said. And on every Python the complex type's own
+operators are watched in the learner's process (``learner/complex_arithmetic.py``): the
+complex step written as one expression, held in no name and given to no call (its imaginary
+part read by ``abs`` of a difference, or from its text), still adds, multiplies and divides
+complex numbers, and fails there, the operation and the line said.
 
 While a rule runs, NumPy's ufuncs, ``cmath``'s functions and ``getattr`` are stand-ins that
 see a complex number given to them on every Python (``learner/given.py``: ``np.sinh(z)``
 under 3.10 and 3.11 too), and a rule on arrays that gives a ufunc or a function of its file
 nudged copies of its arrays (a finite difference on them) fails (``ShiftedPoint``).
 
-What this cannot stop: under Python 3.10 and 3.11, the complex step made and used within one
-expression, on a number or an array made plain first, held in no name and given to no
-function of the file nor to those stand-ins, its unit made at run time and no method of it
-called (``learner/held_code.py``: a complex constant of the code, ``Zc.sum()``); a finite
+What this cannot stop: under Python 3.10 and 3.11, the complex step on an array made plain
+first, within one expression, computed by NumPy's operators alone (a complex array's
+arithmetic is a ufunc's, not the complex type's), given to no function of the file nor to
+those stand-ins and no method of it called (``learner/held_code.py``: ``Zc.sum()``); a finite
 difference of a function the file computes without the op's own, in one function and on a
 number made plain first (``float(x)``), or through the op's own function bound before it is
 graded into an object of its own (a dict, a default argument: ``math``'s or NumPy's), which

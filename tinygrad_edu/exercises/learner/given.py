@@ -1,7 +1,8 @@
 """What NumPy's functions, ``cmath``'s and ``getattr`` are given while a rule runs (issue 65).
 
 A complex number is seen by the watched numbers, in the names of the learner's functions
-(``held.py``) and, on Python 3.12 and later, given to any call (``held.CallsSeen``). Under
+(``held.py``), in the complex type's own arithmetic (``complex_arithmetic.py``) and, on
+Python 3.12 and later, given to any call (``held.CallsSeen``). Under
 Python 3.10 and 3.11 a profile function is told which built-in is called, never what it is
 given, and a NumPy ufunc (``np.sinh``), an object of its own, is no built-in function: its
 call is not told at all. So the complex step made and used within one expression on a number

@@ -17,11 +17,14 @@ in no name, is still given to a call (``getattr(w, "imag")``, ``np.exp(Zc)``, ``
 No rule and no backward pass needs a complex number (the reading refuses one written in the
 file), so nothing honest is refused.
 
-What this cannot see: on Python 3.10 and 3.11, a complex number made and used within one
-expression, held in no name and given to no function of the file; on any Python, one never
-given to a call as its first argument (``(w - w.conjugate())``, which the reading refuses for
-its name: the imaginary part is read by an attribute or a call), or code that switches the
-watch off (it runs in the learner's process: a diagnosis, not a boundary).
+And on every Python, ``CallsSeen`` arms the complex type's own operators while it is on
+(``complex_arithmetic.py``): a complex number made and used within one expression, held in
+no name and given to no call, is still added, multiplied or divided (``x + ih``, tanh of it),
+and that is seen with the learner's line.
+
+What this cannot see: complex arithmetic done only by NumPy's ufuncs on arrays (the
+stand-ins of ``given.py`` see those), or code that switches the watch off (it runs in the
+learner's process: a diagnosis, not a boundary).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import sys
 import types
 from collections.abc import Callable
 from typing import Any
+
+from tinygrad_edu.exercises.learner.complex_arithmetic import watching
 
 __all__ = ["SHALLOW", "CallsSeen", "LearnerFrames", "StandsIn", "complex_held",
            "complex_in_names", "is_complex", "learner_codes", "line_of"]
@@ -228,13 +233,18 @@ class CallsSeen:
     a complex array's ``.sum()``, ``np.exp`` of one, is noted in ``found`` (what, where, and
     ``when()`` then), once.
     That sees the complex step made and used within one expression, held in no name, which
-    ``complex_held`` cannot. (Earlier Pythons have no such event: there it stays unseen.)"""
+    ``complex_held`` cannot. (Earlier Pythons have no such event.) On every Python, the
+    complex operators done with a frame of ``files`` on the stack are noted so too
+    (``complex_arithmetic.watching``), in ``done`` (said after what the rest saw, which
+    says more: a name, a call): ``x + ih`` in one expression, given to no call."""
 
     def __init__(self, codes: Callable[[], list[Any]], found: list[tuple[str, Any, int, Any]],
-                 when: Any = lambda: None) -> None:
+                 when: Any = lambda: None, files: frozenset[str] = frozenset()) -> None:
         self.given, self.found, self.when = codes, found, when
         self.codes: list[Any] = []
         self.tool: int | None = None
+        self.done: list[tuple[str, Any, int, Any]] = []
+        self.arithmetic = watching(set(files), self.done, when)
 
     @classmethod
     def of(cls, learners: Any, holder: Any, files: set[str], module: Any,
@@ -246,9 +256,10 @@ class CallsSeen:
         space = getattr(holder, "__globals__", None)
         names = space if isinstance(space, dict) else {}
         return cls(lambda: learner_codes([learners, *names.values()], files, module), found,
-                   when)
+                   when, frozenset(files))
 
     def __enter__(self) -> CallsSeen:
+        self.arithmetic.__enter__()
         monitoring = getattr(sys, "monitoring", None)
         if monitoring is None:
             return self
@@ -279,6 +290,7 @@ class CallsSeen:
             return
 
     def __exit__(self, *exc: Any) -> None:
+        self.arithmetic.__exit__(None, None, None)
         monitoring = getattr(sys, "monitoring", None)
         if monitoring is None or self.tool is None:
             return

@@ -16,10 +16,10 @@ a rule (``stepped.recording``) and a class Value (``rerun.py``) see instead:
   is complex: ``Zc.sum(axis=1)``, ``z.conjugate()`` (Python binds a method descriptor to its
   object for the profile function).
 
-What stays unseen under 3.10 and 3.11: a complex number made at run time (``float("-1") **
-0.5``), used within one expression and given only to functions other than NumPy's,
-``cmath``'s and ``getattr``, which are stand-ins while a rule runs (``given.py``): a profile
-function is told which built-in is called, not what it is given.
+Such a complex number made at run time (``float("-1") ** 0.5``), used within one expression
+and given only to functions other than NumPy's, ``cmath``'s and ``getattr`` (stand-ins while
+a rule runs: ``given.py``), is still added or multiplied: the complex type's operators are
+watched (``complex_arithmetic.py``) on every Python.
 """
 
 from __future__ import annotations

@@ -53,11 +53,11 @@ difference with a large step); in the forward pass, or in a helper the forward p
 called, a difference whose points are not placed evenly about the number (one-sided, f(u),
 f(u + h), f(u + 2h): a chain of tanh makes honest numbers so) or whose two points are
 taken as two nodes are made, and a property whose getter
-tells the watch's call from others; under Python 3.10 and 3.11, a complex number made and
-used within one expression, held in no name, or only in a list, tuple or set (not looked
-into here: the check runs at every call the class's ops make), unless it is a constant of
-the class's code (``1e-20j``: ``held_code.py``; a built-in method called on it, which the
-rule's watch sees, is not looked at here, at every call the class's ops make). A
+tells the watch's call from others; under Python 3.10 and 3.11, a complex array made and
+used within one expression by NumPy's operators alone, held in no name. (A complex number
+so made and used is added or multiplied by the complex type's own operators, watched while
+the graph is built and ``backward()`` runs, on every Python: ``complex_arithmetic.py``,
+through ``held.CallsSeen``.) A
 diagnosis, not a boundary: the learner's code runs in the process that watches it.
 """
 
@@ -633,6 +633,11 @@ class Watching:
             what, code, line = constant
             watch.held = f"{what}, in {code.co_name} " + watched_numbers.lines_said(
                 code.co_filename, [line])
+        if self.seeing.done and not watch.held:  # (complex arithmetic, in one expression)
+            what, code, offset, backward = self.seeing.done[0]
+            watch.held = f"{what}, in {code.co_name} " + watched_numbers.lines_said(
+                code.co_filename, [line_of(code, offset)])
+            watch.held_in_forward = not backward
         if kind is not None and not issubclass(kind, Exception):
             return
         if watch.duals.found and not watch.found:  # (a dual number: before a complex one)

@@ -86,6 +86,7 @@ def _serve(argv: list[str]) -> int:
     from tinygrad_edu.exercises.learner import (
         answered,
         audit,
+        complex_arithmetic,
         float_unit,
         imports,
         inputs,
@@ -134,6 +135,7 @@ def _serve(argv: list[str]) -> int:
     warnings.showwarning = _shown_without_reading(path)
     sys.unraisablehook = ignored_once(path)
     _capped_recursion(path)
+    complex_arithmetic.install()  # (through ctypes: before the audit hook, which refuses it)
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
                                      limit._Stop.stop_at_lines, limit._Stop.line,

@@ -31,8 +31,10 @@ code of the learner's own is not met by the watched numbers; the complex numbers
 are seen where the learner's code holds them (``held.py``: in a name of a function of its
 file, given to one or given back, or in a name of its module; on Python 3.12 and later, given
 to any call; on every Python, a constant of its code, or the object of a built-in method it
-calls: ``held_code.py``). What this cannot see: on 3.10 and 3.11, such a complex number made
-at run time and used within one expression, held in no name, given only to functions; the
+calls: ``held_code.py``; and on every Python, added, multiplied or divided, by the complex
+type's own operators, watched while the rule runs: ``complex_arithmetic.py``). What this
+cannot see: on 3.10 and 3.11, a complex array made at run time and used within one
+expression by NumPy's operators alone, held in no name, given only to functions; the
 grader also reads
 the rule's whole file for complex numbers (``tinygrad_edu/exercises/rule_reading.py``:
 ``(-1.0) ** 0.5`` too, worked out), and what neither sees, a teacher's reading of the code
@@ -163,7 +165,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
                 sys.settrace(lines_watched(file, long))
             answer = solution(*watched)
         except Exception:
-            if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or long or
+            if not (SEEN or SHIFTED or EXACT or held or named or given or seeing.done or own or
+                    bound or long or
                     given_to.NEAR.said or given_to.MATRICES.said or given_to.GIVEN or
                     complex_constant(list(ran))):
                 raise
@@ -206,7 +209,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
          for what, code, offset, _ in given] + \
         [f"{what} {lines_said(file or '', [line])}" for what, line in bound] + \
         ([f"{constant[0]} {lines_said(file or '', [constant[2]])}"] if constant else []) + \
-        stand_ins_saw[:1]
+        stand_ins_saw[:1] + [f"{what} {lines_said(file or '', [line_of(code, offset)])}"
+                             for what, code, offset, _ in seeing.done]
     if said:  # (last: what the numbers saw says more; then a name, then a call)
         raise ComplexUsed(said[0])
     if matrix:
