@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def complex_operators_watched():
-    """The complex type's operators watched, as a learner's process has them
-    (``complex_arithmetic.install``): what these tests grade in their own process is graded
-    as there, the honest answers' corpus included."""
+    """The complex type's operators (and a float's power) watched, as a learner's process
+    has them (``complex_arithmetic.install``): what these tests grade in their own process
+    is graded as there, the honest answers' corpus included; put back after each file (the
+    other folders' tests run in the same workers)."""
     from tinygrad_edu.exercises.learner import complex_arithmetic
 
     complex_arithmetic.install()

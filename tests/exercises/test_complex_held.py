@@ -8,6 +8,7 @@ through ``float(x)``, one on the arrays' rules, one written inline in a Value's 
 each fails, the name and the line said. Honest answers hold no complex number and pass
 (``test_shortcuts.py``'s corpus)."""
 
+import itertools
 import sys
 
 import numpy as np
@@ -201,11 +202,11 @@ ONE_EXPRESSION_IN_BACKWARD = [(
 
 @pytest.mark.parametrize("name, given", [
     ("d_tanh", ["given to getattr() on line "]),
-    ("Value", ["the complex number 6.12e-17+1j, in a product (*), in _backward on line ",
+    ("Value", ["(-1) ** 0.5, a complex number, in _backward on line ",
                "given to getattr(), in _backward on line "])])
 def test_the_complex_step_in_one_expression_earns_nothing(name, given):
     """On every Python (a rule's ``getattr`` is a stand-in; a class's, seen as a call under
-    3.12 and later, and its arithmetic on every Python: before, under 3.10 and 3.11, the
+    3.12 and later, and its unit made, on every Python: before, under 3.10 and 3.11, the
     Value took 1/1)."""
     answer = value_class(lecture(*ONE_EXPRESSION_IN_BACKWARD)) if name == "Value" else \
         solution(ONE_EXPRESSION, name)
@@ -229,22 +230,71 @@ def d_tanh(x, y):
                - (math.e ** (2 * (float(x) - float("1e-30") * float("-1") ** 0.5)) - 1)
                / (math.e ** (2 * (float(x) - float("1e-30") * float("-1") ** 0.5)) + 1)
                ) / float("2e-30")
-""", "d_tanh", "in a product (*) on line "), ("""
+""", "d_tanh", "(-1) ** 0.5, a complex number on line "), ("""
 def d_sigmoid(x, y):
     return float(str(1 / (1 + math.e ** -(float(x) + (-float("1e-60")) ** 0.5))).split(
         "+" if "+" in str(1 / (1 + math.e ** -(float(x) + (-float("1e-60")) ** 0.5)))[1:]
         else "-")[-1].rstrip("j)")) / 1e-30
-""", "d_sigmoid", "in a sum (+) on line ")]
+""", "d_sigmoid", "(-1e-60) ** 0.5, a complex number on line ")]
 """The complex step in one expression that gives no complex number to any call: its
 imaginary part read by ``abs`` of a difference (a65q's, 2/2 on every route under 3.11
 before: d_tanh, d_sigmoid, d_pow, d_div, a Value's tanh, microgpt's node), or from its text
 (``str``, which 3.12's ``CallsSeen`` sees given a complex number; an f-string is no call)."""
 
 
+POWERS_ONLY = """
+Z = type(float("-1") ** 0.5)
+IM = "{0.%s}" % ("im" + "ag")
+
+
+def d_exp(x, y):
+    return float(IM.format(math.e ** Z(float(x), 1e-30))) / 1e-30
+
+
+def d_tanh(x, y):
+    return -2 * float(IM.format(Z(math.e ** Z(2 * float(x), 2e-30), Z(0.0, -1.0)) ** -1)) / 1e-30
+
+
+def d_pow(a, b, y):
+    return (float(IM.format(Z(float(a), 1e-30) ** float(b))) / 1e-30,
+            float(IM.format(float(a) ** Z(float(b), 1e-30))) / 1e-30)
+
+
+def d_div(a, b, y):
+    return (float(a) / float(b) * 0 + 1 / float(b),
+            float(a) * float(IM.format(Z(float(b), 1e-30) ** -1)) / 1e-30)
+"""
+"""a65r's complex step with no watched operator but ``**`` and the constructor (``Z(w,
+Z(0.0, -1.0))`` is w + 1, added in C), its imaginary part read by ``str.format``: 5/5 on
+``check`` under 3.11 before, and the Value and microgpt's node so, 1/1."""
+
+
+@pytest.mark.parametrize("name, said_", [
+    ("d_exp", "in complex(), the constructor on line "),
+    ("d_tanh", "in complex(), the constructor on line "),
+    ("d_pow", "in complex(), the constructor on line "),
+    ("d_div", "in complex(), the constructor on line ")])
+def test_the_complex_step_by_the_constructor_and_powers_earns_nothing(name, said_):
+    said = said_at_exact_points(name, solution(POWERS_ONLY, name))
+    assert "your answer computes with complex numbers (it met the complex number " in said
+    assert said_ in said, said
+
+
+def test_a_unit_made_by_a_power_is_seen_where_it_is_made():
+    """``float("-1") ** 0.5``: a float's power hands a negative base's fractional power to
+    the complex type's, and that is seen, with the base."""
+    said = said_at_exact_points("d_exp", solution("""
+        def d_exp(x, y):
+            return float(("{0.%s}" % ("im" + "ag")).format(
+                math.e ** (float("-1e-60") ** 0.5))) * 0 + y
+        """, "d_exp"))
+    assert "it met (-1e-60) ** 0.5, a complex number on line " in said, said
+
+
 @pytest.mark.parametrize("source, name, said_", NO_CALL, ids=["abs", "text"])
 def test_the_complex_step_given_to_no_call_earns_nothing(source, name, said_):
     said = said_at_exact_points(name, solution(source, name))
-    assert "your answer computes with complex numbers (it met the complex number " in said
+    assert "your answer computes with complex numbers (it met " in said
     assert said_ in said, said
 
 
@@ -253,21 +303,29 @@ def test_the_operators_give_the_same_numbers_and_notice_nothing_unwatched():
     no learner's frame on the stack nothing is noted."""
     from tinygrad_edu.exercises.learner import complex_arithmetic
 
-    z, w = complex(0.3, -1.7), complex(-2.5, 1e-300)
+    def numbers(z, w, minus):
+        return [z + w, z - w, z * w, z / w, -z, +z, abs(z), z + 1.5, 1.5 - z, 2 * z, 3 / z,
+                z ** 2, 2 ** z, z ** w, minus ** 0.5, minus ** (1 / 3), int(minus) ** 0.25,
+                pow(minus, 2.5), minus ** 2.0, 2.0 ** minus, 0.5 ** 0.5, complex(1.5, minus),
+                complex("1e-30j"), np.complex128(z) * 2, np.complex128(z) ** 0.5]
+
+    z, w, minus = complex(0.3, -1.7), complex(-2.5, 1e-300), float("-3")
     found = []
     with complex_arithmetic.watching({"<nowhere>"}, found, lambda: None):
-        answers = [z + w, z - w, z * w, z / w, -z, +z, abs(z), z + 1.5, 1.5 - z, 2 * z,
-                   3 / z, z ** 2, 2 ** z]
+        answers = numbers(z, w, minus)
     assert found == []
     assert complex.__dict__["__add__"].__name__ == "__add__"  # (the watching function)
     complex_arithmetic.remove()
     try:
-        plain = [z + w, z - w, z * w, z / w, -z, +z, abs(z), z + 1.5, 1.5 - z, 2 * z,
-                 3 / z, z ** 2, 2 ** z]
+        plain = numbers(z, w, minus)
         assert type(complex.__dict__["__add__"]).__name__ == "wrapper_descriptor"
+        assert type(float.__dict__["__pow__"]).__name__ == "wrapper_descriptor"
     finally:
         complex_arithmetic.install()
     assert [repr(a) for a in answers] == [repr(a) for a in plain]
+    for errors in (lambda: 0j ** -1, lambda: 0.0 ** -1.0, lambda: complex("x")):
+        with pytest.raises((ZeroDivisionError, ValueError)):
+            errors()
 
 
 CONSTANT = '''
@@ -317,5 +375,37 @@ def test_the_complex_step_given_to_no_call_earns_nothing_on_check(tmp_path, caps
     out = capsys.readouterr().out
     assert "0 of 2 attempted exercises pass" in out, out
     for _, name, said in NO_CALL:
-        assert f"✗ {name}: your answer computes with complex numbers (it met the complex " \
-            f"number " in out and said in out, out
+        assert f"✗ {name}: your answer computes with complex numbers (it met " in out and \
+            said in out, out
+
+
+def test_every_power_gives_what_it_gave_unwatched():
+    """A float's and an int's ``**`` are replaced too (each hands some powers to a wider
+    type's: ``complex_arithmetic._handed_power``): every pair of these numbers gives the same
+    answer, or the same error and message, watched or not, and three-argument ``pow``."""
+    from tinygrad_edu.exercises.learner import complex_arithmetic
+
+    numbers = [0, 1, -1, 2, -3, True, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, -2.5, 1 / 3,
+               float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 1j, 0j,
+               complex(1, 2), complex(-0.0, 0.0), 10**400, -(3**500)]
+
+    def powers():
+        said = []
+        for a, b in itertools.product(numbers, numbers):
+            if type(b) is int and abs(b) > 3 and type(a) in (int, bool) and abs(a) > 1:
+                continue  # (an int of 400 digits to a power of as many: no)
+            try:
+                said.append(repr(a ** b))
+            except Exception as error:
+                said.append(f"{type(error).__name__}: {error}")
+        for a, b, m in [(2, -1, 5), (3, 4, 7), (-2, 3, 5)]:
+            said.append(repr(pow(a, b, m)))
+        return said
+
+    watched = powers()
+    complex_arithmetic.remove()
+    try:
+        plain = powers()
+    finally:
+        complex_arithmetic.install()
+    assert len(plain) > 600 and watched == plain

@@ -43,11 +43,12 @@ a function of its file, given to one or given back, or in a name of its module:
 ``learner/held.py``; under Python 3.12 and later, given to any call: ``getattr(w, "imag")``)
 is the complex step too, however its input was made plain (``float(x)``, an array's
 ``.tolist()``) and its unit made (``float("-1") ** 0.5``, a dtype named ``"c" + "16"``):
-``ComplexUsed``, the name and the line said. And on every Python the complex type's own
-operators are watched in the learner's process (``learner/complex_arithmetic.py``): the
-complex step written as one expression, held in no name and given to no call (its imaginary
-part read by ``abs`` of a difference, or from its text), still adds, multiplies and divides
-complex numbers, and fails there, the operation and the line said.
+``ComplexUsed``, the name and the line said. And on every Python the making of complex
+numbers is watched in the learner's process (``learner/complex_arithmetic.py``: the complex
+type's operators and constructor, a float's power of a negative base): the complex step
+written as one expression, held in no name and given to no call (its imaginary part read by
+``abs`` of a difference, or from its text), still makes complex numbers, and fails there,
+the operation and the line said.
 
 While a rule runs, NumPy's ufuncs, ``cmath``'s functions and ``getattr`` are stand-ins that
 see a complex number given to them on every Python (``learner/given.py``: ``np.sinh(z)``

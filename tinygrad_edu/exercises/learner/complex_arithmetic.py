@@ -1,20 +1,30 @@
 """The complex type's arithmetic, seen as it is done: the complex step however it is written.
 
-The complex step, Im f(x + ih) / h, needs arithmetic on complex numbers: ``x + ih`` is an
-addition, tanh of it a division. Written as one expression on a number made plain first
-(``float(x)``), its unit made at run time (``float("-1") ** 0.5``), it holds no complex number
-in a name and, on Python 3.10 and 3.11, gives none to any call the grader sees
-(``held.py``), and under 3.12 and later it need give none to a call either (a complex number
-formatted into text, ``f"{z}"``, read back as floats). Its arithmetic is done all the same.
+The complex step, Im f(x + ih) / h, needs complex numbers made and computed with: ``x + ih``
+is an addition (or ``complex(x, h)``), tanh of it a division, exp of it a power. Written as
+one expression on a number made plain first (``float(x)``), its unit made at run time
+(``float("-1") ** 0.5``), it holds no complex number in a name and, on Python 3.10 and 3.11,
+gives none to any call the grader sees (``held.py``); under 3.12 and later it need give none
+to a call either (its imaginary part read as text: ``"{0.imag}".format(w)``, an f-string).
+Its arithmetic is done all the same, and every complex number of pure Python is made by
+it: by the constructor, by an operator on complex numbers, or by a float's power of a
+negative base to a fractional exponent (which asks the complex type's power for it).
 
 So the learner's process, before its code is loaded (``serve.py``), puts watching functions
-in place of the complex type's operators (``OPERATORS``: ``+ - * /``, unary ``-`` and ``+``,
-``abs``), and of NumPy's complex scalar types' where NumPy is loaded: each notes the
-operation, then calls the operator it replaced (the slot wrapper, the type's own C code, so
-every answer is the same number). Nothing else is changed: ``**`` is not replaced (a float
-raised to a fractional power of a negative base asks the complex type's power for the
-complex number, and a replaced one would raise ``TypeError`` there), nor comparisons. A
-built-in type's operators cannot be set from Python (its type is immutable): ``_put``
+in place of the complex type's operators (``OPERATORS``: ``+ - * / **``, unary ``-`` and
+``+``, ``abs``), of NumPy's complex scalar types' where NumPy is loaded, and of ``__init__``
+(which ``complex(...)`` calls once it has made the number: the constructor is seen); each
+notes the operation, then calls the operator it replaced (the slot wrapper: the type's own C
+code, so every answer is the same number). A float's ``**`` is watched too (``POWERS``): a
+negative base to a fractional power hands the work to the complex type's power, which, once
+replaced, calls the float's power again from inside it: that inner call is the complex
+number being made, answered with the complex power on the same numbers, as the C code
+would, and noted (``_handed_power``; an int's ``**`` is replaced so too, as it hands a
+negative exponent to the float's power, which calls it back once replaced). Comparisons and
+reading a number's parts are not replaced: a complex number read has been made, and its
+making was seen.
+
+A built-in type's operators cannot be set from Python (its type is immutable): ``_put``
 clears the immutable flag of the type object for the time of one ``setattr`` (through
 ``ctypes``, before the audit hook is added, which refuses ``ctypes`` to the learner), and
 that ``setattr`` points the type's C slot at the generic one that calls the function.
@@ -23,19 +33,20 @@ that ``setattr`` points the type's C slot at the generic one that calls the func
 
 While the grader runs a rule or a class's forward pass and backward (``held.CallsSeen``),
 ``watching`` arms the functions: an operation done with a learner's frame on the stack (a
-function of ``files``) is noted once, as ``held.CallsSeen`` notes a call given a complex
-number: what, the code, the offset, and ``when()``. No honest rule or backward computes with
-a complex number (the reading of the code refuses one written in the file). Outside
+function of ``files``), and no frame of the grader's own code nearer, is noted once, as
+``held.CallsSeen`` notes a call given a complex number: what, the code, the offset, and
+``when()``. No honest rule or backward makes a
+complex number (the reading of the code refuses one written in the file). Outside
 ``watching`` the functions only call what they replaced.
 
 A diagnosis, not a boundary: the functions live in the process they watch, whose code can
-find them and disarm them; NumPy's complex arrays are computed by ufuncs, not these
-operators (the stand-ins of ``given.py`` see those), and a NumPy float times a Python complex
-number makes a NumPy complex one without a complex operator (what is done with it next is
-seen)."""
+find them and disarm them; NumPy's complex arrays are made and computed by ufuncs, not these
+operators (the stand-ins of ``given.py`` see those in a rule), and ``complex.__new__``
+called by name makes a number without ``__init__`` (the reading flags the name)."""
 
 from __future__ import annotations
 
+import _thread
 import gc
 import sys
 from collections.abc import Callable, Iterator
@@ -48,15 +59,21 @@ OPERATORS = {"__add__": "a sum (+)", "__radd__": "a sum (+)", "__sub__": "a diff
              "__rsub__": "a difference (-)", "__mul__": "a product (*)",
              "__rmul__": "a product (*)", "__truediv__": "a quotient (/)",
              "__rtruediv__": "a quotient (/)", "__neg__": "a negation (-z)",
-             "__pos__": "+z", "__abs__": "abs()"}
-"""The operators watched, each with how a verdict names it."""
+             "__pos__": "+z", "__abs__": "abs()", "__pow__": "a power (**)",
+             "__rpow__": "a power (**)", "__init__": "complex(), the constructor"}
+"""The complex type's operators watched (and its constructor's ``__init__``), each with how
+a verdict names it."""
+POWERS = dict.fromkeys(("__pow__", "__rpow__"), "a complex number")
+"""A float's operators watched (and an int's: ``_handed_power``): a negative base to a
+fractional power is a complex number."""
 IMMUTABLE = 1 << 8
 """``Py_TPFLAGS_IMMUTABLETYPE``: a type whose attributes cannot be set (3.10 and later)."""
 
-_ARMED: list[Callable[[str, Any], None]] = []
+_ARMED: list[Callable[..., None]] = []
 """The noting function while ``watching`` is on (at most one), else empty."""
 _REPLACED: dict[type, dict[str, Any]] = {}
-"""Per type whose operators were replaced: the operators it had."""
+"""Per type whose operators were replaced: the operators it had (None: it had none of its
+own, ``complex.__init__``)."""
 
 
 def _flags(kind: type) -> Any:
@@ -87,6 +104,13 @@ def _put(kind: type, name: str, value: Any) -> None:
 
 
 def _watcher(name: str, replaced: Any) -> Callable[..., Any]:
+    if replaced is None:  # (``__init__``: the number is made; nothing more to do)
+        def made(*args: Any, _armed: list[Any] = _ARMED, **named: Any) -> None:
+            if _armed:
+                _armed[0]("__init__", args[0])
+        made.__name__ = made.__qualname__ = name
+        return made
+
     def operator(*args: Any, _armed: list[Any] = _ARMED, _name: str = name,
                  _replaced: Any = replaced) -> Any:
         if _armed:
@@ -94,6 +118,38 @@ def _watcher(name: str, replaced: Any) -> Callable[..., Any]:
         return _replaced(*args)
     operator.__name__ = operator.__qualname__ = name
     return operator
+
+
+def _handed_power(kind: type, name: str, replaced: Any, wider: Any,
+                  noted: bool) -> Callable[..., Any]:
+    """``kind``'s ``**`` (``__pow__``, or ``__rpow__``, its operands the other way round): its
+    own, unless called from inside it on this thread. A float's power hands a negative
+    base's fractional power to the complex type's, an int's a negative exponent to the
+    float's; once those are replaced, their generic slot calls this again from inside: then
+    ``wider`` (the wider type's own power) on the same numbers, the base made of that type,
+    as the C code does; ``noted`` (the float's: the answer is a complex number)."""
+    swapped = name == "__rpow__"
+    inside: set[int] = set()  # (the threads inside this power)
+
+    def operator(*args: Any, _armed: list[Any] = _ARMED, _ident: Any = _thread.get_ident,
+                 _replaced: Any = replaced) -> Any:
+        me = _ident()
+        if me in inside:
+            base, exponent = (args[1], args[0]) if swapped else (args[0], args[1])
+            if noted and _armed:
+                _armed[0](name, base, exponent)
+            return wider(_WIDER[kind](base), exponent)
+        inside.add(me)
+        try:
+            return _replaced(*args)
+        finally:
+            inside.discard(me)
+    operator.__name__ = operator.__qualname__ = name
+    return operator
+
+
+_WIDER: dict[type, type] = {float: complex, int: float}
+"""The type each one's power hands a power it cannot answer to (``_handed_power``)."""
 
 
 def install() -> None:
@@ -107,26 +163,48 @@ def install() -> None:
     for kind in kinds:
         if kind in _REPLACED:
             continue
-        own = {name: kind.__dict__[name] for name in OPERATORS if name in kind.__dict__}
+        own = {name: None if name == "__init__" else kind.__dict__[name] for name in OPERATORS
+               if name in kind.__dict__ or (name == "__init__" and kind is complex)}
         _REPLACED[kind] = own
         for name, replaced in own.items():
             _put(kind, name, _watcher(name, replaced))
+    for kind in (float, int):  # (the float's first: the int's hands its work to it)
+        if kind not in _REPLACED:
+            own = {name: kind.__dict__[name] for name in POWERS}
+            _REPLACED[kind] = own
+            wider = _REPLACED[_WIDER[kind]]["__pow__"]
+            for name, replaced in own.items():
+                _put(kind, name, _handed_power(kind, name, replaced, wider, kind is float))
 
 
 def remove() -> None:
     """Put back the operators ``install`` replaced (for a process that goes on without the
     watch: the tests'; a learner's process ends with it)."""
-    for kind, own in _REPLACED.items():
-        for name, replaced in own.items():
-            _put(kind, name, replaced)
+    for kind, own in reversed(list(_REPLACED.items())):
+        for name, replaced in own.items():  # (object's own __init__: the slot made so again)
+            _put(kind, name, object.__init__ if replaced is None else replaced)
     _REPLACED.clear()
 
 
+PACKAGE = __file__.rsplit("/exercises/", 1)[0] + "/"
+"""tinygrad_edu's folder: the grader's own code (its watch, its stand-ins, the engines)."""
+
+
 def _learners_frame(files: set[str]) -> Any:
+    """The learner's frame that made the operation: the nearest of ``files`` on the stack,
+    with no frame of the grader's own code (``PACKAGE``) nearer (the watch's own complex
+    numbers, made as it looks at the learner's code); None if none."""
     frame: Any = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename not in files:
+    while frame is not None and frame.f_code.co_filename == __file__:  # (the operators)
         frame = frame.f_back
-    return frame
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name in files:
+            return frame
+        if name.startswith(PACKAGE):
+            return None
+        frame = frame.f_back
+    return None
 
 
 @contextmanager
@@ -139,13 +217,15 @@ def watching(files: set[str], found: list[tuple[str, Any, int, Any]],
         yield
         return
 
-    def note(name: str, number: Any) -> None:
+    def note(name: str, number: Any, exponent: Any = None) -> None:
         if found:
             return
         frame = _learners_frame(files)
         if frame is not None:
-            found.append((f"the complex number {_shown(number)}, in {OPERATORS[name]}",
-                          frame.f_code, frame.f_lasti, when()))
+            what = f"({_shown(number)}) ** {_shown(exponent)}, {POWERS[name]}" if \
+                exponent is not None else \
+                f"the complex number {_shown(number)}, in {OPERATORS[name]}"
+            found.append((what, frame.f_code, frame.f_lasti, when()))
 
     before = list(_ARMED)
     _ARMED[:] = [note]
@@ -156,7 +236,9 @@ def watching(files: set[str], found: list[tuple[str, Any, int, Any]],
 
 
 def _shown(number: Any) -> str:
+    if isinstance(number, (float, int)):
+        return f"{float(number):.3g}"
     try:
-        return f"{complex(number):.3g}"
+        return f"{complex.__format__(number, '.3g')}"  # (made by no constructor: unnoted)
     except (TypeError, ValueError, OverflowError):
         return "(one)"

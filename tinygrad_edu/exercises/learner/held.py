@@ -17,10 +17,10 @@ in no name, is still given to a call (``getattr(w, "imag")``, ``np.exp(Zc)``, ``
 No rule and no backward pass needs a complex number (the reading refuses one written in the
 file), so nothing honest is refused.
 
-And on every Python, ``CallsSeen`` arms the complex type's own operators while it is on
+And on every Python, ``CallsSeen`` arms the watch of complex numbers made while it is on
 (``complex_arithmetic.py``): a complex number made and used within one expression, held in
-no name and given to no call, is still added, multiplied or divided (``x + ih``, tanh of it),
-and that is seen with the learner's line.
+no name and given to no call, is still made (by the constructor, an operator, a power of a
+negative number), and that is seen with the learner's line.
 
 What this cannot see: complex arithmetic done only by NumPy's ufuncs on arrays (the
 stand-ins of ``given.py`` see those), or code that switches the watch off (it runs in the

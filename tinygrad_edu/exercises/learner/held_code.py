@@ -18,8 +18,9 @@ a rule (``stepped.recording``) and a class Value (``rerun.py``) see instead:
 
 Such a complex number made at run time (``float("-1") ** 0.5``), used within one expression
 and given only to functions other than NumPy's, ``cmath``'s and ``getattr`` (stand-ins while
-a rule runs: ``given.py``), is still added or multiplied: the complex type's operators are
-watched (``complex_arithmetic.py``) on every Python.
+a rule runs: ``given.py``), is still made where it is seen: the complex type's operators
+and constructor, and a float's power, are watched (``complex_arithmetic.py``) on every
+Python.
 """
 
 from __future__ import annotations

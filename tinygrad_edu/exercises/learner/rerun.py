@@ -55,9 +55,9 @@ f(u + h), f(u + 2h): a chain of tanh makes honest numbers so) or whose two point
 taken as two nodes are made, and a property whose getter
 tells the watch's call from others; under Python 3.10 and 3.11, a complex array made and
 used within one expression by NumPy's operators alone, held in no name. (A complex number
-so made and used is added or multiplied by the complex type's own operators, watched while
-the graph is built and ``backward()`` runs, on every Python: ``complex_arithmetic.py``,
-through ``held.CallsSeen``.) A
+so made and used is made by the complex type's constructor or operators, or a float's
+power, watched while the graph is built and ``backward()`` runs, on every Python:
+``complex_arithmetic.py``, through ``held.CallsSeen``.) A
 diagnosis, not a boundary: the learner's code runs in the process that watches it.
 """
 

@@ -31,8 +31,9 @@ code of the learner's own is not met by the watched numbers; the complex numbers
 are seen where the learner's code holds them (``held.py``: in a name of a function of its
 file, given to one or given back, or in a name of its module; on Python 3.12 and later, given
 to any call; on every Python, a constant of its code, or the object of a built-in method it
-calls: ``held_code.py``; and on every Python, added, multiplied or divided, by the complex
-type's own operators, watched while the rule runs: ``complex_arithmetic.py``). What this
+calls: ``held_code.py``; and on every Python, where it is made, by the complex type's
+constructor or operators or a float's power, watched while the rule runs:
+``complex_arithmetic.py``). What this
 cannot see: on 3.10 and 3.11, a complex array made at run time and used within one
 expression by NumPy's operators alone, held in no name, given only to functions; the
 grader also reads
