@@ -55,10 +55,9 @@ see a complex number given to them on every Python (``learner/given.py``: ``np.s
 under 3.10 and 3.11 too), and a rule on arrays that gives a ufunc or a function of its file
 nudged copies of its arrays (a finite difference on them) fails (``ShiftedPoint``).
 
-What this cannot stop: under Python 3.10 and 3.11, the complex step on an array made plain
-first, within one expression, computed by NumPy's operators alone (a complex array's
-arithmetic is a ufunc's, not the complex type's), given to no function of the file nor to
-those stand-ins and no method of it called (``learner/held_code.py``: ``Zc.sum()``); a finite
+What this cannot stop: the complex step on arrays computed by NumPy's C code that is neither
+a ufunc, nor a NumPy function, nor those methods of an array (``complex_arithmetic``'s
+``ARRAY_CALLS``: a ufunc's calls, ``np.dot``, ``np.frombuffer``, ``.view()``...); a finite
 difference of a function the file computes without the op's own, in one function and on a
 number made plain first (``float(x)``), or through the op's own function bound before it is
 graded into an object of its own (a dict, a default argument: ``math``'s or NumPy's), which

@@ -107,14 +107,14 @@ def _watcher(name: str, replaced: Any) -> Callable[..., Any]:
     if replaced is None:  # (``__init__``: the number is made; nothing more to do)
         def made(*args: Any, _armed: list[Any] = _ARMED, **named: Any) -> None:
             if _armed:
-                _armed[0]("__init__", args[0])
+                _armed[0](lambda: f"the complex number {_shown(args[0])}, in {OPERATORS[name]}")
         made.__name__ = made.__qualname__ = name
         return made
 
     def operator(*args: Any, _armed: list[Any] = _ARMED, _name: str = name,
                  _replaced: Any = replaced) -> Any:
         if _armed:
-            _armed[0](_name, args[0])
+            _armed[0](lambda: f"the complex number {_shown(args[0])}, in {OPERATORS[_name]}")
         return _replaced(*args)
     operator.__name__ = operator.__qualname__ = name
     return operator
@@ -137,7 +137,7 @@ def _handed_power(kind: type, name: str, replaced: Any, wider: Any,
         if me in inside:
             base, exponent = (args[1], args[0]) if swapped else (args[0], args[1])
             if noted and _armed:
-                _armed[0](name, base, exponent)
+                _armed[0](lambda: f"({_shown(base)}) ** {_shown(exponent)}, {POWERS[name]}")
             return wider(_WIDER[kind](base), exponent)
         inside.add(me)
         try:
@@ -150,6 +150,80 @@ def _handed_power(kind: type, name: str, replaced: Any, wider: Any,
 
 _WIDER: dict[type, type] = {float: complex, int: float}
 """The type each one's power hands a power it cannot answer to (``_handed_power``)."""
+
+ARRAY_CALLS = {"ufunc": ("__call__", "at", "reduce", "accumulate", "reduceat", "outer"),
+               "_ArrayFunctionDispatcher": ("__call__",),
+               "ndarray": ("view", "astype", "dot", "tobytes", "tolist", "item")}
+"""NumPy's types whose calls are watched for complex arrays given or made: a ufunc's (every
+elementwise operation, an array's operators included), a NumPy function's (``np.dot``,
+``np.frombuffer``...: each is an ``_ArrayFunctionDispatcher``), and those methods of an
+array that make a complex one of a real one or read one out."""
+HAVE_VECTORCALL = 1 << 11
+"""``Py_TPFLAGS_HAVE_VECTORCALL``: cleared where ``__call__`` is replaced, so that every
+call goes through the type's ``__call__`` (the objects' own fast path is left unused)."""
+_CALLED: dict[type, int] = {}
+"""The types whose vectorcall flag was cleared, with the flags they had."""
+
+
+def _watch_arrays(numpy: Any) -> None:
+    """Replace the calls of ``ARRAY_CALLS`` by functions that note a complex array (or
+    number, or dtype) given to them or given back (``_complex_among``)."""
+    for kind in (numpy.ufunc, type(numpy.dot), numpy.ndarray):
+        if kind in _REPLACED or kind.__name__ not in ARRAY_CALLS:
+            continue
+        own = {name: kind.__dict__[name] for name in ARRAY_CALLS[kind.__name__]
+               if name in kind.__dict__}
+        _REPLACED[kind] = own
+        for name, replaced in own.items():
+            _put(kind, name, _array_watcher(kind, name, replaced, numpy))
+        if "__call__" in own:
+            flags = _flags(kind)
+            _CALLED[kind] = flags.value
+            flags.value &= ~HAVE_VECTORCALL
+
+
+def _array_watcher(kind: type, name: str, replaced: Any, numpy: Any) -> Callable[..., Any]:
+    own = kind is numpy.ndarray  # (a method of an array: the array is one of its inputs)
+
+    def call(*args: Any, _armed: list[Any] = _ARMED, _replaced: Any = replaced,
+             **named: Any) -> Any:
+        answer = _replaced(*args, **named)
+        if _armed:
+            given = _complex_among(args if own else args[1:], named, numpy)
+            made = "" if given else _complex_among((answer,), {}, numpy)
+            if given or made:
+                called = f".{name}()" if own else f"{_name_of(args[0])}" + (
+                    "()" if name == "__call__" else f".{name}()")
+                _armed[0](lambda: f"{given}, given to {called}" if given else
+                          f"{made}, made by {called}")
+        return answer
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _name_of(function: Any) -> str:
+    name = getattr(type(function), "__name__", "")  # (a ufunc or a NumPy function: C types)
+    return str(function.__name__) if name in ARRAY_CALLS else "a call"
+
+
+def _complex_among(values: Any, named: dict[str, Any], numpy: Any) -> str:
+    """What, among ``values`` and ``named``'s values (and the first items of a list or
+    tuple among them), is complex: an array of complex numbers, a complex number, NumPy's
+    complex dtype; "" if none. Looks at exact types and C getters alone (no code of the
+    learner's runs)."""
+    for value in (*values, *named.values()):
+        items = value[:8] if type(value) in (list, tuple) else (value,)
+        for item in items:
+            kind = type(item)
+            if kind is complex or issubclass(kind, numpy.complexfloating):
+                return "a complex number"
+            if issubclass(kind, numpy.ndarray) and \
+                    numpy.ndarray.dtype.__get__(item).kind == "c":
+                return "an array of complex numbers"
+            if kind is numpy.dtype or issubclass(kind, numpy.dtype):
+                if numpy.dtype.kind.__get__(item) == "c":
+                    return "NumPy's complex dtype"
+    return ""
 
 
 def install() -> None:
@@ -168,6 +242,8 @@ def install() -> None:
         _REPLACED[kind] = own
         for name, replaced in own.items():
             _put(kind, name, _watcher(name, replaced))
+    if numpy is not None:
+        _watch_arrays(numpy)
     for kind in (float, int):  # (the float's first: the int's hands its work to it)
         if kind not in _REPLACED:
             own = {name: kind.__dict__[name] for name in POWERS}
@@ -183,7 +259,10 @@ def remove() -> None:
     for kind, own in reversed(list(_REPLACED.items())):
         for name, replaced in own.items():  # (object's own __init__: the slot made so again)
             _put(kind, name, object.__init__ if replaced is None else replaced)
+    for kind, flags in _CALLED.items():
+        _flags(kind).value = flags
     _REPLACED.clear()
+    _CALLED.clear()
 
 
 PACKAGE = __file__.rsplit("/exercises/", 1)[0] + "/"
@@ -217,15 +296,12 @@ def watching(files: set[str], found: list[tuple[str, Any, int, Any]],
         yield
         return
 
-    def note(name: str, number: Any, exponent: Any = None) -> None:
+    def note(what: Callable[[], str]) -> None:
         if found:
             return
         frame = _learners_frame(files)
         if frame is not None:
-            what = f"({_shown(number)}) ** {_shown(exponent)}, {POWERS[name]}" if \
-                exponent is not None else \
-                f"the complex number {_shown(number)}, in {OPERATORS[name]}"
-            found.append((what, frame.f_code, frame.f_lasti, when()))
+            found.append((what(), frame.f_code, frame.f_lasti, when()))
 
     before = list(_ARMED)
     _ARMED[:] = [note]
