@@ -264,7 +264,7 @@ in a name."""
     (MATRICES, "d_mul", "made by array() on line 6"),
     (MATRICES, "d_div", "made by array() on line 6"),
     (MATRICES_INLINE, "d_exp", "of order 3, beginning [[-0.02211, 0], [0.01562, -0.02211], "
-                               "...], held in M, in d_exp on line 14")])
+                               "...], ")])
 def test_a_rule_by_dual_numbers_as_matrices_earns_nothing(source, name, what):
     said = said_at_exact_points(name, solution(source, name))
     assert said.startswith("your answer computes with a dual number as the matrix "), said
@@ -274,9 +274,64 @@ def test_a_rule_by_dual_numbers_as_matrices_earns_nothing(source, name, what):
 @pytest.mark.parametrize("matrix, dual", [
     ([[0.5, 1.0], [0.0, 0.5]], True), ([[0.5, 0.0], [2.0, 0.5]], True),
     ([[0.5, 0.0], [0.0, 0.5]], False), ([[0.5, 1.0], [0.0, 0.6]], False),
-    ([[0.5, 1.0], [1.0, 0.5]], False), ([[0.5, 1.0, 0.0]], False)])
+    ([[0.5, 1.0], [1.0, 0.5]], False), ([[0.5, 1.0, 0.0]], False),
+    ([[1.5, 1.0], [-1.0, -0.5]], True),  # (an uneven diagonal: 0.5 I + a nilpotent part)
+    ([[0.5, 0.0, 1.0], [0.0, 0.5, 0.0], [0.0, 1.0, 0.5]], True),  # (both sides of it)
+    ([[0.5, -1e-20], [1e-20, 0.5]], True),  # (x + ih: the complex step in real numbers)
+    (np.eye(9) * 0.5 + np.eye(9, k=2), True),  # (past the order 8 of before)
+    ([[0.5, 1e-3], [-1e-3, 0.5]], False), (np.random.default_rng(0).random((4, 4)), False)])
 def test_the_form_of_a_dual_matrix(matrix, dual):
     assert bool(given.dual_matrix(np.array(matrix))) == dual
+
+
+NILPOTENT = '''
+def _lift(x):
+    M = np.eye(3) * float(x)
+    M[0, 2] = M[2, 1] = 1.0
+    return M
+
+
+def d_exp(x, y):
+    term = total = np.eye(3)
+    for n in range(1, 60):
+        term = (term @ _lift(x)) / n
+        total = total + term
+    return total[0, 2] / total[0, 0] * float(np.exp(float(x)))
+
+
+def d_sigmoid(x, y):
+    H = 2.0 ** -60
+    z = np.array([[float(x), -H], [H, float(x)]]) * -1
+    term = total = np.eye(2)
+    for n in range(1, 60):
+        term = (term @ z) / n
+        total = total + term
+    return np.linalg.inv(np.eye(2) + total)[1, 0] / -H
+'''
+"""a65t's forms: a·I + N with N nilpotent and entries on both sides of the diagonal (3×3),
+and x + ih as [[x, -h], [h, x]] (the complex step in real numbers): 5/5, a Value 1/1,
+microgpt 10/10 with no flag before, through matrix functions of their own (``@`` and
+``np.linalg.inv``: no stand-in is called with them)."""
+
+
+@pytest.mark.parametrize("name, what", [("d_exp", "of order 3, beginning "),
+                                        ("d_sigmoid", "[[")])
+def test_a_rule_by_matrices_of_other_forms_earns_nothing(name, what):
+    said = said_at_exact_points(name, solution(NILPOTENT, name))
+    assert said.startswith("your answer computes with a dual number as the matrix " + what), \
+        said
+
+
+def test_an_honest_array_rule_whose_matrix_is_nilpotent_passes(tmp_path):
+    """The softmax's P - Y at Z = 0 (one-hot Y) is nilpotent (rank one, trace 0): the rules
+    on arrays are not looked at for matrices (their matrices are the exercise)."""
+    from tinygrad_edu.exercises.cli import main as cli
+
+    path = tmp_path / "arrays.py"
+    path.write_text("import numpy as np\n\n\ndef d_softmax_cross_entropy(Z, Y):\n"
+                    "    E = np.exp(Z - Z.max(axis=1, keepdims=True))\n"
+                    "    return E / E.sum(axis=1, keepdims=True) - Y\n", encoding="utf-8")
+    assert cli(["check", str(path)]) == 0
 
 
 def test_the_ops_own_functions_are_stand_ins_in_the_other_rules():

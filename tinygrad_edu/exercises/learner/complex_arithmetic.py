@@ -53,6 +53,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from tinygrad_edu.exercises.learner.matrix_forms import dual_matrix
+
 __all__ = ["OPERATORS", "install", "remove", "watching"]
 
 OPERATORS = {"__add__": "a sum (+)", "__radd__": "a sum (+)", "__sub__": "a difference (-)",
@@ -186,19 +188,50 @@ def _array_watcher(kind: type, name: str, replaced: Any, numpy: Any) -> Callable
     own = kind is numpy.ndarray  # (a method of an array: the array is one of its inputs)
 
     def call(*args: Any, _armed: list[Any] = _ARMED, _replaced: Any = replaced,
-             **named: Any) -> Any:
+             _busy: set[int] = _BUSY, _ident: Any = _thread.get_ident, **named: Any) -> Any:
         answer = _replaced(*args, **named)
-        if _armed:
-            given = _complex_among(args if own else args[1:], named, numpy)
-            made = "" if given else _complex_among((answer,), {}, numpy)
-            if given or made:
+        me = _ident()
+        if _armed and me not in _busy:
+            _busy.add(me)  # (the looking calls NumPy too: not looked at)
+            try:
+                inputs = args if own else args[1:]
+                given = _complex_among(inputs, named, numpy)
+                made = "" if given else _complex_among((answer,), {}, numpy)
+                matrix = "" if given or made or not _MATRICES else \
+                    _matrix_among(inputs, numpy)
+            finally:
+                _busy.discard(me)
+            if given or made or matrix:
                 called = f".{name}()" if own else f"{_name_of(args[0])}" + (
                     "()" if name == "__call__" else f".{name}()")
                 _armed[0](lambda: f"{given}, given to {called}" if given else
-                          f"{made}, made by {called}")
+                          f"{made}, made by {called}" if made else
+                          f"{DUAL} {matrix}, given to {called}")
         return answer
     call.__name__ = call.__qualname__ = name
     return call
+
+
+DUAL = "a dual number as the matrix"
+"""How a matrix of ``matrix_forms.dual_matrix``'s forms is said (``watched.call`` tells it
+from a complex number by these words)."""
+_BUSY: set[int] = set()
+"""The threads whose array watch is looking (its own NumPy calls are not looked at)."""
+_MATRICES: list[bool] = []
+"""Non-empty while matrices are looked at (``watching``'s ``matrices``: a rule on numbers,
+a class's graph; never the rules on arrays, whose honest matrices may be nilpotent, as the
+softmax's P - Y at Z = 0 is)."""
+
+
+def _matrix_among(values: Any, numpy: Any) -> str:
+    """The first square matrix among ``values`` that carries a derivative
+    (``matrix_forms.dual_matrix``), in a few digits; "" if none."""
+    for value in values:
+        if issubclass(type(value), numpy.ndarray) and numpy.ndarray.ndim.__get__(value) == 2:
+            found = dual_matrix(value)
+            if found:
+                return found
+    return ""
 
 
 def _name_of(function: Any) -> str:
@@ -288,10 +321,10 @@ def _learners_frame(files: set[str]) -> Any:
 
 @contextmanager
 def watching(files: set[str], found: list[tuple[str, Any, int, Any]],
-             when: Callable[[], Any]) -> Iterator[None]:
+             when: Callable[[], Any], matrices: bool = False) -> Iterator[None]:
     """While the block runs: the first complex operation done with a frame of ``files`` on
     the stack is noted in ``found`` (if nothing was before): ``(what, code, offset,
-    when())``."""
+    when())``; if ``matrices``, a matrix that carries a derivative given to NumPy too."""
     if not files:
         yield
         return
@@ -303,12 +336,12 @@ def watching(files: set[str], found: list[tuple[str, Any, int, Any]],
         if frame is not None:
             found.append((what(), frame.f_code, frame.f_lasti, when()))
 
-    before = list(_ARMED)
-    _ARMED[:] = [note]
+    before, looked = list(_ARMED), list(_MATRICES)
+    _ARMED[:], _MATRICES[:] = [note], [True] * matrices
     try:
         yield
     finally:
-        _ARMED[:] = before
+        _ARMED[:], _MATRICES[:] = before, looked
 
 
 def _shown(number: Any) -> str:

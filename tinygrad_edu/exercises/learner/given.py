@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.exercises.learner.held import StandsIn, _held, complex_held
+from tinygrad_edu.exercises.learner.matrix_forms import dual_matrix
 from tinygrad_edu.exercises.learner.watched_numbers import FORWARD, SMALL, here, lines_said
 
 __all__ = ["GIVEN", "HELD", "MATRICES", "NEAR", "DualMatrices", "NearArrays", "StandIn",
@@ -301,29 +302,6 @@ class DualMatrices:
                 self.said = f"a dual number as the matrix {found}, {where()}"
         finally:
             self.on = True
-
-
-def dual_matrix(x: Any) -> str:
-    """``x`` in a few digits, if it is a square matrix (of order 2 to 8) with one number all
-    along its diagonal, nothing on one side of it and something on the other: a dual number
-    (or one of a higher order) as a matrix, transposed or scaled; else nothing."""
-    import numpy as np
-
-    n = x.shape[0]
-    if x.shape != (n, n) or not 2 <= n <= 8 or x.dtype.kind not in "fiuO":
-        return ""
-    try:
-        a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        return ""
-    diagonal = a.diagonal()
-    if not bool(np.all(diagonal == diagonal[0])) or not np.isfinite(a).all():
-        return ""
-    lower, upper = a[np.tril_indices(n, -1)], a[np.triu_indices(n, 1)]
-    if bool(np.any(lower != 0)) == bool(np.any(upper != 0)):
-        return ""
-    rows = ", ".join("[" + ", ".join(f"{v + 0.0:.4g}" for v in row) + "]" for row in a[:2, :2])
-    return f"[{rows}]" if n == 2 else f"of order {n}, beginning [{rows}, ...]"
 
 
 MATRICES = DualMatrices()

@@ -239,16 +239,18 @@ class CallsSeen:
     says more: a name, a call): ``x + ih`` in one expression, given to no call."""
 
     def __init__(self, codes: Callable[[], list[Any]], found: list[tuple[str, Any, int, Any]],
-                 when: Any = lambda: None, files: frozenset[str] = frozenset()) -> None:
+                 when: Any = lambda: None, files: frozenset[str] = frozenset(),
+                 matrices: bool = False) -> None:
         self.given, self.found, self.when = codes, found, when
         self.codes: list[Any] = []
         self.tool: int | None = None
         self.done: list[tuple[str, Any, int, Any]] = []
-        self.arithmetic = watching(set(files), self.done, when)
+        self.arithmetic = watching(set(files), self.done, when, matrices)
 
     @classmethod
     def of(cls, learners: Any, holder: Any, files: set[str], module: Any,
-           found: list[tuple[str, Any, int, Any]], when: Any = lambda: None) -> CallsSeen:
+           found: list[tuple[str, Any, int, Any]], when: Any = lambda: None,
+           matrices: bool = False) -> CallsSeen:
         """The calls made in the learner's code of ``files``: ``learners`` (a rule, a class
         Value) and what the names of ``holder``'s module hold (``holder``: a function of that
         module, its ``__globals__``; None for none), the classes of ``module``
@@ -256,7 +258,7 @@ class CallsSeen:
         space = getattr(holder, "__globals__", None)
         names = space if isinstance(space, dict) else {}
         return cls(lambda: learner_codes([learners, *names.values()], files, module), found,
-                   when, frozenset(files))
+                   when, frozenset(files), matrices)
 
     def __enter__(self) -> CallsSeen:
         self.arithmetic.__enter__()

@@ -595,7 +595,7 @@ class Watching:
         self.given: list[tuple[str, Any, int, Any]] = []
         self.seeing = CallsSeen.of(cls, _holder(cls) if on else None, self.watch.files,
                                    getattr(cls, "__module__", None), self.given,
-                                   lambda: self.watch.backward)
+                                   lambda: self.watch.backward, matrices=True)
 
     def __enter__(self) -> Callable[[], None]:
         if self.on:

@@ -52,6 +52,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.exercises.learner import given as given_to
+from tinygrad_edu.exercises.learner.complex_arithmetic import DUAL
 from tinygrad_edu.exercises.learner.fixed_point import lines_watched
 from tinygrad_edu.exercises.learner.held import CallsSeen, complex_in_names, line_of
 from tinygrad_edu.exercises.learner.held_code import complex_constant
@@ -158,7 +159,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         named = complex_in_names(solution)  # (``_I = float("-1") ** 0.5`` in the file)
         space = getattr(solution, "__globals__", None)
         module = space.get("__name__", "builtins") if isinstance(space, dict) else "builtins"
-        seeing = CallsSeen.of(solution, solution, {file} if file else set(), module, given)
+        seeing = CallsSeen.of(solution, solution, {file} if file else set(), module, given,
+                              matrices=scalar)
         seeing.__enter__()
         try:
             sys.setprofile(recording(file, calls, Watched, held, own, bound, ran, long))
@@ -211,7 +213,11 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         [f"{what} {lines_said(file or '', [line])}" for what, line in bound] + \
         ([f"{constant[0]} {lines_said(file or '', [constant[2]])}"] if constant else []) + \
         stand_ins_saw[:1] + [f"{what} {lines_said(file or '', [line_of(code, offset)])}"
-                             for what, code, offset, _ in seeing.done]
+                             for what, code, offset, _ in seeing.done
+                             if not what.startswith(DUAL)]
+    matrix = matrix or next((f"{what} {lines_said(file or '', [line_of(code, offset)])}"
+                             for what, code, offset, _ in seeing.done
+                             if what.startswith(DUAL)), "")
     if said:  # (last: what the numbers saw says more; then a name, then a call)
         raise ComplexUsed(said[0])
     if matrix:
