@@ -55,7 +55,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.matrix_forms import dual_matrix
 
-__all__ = ["OPERATORS", "install", "remove", "watching"]
+__all__ = ["OPERATORS", "install", "is_complex", "remove", "watching"]
 
 OPERATORS = {"__add__": "a sum (+)", "__radd__": "a sum (+)", "__sub__": "a difference (-)",
              "__rsub__": "a difference (-)", "__mul__": "a product (*)",
@@ -73,6 +73,9 @@ IMMUTABLE = 1 << 8
 
 _ARMED: list[Callable[..., None]] = []
 """The noting function while ``watching`` is on (at most one), else empty."""
+_BUSY: set[int] = set()
+"""The threads whose array watch is looking (its own NumPy calls, and the complex numbers it
+makes to show one, are not looked at)."""
 _REPLACED: dict[type, dict[str, Any]] = {}
 """Per type whose operators were replaced: the operators it had (None: it had none of its
 own, ``complex.__init__``)."""
@@ -107,8 +110,9 @@ def _put(kind: type, name: str, value: Any) -> None:
 
 def _watcher(name: str, replaced: Any) -> Callable[..., Any]:
     if replaced is None:  # (``__init__``: the number is made; nothing more to do)
-        def made(*args: Any, _armed: list[Any] = _ARMED, **named: Any) -> None:
-            if _armed:
+        def made(*args: Any, _armed: list[Any] = _ARMED, _busy: set[int] = _BUSY,
+                 _ident: Any = _thread.get_ident, **named: Any) -> None:
+            if _armed and _ident() not in _busy:
                 _armed[0](lambda: f"the complex number {_shown(args[0])}, in {OPERATORS[name]}")
         made.__name__ = made.__qualname__ = name
         return made
@@ -195,8 +199,8 @@ def _array_watcher(kind: type, name: str, replaced: Any, numpy: Any) -> Callable
             _busy.add(me)  # (the looking calls NumPy too: not looked at)
             try:
                 inputs = args if own else args[1:]
-                given = _complex_among(inputs, named, numpy)
-                made = "" if given else _complex_among((answer,), {}, numpy)
+                given = _complex_among(inputs, named)
+                made = "" if given else _complex_among((answer,), {})
                 matrix = "" if given or made or not _MATRICES else \
                     _matrix_among(inputs, numpy)
             finally:
@@ -215,8 +219,6 @@ def _array_watcher(kind: type, name: str, replaced: Any, numpy: Any) -> Callable
 DUAL = "a dual number as the matrix"
 """How a matrix of ``matrix_forms.dual_matrix``'s forms is said (``watched.call`` tells it
 from a complex number by these words)."""
-_BUSY: set[int] = set()
-"""The threads whose array watch is looking (its own NumPy calls are not looked at)."""
 _MATRICES: list[bool] = []
 """Non-empty while matrices are looked at (``watching``'s ``matrices``: a rule on numbers,
 a class's graph; never the rules on arrays, whose honest matrices may be nilpotent, as the
@@ -239,24 +241,44 @@ def _name_of(function: Any) -> str:
     return str(function.__name__) if name in ARRAY_CALLS else "a call"
 
 
-def _complex_among(values: Any, named: dict[str, Any], numpy: Any) -> str:
-    """What, among ``values`` and ``named``'s values (and the first items of a list or
-    tuple among them), is complex: an array of complex numbers, a complex number, NumPy's
-    complex dtype; "" if none. Looks at exact types and C getters alone (no code of the
-    learner's runs)."""
+def _complex_among(values: Any, named: dict[str, Any]) -> str:
+    """``is_complex`` of the first of ``values`` and ``named``'s values (or of the first
+    items of a list or tuple among them) that is complex; "" if none."""
     for value in (*values, *named.values()):
-        items = value[:8] if type(value) in (list, tuple) else (value,)
-        for item in items:
-            kind = type(item)
-            if kind is complex or issubclass(kind, numpy.complexfloating):
-                return "a complex number"
-            if issubclass(kind, numpy.ndarray) and \
-                    numpy.ndarray.dtype.__get__(item).kind == "c":
-                return "an array of complex numbers"
-            if kind is numpy.dtype or issubclass(kind, numpy.dtype):
-                if numpy.dtype.kind.__get__(item) == "c":
-                    return "NumPy's complex dtype"
+        for item in value[:8] if type(value) in (list, tuple) else (value,):
+            found = is_complex(item)
+            if found:
+                return found
     return ""
+
+
+def is_complex(x: Any) -> str:
+    """What ``x`` is, if it is complex: a complex number (Python's or NumPy's), an array of
+    them, or NumPy's complex dtype; else nothing. Looks at types alone (no code of the
+    learner's runs: ``__class__`` may be a property)."""
+    kind = type(x)
+    if issubclass(kind, complex):
+        return f"a complex number, {_short(x)}"
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        return ""
+    if issubclass(kind, (numpy.ndarray, numpy.generic)):
+        dtype = numpy.ndarray.dtype.__get__(x) if issubclass(kind, numpy.ndarray) \
+            else numpy.generic.dtype.__get__(x)
+        if dtype.kind != "c":
+            return ""
+        return "an array of complex numbers" if issubclass(kind, numpy.ndarray) else \
+            f"a complex number, {_short(x)}"
+    if issubclass(kind, numpy.dtype):
+        return f"NumPy's complex type {x!s}" if x.kind == "c" else ""
+    return ""
+
+
+def _short(x: Any) -> str:
+    """A complex number in a few digits, as a verdict's short quote has room for (made by
+    the constructor: by the grader, whose watch does not note it, ``_BUSY``)."""
+    z = complex(x)
+    return f"({z.real:.4g}{z.imag:+.3g}j)"
 
 
 def install() -> None:

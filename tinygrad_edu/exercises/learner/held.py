@@ -36,7 +36,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.exercises.learner.complex_arithmetic import watching
+from tinygrad_edu.exercises.learner.complex_arithmetic import is_complex, watching
 
 __all__ = ["SHALLOW", "CallsSeen", "LearnerFrames", "StandsIn", "complex_held",
            "complex_in_names", "is_complex", "learner_codes", "line_of"]
@@ -46,34 +46,6 @@ ITEMS = 8
 the step, ``[u + k * h * unit for k in ...]``)."""
 SKIPPED = frozenset({"_", "__", "___", "In", "Out"})
 """A notebook's names for what its cells gave back, which no rule reads."""
-
-
-def is_complex(x: Any) -> str:
-    """What ``x`` is, if it is complex: a complex number (Python's or NumPy's), an array of
-    them, or NumPy's complex dtype; else nothing. Looks at types alone (no code of the
-    learner's runs: ``__class__`` may be a property)."""
-    kind = type(x)
-    if issubclass(kind, complex):
-        return f"a complex number, {_short(x)}"
-    numpy = sys.modules.get("numpy")
-    if numpy is None:
-        return ""
-    if issubclass(kind, (numpy.ndarray, numpy.generic)):
-        dtype = numpy.ndarray.dtype.__get__(x) if issubclass(kind, numpy.ndarray) \
-            else numpy.generic.dtype.__get__(x)
-        if dtype.kind != "c":
-            return ""
-        return "an array of complex numbers" if issubclass(kind, numpy.ndarray) else \
-            f"a complex number, {_short(x)}"
-    if issubclass(kind, numpy.dtype):
-        return f"NumPy's complex type {x!s}" if x.kind == "c" else ""
-    return ""
-
-
-def _short(x: Any) -> str:
-    """A complex number in a few digits, as a verdict's short quote has room for."""
-    z = complex(x)
-    return f"({z.real:.4g}{z.imag:+.3g}j)"
 
 
 def _held(x: Any) -> str:
