@@ -270,8 +270,9 @@ def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, caps
 
 def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     """What a Check's code changed in the page's Python (the recursion limit, sys's hooks
-    and streams, a module replaced) is put back (before: every later Check "Stopped.",
-    with a RecursionError in copy.deepcopy, until a reload)."""
+    and streams, a module replaced, the import path emptied) is put back (before: every
+    later Check "Stopped.", with a RecursionError in copy.deepcopy, until a reload); a
+    module taken out of sys.modules leaves the file's own error, as on the command line."""
     exercises.select_option("#exercise", "d_tanh")
     check(exercises, MEDDLING)  # (what it says is lost: its code took the output)
     lowered = check(exercises, "import random\nrandom._os.sys.setrecursionlimit(60)\n\n\n"
@@ -289,6 +290,13 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     # 'isinstance' ...); its line and "Take that line out" on screen at 390 px (before: only
     # the verdict's first line was brought there)
     exercises.set_viewport_size({"width": 1280, "height": 900})
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+    emptied = check(exercises, "import random\nrandom._os.sys.path.clear()\n\n\n" + RIGHT)
+    assert emptied.startswith("✓ d_tanh passed"), emptied  # (before: "grading it, it raised
+    # ValueError: list.remove(x): x not in list", no line; the command line passes it)
+    taken = check(exercises, "import math, random\nrandom._os.sys.modules['math'] = None\n"
+                  "undefined_name\n")  # (before: "Stopped." and the grader's traceback)
+    assert taken.startswith("your answer, line 3: running the file raised NameError"), taken
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 

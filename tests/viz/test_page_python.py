@@ -528,6 +528,43 @@ def test_the_time_limit_puts_its_signal_handler_back_whatever_the_builtins(monke
         assert signal.getsignal(signal.SIGALRM) == before
 
 
+def test_an_import_path_the_code_emptied_is_put_back_and_the_answer_graded(monkeypatch,
+                                                                         capsys):
+    """``sys.path.clear()`` at the top of a right answer: the page said "grading it, it
+    raised ValueError: list.remove(x): x not in list, which ends the process it is graded
+    in on your machine", with no line, where the command line passes the same file (the
+    loader took its folder off the path it had emptied). Now the path is put back as it
+    was, and the answer passes here as there."""
+    from tests.exercises.gpt_answers import RIGHT as TRACK
+
+    monkeypatch.setattr(apart, "APART", False)
+    path = list(sys.path)
+    answer = json.loads(check_json(
+        "linear", "import random\nrandom._os.sys.path.clear()\n\n" + TRACK, ""))
+    out = capsys.readouterr().out
+    assert answer["code"] == 0, out
+    assert out.startswith("✓ linear passed"), out
+    assert sys.path == path
+
+
+@pytest.mark.parametrize("change, line, raised", [
+    ("random._os.sys.modules['math'] = None", "undefined_name",
+     "NameError: name 'undefined_name' is not defined"),
+    ("random._os.sys.modules.clear()", "1 / 0", "ZeroDivisionError: division by zero")])
+def test_a_module_the_code_took_out_leaves_the_files_own_error(monkeypatch, capsys, change,
+                                                                line, raised):
+    """A module the grader computes with taken out of ``sys.modules`` (set to None, or all
+    of them cleared), then an error at the file's top: the page said "Stopped." and the
+    grader's own traceback (AttributeError: 'NoneType' object has no attribute '__dict__',
+    as it looked at what the code changed); the command line names the file's error at its
+    line, and now so does the page."""
+    monkeypatch.setattr(apart, "APART", False)
+    answer = json.loads(check_json("linear", f"import math, random\n{change}\n{line}\n", ""))
+    said = capsys.readouterr()
+    assert answer["code"] == 1, said
+    assert said.err.startswith(f"your answer, line 3: running the file raised {raised}"), said
+
+
 def test_the_importers_emptied_are_said_at_their_line():
     """``typing.sys.meta_path.clear()``: in the page, the grader's next import failed (before,
     "grading it, it raised ValueError: list.remove(x): x not in list, which

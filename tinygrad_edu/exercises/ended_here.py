@@ -63,7 +63,11 @@ class Shared:
         if limit < self.limit:
             found.append((f"set the recursion limit to {limit}", "setrecursionlimit"))
         for module, names in self.names.items():
-            now = sys.modules.get(module, sys).__dict__
+            now = getattr(sys.modules.get(module), "__dict__", None)
+            if now is None:  # (``modules['math'] = None``, ``modules.clear()``)
+                found.append((f"took {module} out of sys.modules (or put something else "
+                              "there), which the grader computes with too", "modules"))
+                continue
             for name, value in names.items():
                 if not name.startswith("__") and now.get(name, names) is not value:
                     found.append((f"replaced {module}.{name}, which the grader computes "

@@ -510,12 +510,14 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
     under ``if __name__ == "__main__":`` does not run. ``builtins``: the module's builtins,
     if not Python's; ``call(function, *args)`` runs the code (default: directly), as
     ``limit.call_with_time_limit`` may. An error raised, or an exit, is a
-    ``SolutionFileError`` naming the line; a stop of the time limit goes through."""
+    ``SolutionFileError`` naming the line; a stop of the time limit goes through. The
+    import path is put back as it was before, whatever the file did to it."""
     module = types.ModuleType("solutions")
     module.__file__ = str(path)
     if builtins is not None:
         module.__dict__["__builtins__"] = builtins
     folder = str(path.parent.resolve())
+    path_before = list(sys.path)
     sys.path.insert(0, folder)
     duals.before_learner()  # (the classes there are before its code runs)
     try:
@@ -538,8 +540,8 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
             raise SolutionFileError(out_of_memory(where, str(error), line), kind) from None
         raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
                                 f"{error}{line}", kind) from None
-    finally:
-        sys.path.remove(folder)
+    finally:  # (as it was: the file's code may have emptied it, ``sys.path.clear()``)
+        sys.path[:] = path_before
     return module.__dict__
 
 
