@@ -266,3 +266,101 @@ def test_a_copy_restructured_by_hand_is_the_same_copy(tmp_path):
     assert isinstance(copy, ast.FunctionDef) and isinstance(model, ast.FunctionDef)
     assert "range" not in tokens(copy, {}) and "zip" in tokens(copy, {})
     assert tokens(copy, {})[:40] == tokens(model, {})[:40]  # (the sort, token for token)
+
+
+OPERATOR_CALLS = [
+    ("v = d.get(k, 0) + e * w", "v = op.add(d.get(k, 0), op.mul(e, w))"),
+    ("v = e - w / k", "v = sub(e, truediv(w, k))"),  # (from operator import sub, truediv)
+    ("v = e ** 2 // k % w", "v = op.__mod__(op.floordiv(op.pow(e, 2), k), w)"),
+    ("e += w", "e = op.iadd(e, w)"),
+    ("if k not in d:\n    v = -e", "if op.not_(op.contains(d, k)):\n    v = op.neg(e)"),
+    ("if e < w and e is not k:\n    v = e == w",
+     "if op.lt(e, w) and op.is_not(e, k):\n    v = op.eq(e, w)"),
+    ("d[k] = e", "op.setitem(d, k, e)"),
+    ("v = d[k]", "v = op.getitem(d, k)"),
+    ("xs.append((e, True))", "xs.append(tuple([e, True]))"),
+    ("v, w = [], (e, k)", "v, w = list(), tuple((e, k))"),
+    ("v = {k: 1}", "v = dict([(k, 1)])"),
+    ("v = [(e, False)]", "v = list((tuple([e, False]),))"),
+]
+"""A copy's operators and literals written as calls of ``operator``'s functions and of the
+containers' constructors, as a script rewrites a whole file in a second (an attacker's:
+sum_over_paths and backward copied so took 2/2 on the report, Gradescope's command,
+nbgrader and Otter, unflagged); read as what they are."""
+
+OPERATOR_IMPORTS = {"op": "operator", "sub": "operator.sub", "truediv": "operator.truediv"}
+
+
+@pytest.mark.parametrize("one, other", OPERATOR_CALLS)
+def test_operators_and_literals_written_as_calls_read_as_themselves(one, other):
+    def read_with(body: str) -> list[str]:
+        tail = "" if "return" in body else "\nreturn v, w, e, d, xs, flag"
+        node = ast.parse("def f(d, k, e, w, xs, flag):\n" + textwrap.indent(
+            body + tail, "    ")).body[0]
+        assert isinstance(node, ast.FunctionDef)
+        return tokens(node, OPERATOR_IMPORTS)
+
+    assert read_with(one) == read_with(other)
+
+
+def test_operators_named_so_but_not_operators_functions_read_apart():
+    """``add`` and ``list`` of the file's own (a function, a name it binds) are not
+    ``operator``'s or the builtins': read as calls."""
+    def read_with(body: str, imports: dict[str, str]) -> list[str]:
+        node = ast.parse("def f(e, w):\n" + textwrap.indent(body, "    ")).body[0]
+        assert isinstance(node, ast.FunctionDef)
+        return tokens(node, imports)
+
+    assert read_with("return add(e, w)", {}) != read_with("return e + w", {})
+    assert read_with("return op.add(e, w)", {"op": "mymodule"}) != read_with(
+        "return e + w", {})
+    assert read_with("return list((e, w))", {"list": "mymodule.list"}) != read_with(
+        "return [e, w]", {})
+
+
+AS_CALLS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv"}
+
+
+class _AsCalls(ast.NodeTransformer):
+    """Every operator of arithmetic, comparison and ``not`` an ``operator`` call, every
+    literal list, tuple and dict a constructor's call (the rewrite the attacker scripted)."""
+
+    def _call(self, name: str, *args: ast.expr) -> ast.Call:
+        return ast.Call(ast.Attribute(ast.Name("op", ast.Load()), name, ast.Load()),
+                        list(args), [])
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        return self._call(AS_CALLS[type(node.op)], node.left, node.right)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.ops[0], ast.NotIn):
+            return self._call("not_", self._call("contains", node.comparators[0], node.left))
+        return node
+
+    def visit_List(self, node: ast.List) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            return node
+        return ast.Call(ast.Name("list", ast.Load()), [ast.Tuple(node.elts, ast.Load())]
+                        if node.elts else [], [])
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        self.generic_visit(node)
+        pairs = [ast.Tuple([k, v], ast.Load()) for k, v in zip(node.keys, node.values)
+                 if k is not None]
+        return ast.Call(ast.Name("dict", ast.Load()), [ast.List(pairs, ast.Load())], [])
+
+
+def test_the_model_answers_written_as_calls_are_the_same_copy(tmp_path):
+    """sum_over_paths and backward of the model answers with every operator an ``operator``
+    call and every literal a constructor's: flagged, as the answer itself is (before: 2/2
+    unflagged on every route)."""
+    source = "import operator as op\n\n" + "\n\n".join(
+        ast.unparse(ast.fix_missing_locations(_AsCalls().visit(ast.parse(
+            inspect.getsource(function))))) for function in (M.sum_over_paths, M.backward))
+    assert "op.add(" in source and "list(" in source and "dict([" in source
+    reading = CopyReading(write(tmp_path, source))
+    assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
+    assert reading.same(EXERCISES["backward"]) == "model_answers.py's backward"

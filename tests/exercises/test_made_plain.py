@@ -104,3 +104,56 @@ def test_an_input_rounded_to_its_digits_or_read_as_real_is_still_seen(tmp_path):
     assert "computes with complex numbers" in said["d_tanh"], said["d_tanh"]
     assert "computes with complex numbers" in said["d_exp"], said["d_exp"]
     assert "at an input shifted by 1 on line" in said["d_mul"], said["d_mul"]
+
+
+THROUGH_NUMPY = '''
+import numpy as np
+
+
+def d_mul(a, b, y):
+    return (float(np.multiply(a + 1.0, b) - np.multiply(a, b)),
+            float(np.multiply(a, b + 1.0) - np.multiply(a, b)))
+
+
+def chain_rule(x, y):
+    def f(u, v):
+        return np.multiply(u + v, u - v)
+    return float(f(x + 1.0, y) - f(x - 1.0, y)) / 2, float(f(x, y + 1.0) - f(x, y - 1.0)) / 2
+
+
+def d_div(a, b, y):
+    da = float(np.divide(np.float64(1.0) + a, b) - np.divide(a, b))
+    return da, -y * da
+'''
+
+HONEST_THROUGH_NUMPY = '''
+import numpy as np
+
+
+def d_mul(a, b, y):
+    return float(np.multiply(b, 1.0)), float(np.add(a, 0.0))
+
+
+def d_div(a, b, y):
+    return float(np.divide(1.0, b)), float(np.negative(np.divide(y, b)))
+
+
+def d_pow(a, b, y):
+    return float(np.multiply(b, np.power(a, b - 1))), float(np.multiply(y, np.log(a)))
+'''
+
+
+def test_a_step_taken_through_numpys_arithmetic_is_seen_as_through_its_operators(tmp_path):
+    """``np.multiply(a + 1.0, b) - np.multiply(a, b)``: a step of 1 on a product through
+    NumPy's ufuncs (an attacker's d_mul, d_div and chain_rule 3/3 on check, the report,
+    Gradescope's command, nbgrader and Otter, where ``*`` was seen); honest rules that
+    compute with those ufuncs pass."""
+    names = ["d_mul", "chain_rule", "d_div"]
+    result = graded(tmp_path, THROUGH_NUMPY, names)
+    said = {name: str(result.verdicts[name]) for name in names}
+    assert not any(result.verdicts[name].passed for name in names), said
+    for name in names:
+        assert "at an input shifted by 1 on line" in said[name], said[name]
+    honest = graded(tmp_path, HONEST_THROUGH_NUMPY, ["d_mul", "d_div", "d_pow"])
+    assert all(verdict.passed for verdict in honest.verdicts.values()), {
+        name: str(verdict) for name, verdict in honest.verdicts.items()}

@@ -464,6 +464,28 @@ def test_two_files_of_one_student_are_two_rows_and_a_warning(tmp_path, capsys):
     assert [(r["student"], r["score"]) for r in rows] == [("alice.ipynb", "0"), ("alice.py", "1")]
 
 
+
+@pytest.mark.parametrize("files", [("alice.py", "alice.ipynb", "alice.py.py", "bob.py"),
+                                   ("alice", "alice.py", "alice.py.py", "bob.py")])
+def test_no_two_rows_are_named_alike_whatever_the_files_are_named(tmp_path, capsys, files):
+    """``alice.py.py`` (its stem ``alice.py``) beside ``alice.py`` and ``alice.ipynb`` (or a
+    folder ``alice``): two rows were named alice.py, and a copy of bob's in the other file
+    was told to the teacher as the honest alice's ("sum_over_paths: the same code as bob's"
+    on her row, bob's naming "alice.py's"). Each row now has a name of its own, said."""
+    from tinygrad_edu.exercises.classroom.report import one_row_each
+
+    found = []
+    for name in files:
+        path = tmp_path / name
+        found.append((name.split(".")[0] if name.count(".") == 1 else
+                      name.rsplit(".", 1)[0] if "." in name else name, path))
+    rows = one_row_each(found)
+    names = [student for student, _ in rows]
+    assert len(set(names)) == len(names), names
+    assert [path for _, path in rows] == [path for _, path in found]
+    assert ("bob", tmp_path / "bob.py") in rows
+    assert "would both be named alice.py" in capsys.readouterr().err
+
 STOPS = '''
 def _stop():
     wrap = [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "_wrap_close"][0]

@@ -297,6 +297,9 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     taken = check(exercises, "import math, random\nrandom._os.sys.modules['math'] = None\n"
                   "undefined_name\n")  # (before: "Stopped." and the grader's traceback)
     assert taken.startswith("your answer, line 3: running the file raised NameError"), taken
+    cleared = check(exercises, RIGHT + "\n\nimport typing\ntyping.sys.modules.clear()\n")
+    assert cleared.startswith("✓ d_tanh passed"), cleared  # (before: "Stopped." and the
+    # page's traceback, AttributeError: module 'sys' has no attribute 'builtin_module_names')
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 

@@ -547,6 +547,26 @@ def test_an_import_path_the_code_emptied_is_put_back_and_the_answer_graded(monke
     assert sys.path == path
 
 
+@pytest.mark.parametrize("change", ["typing.sys.modules.clear()",
+                                    "typing.sys.modules['math'] = None"])
+def test_modules_the_code_took_out_are_put_back_before_the_grader_goes_on(monkeypatch, capsys,
+                                                                          change):
+    """``typing.sys.modules.clear()`` above a right answer: the page said "Stopped." and its
+    own traceback (AttributeError: module 'sys' has no attribute 'builtin_module_names'), in
+    CPython "the grader's own code raised AttributeError: module 'sys' has no attribute
+    'warnoptions', as your code replaced math.acos"; the modules are now put back as the
+    file's code ends, as the builtins are, and the answer is graded."""
+    from tests.exercises.gpt_answers import RIGHT as TRACK
+
+    monkeypatch.setattr(apart, "APART", False)
+    modules = dict(sys.modules)
+    answer = json.loads(check_json("linear", f"{TRACK}\n\nimport typing\n{change}\n", ""))
+    out = capsys.readouterr().out
+    assert answer["code"] == 0, out
+    assert out.startswith("✓ linear passed"), out
+    assert all(sys.modules.get(name) is module for name, module in modules.items())
+
+
 @pytest.mark.parametrize("change, line, raised", [
     ("random._os.sys.modules['math'] = None", "undefined_name",
      "NameError: name 'undefined_name' is not defined"),

@@ -24,7 +24,12 @@ as the code it copies:
   lambda v: v``, at the file's top level or in the definition) is its argument: a copy
   with every name it reads wrapped so (``_(node).parents``), made by a script in a second,
   kept every line and name of the answer (an attacker's, issue 65: it scored as an honest
-  answer on every route, unflagged).
+  answer on every route, unflagged);
+- a call of ``operator``'s functions is its operator (``op.add(a, b)`` is ``a + b``,
+  ``op.contains(s, x)`` is ``x in s``, ``op.setitem(d, k, v)`` is ``d[k] = v``), and a
+  container's constructor given a literal is the literal (``tuple([a, b])`` is ``(a, b)``,
+  ``dict([(k, v)])`` is ``{k: v}``): a whole file rewritten so by a script, every line and
+  name kept, scored unflagged on every route too.
 
 ``unwrapped`` runs first, ``before`` before the light rewrites of ``copy_tokens._Plain``,
 ``after`` after them."""
@@ -70,10 +75,41 @@ def _gives_back(args: ast.arguments, body: list[ast.stmt]) -> bool:
 def unwrapped(tree: Tree, imports: Mapping[str, str]) -> Tree:
     """``tree`` (in place) with each call of a function that gives back its argument read as
     that argument: those of the file's top level (``IDENTITY`` in ``imports``) and those the
-    definition binds itself."""
+    definition binds itself; and each call of ``operator``'s functions and of a container's
+    constructor on a literal read as the operator and the literal (``_Unwrapped``)."""
     names = {name for name, what in imports.items() if what == IDENTITY}
     names |= identities(ast.walk(tree))
-    return _Unwrapped(names).visit(tree)
+    return _Unwrapped(names, imports).visit(tree)
+
+
+BINARY = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "truediv": ast.Div,
+          "floordiv": ast.FloorDiv, "mod": ast.Mod, "pow": ast.Pow, "matmul": ast.MatMult,
+          "lshift": ast.LShift, "rshift": ast.RShift, "and_": ast.BitAnd, "or_": ast.BitOr,
+          "xor": ast.BitXor}
+COMPARED = {"eq": ast.Eq, "ne": ast.NotEq, "lt": ast.Lt, "le": ast.LtE, "gt": ast.Gt,
+            "ge": ast.GtE, "is_": ast.Is, "is_not": ast.IsNot}
+UNARY = {"neg": ast.USub, "pos": ast.UAdd, "invert": ast.Invert, "inv": ast.Invert,
+         "not_": ast.Not}
+"""``operator``'s functions, by the operator each is (``__add__`` and ``iadd`` are ``add``)."""
+
+
+def _operator_named(func: ast.expr, imports: Mapping[str, str]) -> str | None:
+    """The name of ``operator``'s function ``func`` calls (``op.add``, ``add`` from ``from
+    operator import add``, ``operator.__mul__``, ``iadd``), without its underscores and
+    ``i``; None if it calls something else."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+            imports.get(func.value.id) == "operator":
+        name = func.attr
+    elif isinstance(func, ast.Name) and imports.get(func.id, "").startswith("operator."):
+        name = imports[func.id].split(".", 1)[1]
+    else:
+        return None
+    if name.startswith("__") and name.endswith("__"):
+        name = name[2:-2] if name[2:-2] in BINARY or name[2:-2] in COMPARED or \
+            name[2:-2] in UNARY else name[2:-2] + "_"
+    if name.startswith("i") and name[1:] in BINARY:
+        name = name[1:]
+    return name
 
 
 class _Unwrapped(ast.NodeTransformer):
@@ -81,8 +117,9 @@ class _Unwrapped(ast.NodeTransformer):
     ``{"k": e}["k"]``) and a branch on a constant (``e if True else f``), read as ``e``: a
     copy with each name read so (an attacker's a65k c1, c2: flagged nowhere before)."""
 
-    def __init__(self, names: set[str]) -> None:
+    def __init__(self, names: set[str], imports: Mapping[str, str]) -> None:
         self.names = names
+        self.imports = imports
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]
@@ -108,12 +145,63 @@ class _Unwrapped(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        """Also a call of ``operator``'s functions, read as its operator (``op.add(a, b)`` as
+        ``a + b``, ``op.contains(s, x)`` as ``x in s``), and a container's constructor given
+        a literal, read as the literal (``tuple([a, b])`` as ``(a, b)``, ``list()`` as
+        ``[]``, ``dict([(k, v)])`` as ``{k: v}``): a copy rewritten so by a script in a
+        second, every line and name of the answer kept (an attacker's, issue 65: unflagged
+        on every route before)."""
         node = self.generic_visit(node)  # type: ignore[assignment]
-        if isinstance(node.func, ast.Name) and node.func.id in self.names and len(
-                node.args) == 1 and not isinstance(node.args[0], ast.Starred) and \
-                not node.keywords:
-            return node.args[0]
+        args = node.args
+        if node.keywords or any(isinstance(a, ast.Starred) for a in args):
+            return node
+        if isinstance(node.func, ast.Name) and node.func.id in self.names and len(args) == 1:
+            return args[0]
+        name = _operator_named(node.func, self.imports)
+        if name in BINARY and len(args) == 2:
+            return ast.BinOp(args[0], BINARY[name](), args[1])
+        if name in COMPARED and len(args) == 2:
+            return ast.Compare(args[0], [COMPARED[name]()], [args[1]])
+        if name == "contains" and len(args) == 2:
+            return ast.Compare(args[1], [ast.In()], [args[0]])
+        if name in UNARY and len(args) == 1:
+            return ast.UnaryOp(UNARY[name](), args[0])
+        if name == "getitem" and len(args) == 2:
+            return ast.Subscript(args[0], args[1], ast.Load())
+        return _literal(node, self.imports)
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST:
+        """``op.setitem(d, k, v)`` as ``d[k] = v``."""
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        call = node.value
+        if isinstance(call, ast.Call) and len(call.args) == 3 and not call.keywords and \
+                _operator_named(call.func, self.imports) == "setitem" and \
+                not any(isinstance(a, ast.Starred) for a in call.args):
+            target = ast.Subscript(call.args[0], call.args[1], ast.Store())
+            return ast.copy_location(ast.Assign([target], call.args[2]), node)
         return node
+
+
+
+def _literal(node: ast.Call, imports: Mapping[str, str]) -> ast.AST:
+    """``node``, a call, as the literal it makes if it calls ``list``, ``tuple`` or
+    ``dict`` (names the file does not bind otherwise) on nothing or on a literal."""
+    func, args = node.func, node.args
+    if not isinstance(func, ast.Name) or func.id not in ("list", "tuple", "dict") or \
+            func.id in imports or len(args) > 1:
+        return node
+    given = args[0] if args else None
+    if given is not None and not isinstance(given, (ast.List, ast.Tuple)):
+        return node
+    items = given.elts if given is not None else []
+    if func.id == "list":
+        return ast.List(items, ast.Load())
+    if func.id == "tuple":
+        return ast.Tuple(items, ast.Load())
+    pairs = [item for item in items if isinstance(item, ast.Tuple) and len(item.elts) == 2]
+    if len(pairs) != len(items):
+        return node
+    return ast.Dict([pair.elts[0] for pair in pairs], [pair.elts[1] for pair in pairs])
 
 
 def before(tree: ast.AST) -> ast.AST:

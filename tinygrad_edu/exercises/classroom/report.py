@@ -85,6 +85,29 @@ def one_row_each(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
                       "own, named by its file: keep the one that counts", file=sys.stderr)
             student = path.name
         rows.append((student, path))
+    return _apart(rows)
+
+
+def _apart(rows: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """``rows`` with no two named alike: a row named by its file's name may meet another's
+    (``alice.py`` for ``alice.py`` beside ``alice.ipynb``, and the stem of ``alice.py.py``),
+    and a teacher would read one student's marks, and the copy flags that name them, as the
+    other's; each such row is named by its file's name, or its whole path, and a warning
+    names the files."""
+    for _ in range(2):
+        named: dict[str, list[Path]] = {}
+        for student, path in rows:
+            named.setdefault(student, []).append(path)
+        clashes = {student: paths for student, paths in named.items() if len(paths) > 1}
+        if not clashes:
+            break
+        for student, paths in clashes.items():
+            print(f"warning: {' and '.join(str(p) for p in paths)} would both be named "
+                  f"{student}; each row is named by its file or its path instead",
+                  file=sys.stderr)
+        rows = [(student if student not in clashes else
+                 path.name if path.name != student else str(path), path)
+                for student, path in rows]
     return rows
 
 

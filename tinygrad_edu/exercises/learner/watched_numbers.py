@@ -150,12 +150,15 @@ class Watched:
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """A NumPy ufunc on watched numbers: run on their values (a complex input or result
-        is noticed)."""
+        is noticed); one of arithmetic's on numbers alone is that operator on them
+        (``_as_operator``), so that a step taken through it is seen as through ``*``."""
         values = [_watched_values(x) for x in inputs]
         result = getattr(ufunc, method)(*values, **kwargs)
         _notice_complex(result)
         numpy = sys.modules["numpy"]
         if isinstance(result, numpy.floating):
+            if method == "__call__" and not kwargs:
+                return _as_operator(ufunc.__name__, inputs, float(result), numpy)
             return Watched(float(result))
         return result
 
@@ -202,6 +205,37 @@ def watched_through(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
 
     keeping.__name__ = name
     return keeping
+
+
+UFUNC_OPERATORS: dict[str, Callable[..., Any]] = {
+    "add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+    "divide": operator.truediv, "true_divide": operator.truediv, "power": operator.pow,
+    "float_power": operator.pow, "negative": operator.neg, "positive": operator.pos}
+"""NumPy's ufuncs that are an operator of arithmetic: on watched numbers, that operator
+(``np.multiply(a + 1.0, b) - np.multiply(a, b)``, a step of 1 on a product, earned d_mul,
+d_div and chain_rule 3/3 on every route before, where ``*`` was seen)."""
+
+
+def _as_operator(name: str, inputs: tuple[Any, ...], result: float, numpy: Any) -> Watched:
+    """The ufunc ``name``'s ``result`` on ``inputs`` as a watched number: where it is an
+    operator of arithmetic (``UFUNC_OPERATORS``) on real numbers alone, that operator on them,
+    as a watched number's operators do it (noticing a step, following how it is made from
+    the inputs), if it gives NumPy's number; else the number, watched, made as not said."""
+    op = UFUNC_OPERATORS.get(name)
+    operands = [x.item() if isinstance(x, numpy.generic) and x.dtype.kind in "biuf" else x
+                for x in inputs]
+    if op is None or not all(isinstance(x, (Watched, int, float)) for x in operands) or (
+            op is operator.pow and _value(operands[0]) < 0
+            and not float(_value(operands[1])).is_integer()):  # (complex in Python)
+        return Watched(result)
+    try:
+        found = op(*operands)
+    except (ArithmeticError, ValueError):  # (1.0 / 0.0: NumPy's inf)
+        return Watched(result)
+    if isinstance(found, Watched) and (found._number == result or (
+            math.isnan(found._number) and math.isnan(result))):
+        return found
+    return Watched(result)
 
 
 def _summed(items: list[Any]) -> tuple[tuple[float, ...], float] | None:
