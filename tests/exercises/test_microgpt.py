@@ -381,6 +381,23 @@ def test_a_worked_example_that_is_a_smallest_input_is_shown_with_no_search(tmp_p
     assert searched == []
 
 
+def test_a_value_with_no_radd_is_told_to_define_it(tmp_path):
+    """A node with no ``__radd__``: 2.0 + x0 raised "TypeError: unsupported operand type(s)
+    for +: 'float' and 'Value'" and "Fix the error first" alone (a tester's walk); now the
+    verdict says a float cannot add a Value and shows the method to add. Named once when the
+    track's name and the stage are both given (before: graded twice, "0 of 2 attempted")."""
+    line = next(line for line in RIGHT.splitlines() if "def __radd__" in line)
+    path = tmp_path / "gpt.py"
+    path.write_text(RIGHT.replace(line + "\n", ""), encoding="utf-8")
+    graded = grade_here(path, [TRACK["node"]])
+    verdict = str(graded.verdicts["node"])
+    assert "v1 = 2.0 + x0" in verdict and "Fix the error first" not in verdict, verdict
+    assert "A plain number on the left of + and a Value on its right" in verdict, verdict
+    assert "Add it: def __radd__(self, other): return self + other." in verdict, verdict
+    from tinygrad_edu.exercises.cli import _exercises
+    assert [ex.name for ex in _exercises(["microgpt", "node"])] == list(TRACK)
+
+
 def test_math_of_a_value_says_the_value_has_its_own_method(tmp_path):
     """nll written with math.log of the probability, a Value: "math.log takes a plain number
     ... A Value has its own methods, x.log()", the line said (before: the TypeError and "Fix

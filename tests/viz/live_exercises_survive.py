@@ -455,7 +455,8 @@ def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
 
 def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
     """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
-    the next right answer waited 120 s and was told it loops forever)."""
+    the next right answer waited 120 s and was told it loops forever); ``js.close`` replaced
+    and never called is said as replaced ("js.close(), which would have ended it" before)."""
     said = check(exercises, "import js\n\njs.close()\n" + RIGHT)
     assert said.startswith("your answer, line 1: js may not be imported by a submission")
     closing = "import random\n\njs = random._os.sys.modules['js']\njs.close()\n" \
@@ -465,6 +466,10 @@ def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
         "\nYour code changed the worker that runs this page's Python (js.onmessage; "
         "js.close(), which would have ended it): it was put back, and the next run starts as "
         "this one did.\n")
+    replaced = check(exercises, "import random\n\njs = random._os.sys.modules['js']\n"
+                     "js.close = print\n" + RIGHT)  # (replaced, never called)
+    assert replaced.endswith("worker that runs this page's Python (js.close): it was put "
+                             "back, and the next run starts as this one did.\n"), replaced
     started = time.perf_counter()
     said = check(exercises, RIGHT)
     assert said.startswith("✓ d_tanh passed") and "worker" not in said

@@ -375,14 +375,15 @@ def _other_names(path: Path, ex: Exercise) -> str:
 
 
 def _exercises(values: list[str]) -> list[Exercise]:
-    """The exercises named (by name or number; ``microgpt``: every stage of the track)."""
+    """The exercises named (by name or number; ``microgpt``: every stage of the track), each
+    once (``microgpt node`` graded node twice, "0 of 2 attempted stages")."""
     chosen: list[Exercise] = []
     for value in values:
         if value == "microgpt":
             chosen += TRACK.values()
         else:
             chosen.append(get_exercise(int(value) if value.isdigit() else value))
-    return chosen
+    return list({id(ex): ex for ex in chosen}.values())
 
 
 def _defined(path: Path) -> set[str]:

@@ -320,7 +320,7 @@
   // The line that says what a run's code changed in the worker, which put it back.
   function restoredLine(names) {
     var said = names.map(function (name) {
-      return name === "close" ? "js.close(), which would have ended it" : "js." + name;
+      return name === "close()" ? "js.close(), which would have ended it" : "js." + name;
     });
     return "\nYour code changed the worker that runs this page's Python (" + said.join("; ") +
       "): it was put back, and the next run starts as this one did.\n";

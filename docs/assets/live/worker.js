@@ -208,7 +208,8 @@ async function handle(event) {
 }
 
 // What this worker needs of its global scope, as it set it up; `restore()` puts back what a
-// request's code changed, and says which (with "close" if it asked to close the worker).
+// request's code changed, and says which (with "close()" if it asked to close the worker;
+// "close" alone is the function replaced, never called).
 const own = {onmessage: handle, postMessage: self.postMessage, close: self.close};
 ready.then(function () {
   for (const name of ["pageTimer", "pagePrint", "pageHeard", "pageDropped", "pagePrinted",
@@ -221,7 +222,7 @@ self.onmessage = handle;
 function restore() {
   const changed = Object.keys(own).filter(function (name) { return self[name] !== own[name]; });
   changed.forEach(function (name) { self[name] = own[name]; });
-  if (closing) changed.push("close");
+  if (closing) changed.push("close()");
   closing = false;
   return changed;
 }
