@@ -36,7 +36,6 @@ class Shared:
     names: dict[str, dict[str, Any]]
     builtins: dict[str, Any]
     finders: list[Any]
-    modules: dict[str, Any]
     left: int = 0
     """The recursion limit the file left as it ran (``ran``; 0 before)."""
 
@@ -46,7 +45,7 @@ class Shared:
 
         return cls(sys.getrecursionlimit(), {
             name: dict(vars(sys.modules[name])) for name in COMPUTING if name in sys.modules},
-            dict(vars(builtins)), list(sys.meta_path), dict(sys.modules))
+            dict(vars(builtins)), list(sys.meta_path))
 
     def ran(self) -> None:
         """Once the file has run: the recursion limit it left, which the grader's own code
@@ -63,15 +62,8 @@ class Shared:
         limit = min(sys.getrecursionlimit(), self.left or self.limit)
         if limit < self.limit:
             found.append((f"set the recursion limit to {limit}", "setrecursionlimit"))
-        gone = [name for name, module in self.modules.items()
-                if sys.modules.get(name) is not module]
-        if gone:  # (``modules['math'] = None``, ``modules.clear()``)
-            found.append((f"took {_some(gone)} out of sys.modules (or put something else "
-                          "there), which the grader imports with too", "modules"))
         for module, names in self.names.items():
-            if module in gone:
-                continue
-            now = vars(sys.modules[module])
+            now = sys.modules.get(module, sys).__dict__
             for name, value in names.items():
                 if not name.startswith("__") and now.get(name, names) is not value:
                     found.append((f"replaced {module}.{name}, which the grader computes "
@@ -87,26 +79,15 @@ class Shared:
         return found
 
     def put_back(self) -> None:
-        """The builtins, the importers and the modules imported as they were: what the
-        learner's code replaced or deleted there, as the grader, which prints its verdicts
-        and imports with them, had it (``typing.sys.modules.clear()``: before, "Stopped."
-        and the page's own traceback; the rest of what it changed the page puts back after
-        the Check: ``page_python.kept``)."""
+        """The builtins and the importers as they were: what the learner's code replaced or
+        deleted there, as the grader, which prints its verdicts with them, had it (the rest
+        of what it changed the page puts back after the Check: ``page_python.kept``)."""
         now = builtins.__dict__
         for name, value in self.builtins.items():
             if now.get(name, now) is not value:
                 now[name] = value
         if sys.meta_path != self.finders:
             sys.meta_path[:] = self.finders
-        for name, module in self.modules.items():
-            if sys.modules.get(name) is not module:
-                sys.modules[name] = module
-
-
-def _some(names: list[str]) -> str:
-    """Modules named as a verdict names them: a few, and how many more."""
-    shown = ", ".join(sorted(names)[:3])
-    return shown if len(names) <= 3 else f"{shown} and {len(names) - 3} more modules"
 
 
 def ended_here(error: BaseException, path: Path, source: str,

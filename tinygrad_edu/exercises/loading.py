@@ -511,13 +511,13 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
     if not Python's; ``call(function, *args)`` runs the code (default: directly), as
     ``limit.call_with_time_limit`` may. An error raised, or an exit, is a
     ``SolutionFileError`` naming the line; a stop of the time limit goes through. The
-    import path is put back as it was before, whatever the file did to it."""
+    import path and the modules imported are put back as they were (``_put_back``)."""
     module = types.ModuleType("solutions")
     module.__file__ = str(path)
     if builtins is not None:
         module.__dict__["__builtins__"] = builtins
     folder = str(path.parent.resolve())
-    path_before = list(sys.path)
+    path_before, modules_before = list(sys.path), dict(sys.modules)
     sys.path.insert(0, folder)
     duals.before_learner()  # (the classes there are before its code runs)
     try:
@@ -526,6 +526,7 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
         else:
             call(top_level, code, module.__dict__)
     except (Exception, SystemExit) as error:
+        _put_back(path_before, modules_before)  # (what reading the error needs: linecache...)
         frames = [f for f in traceback.extract_tb(error.__traceback__)
                   if f.filename == str(path)]
         where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
@@ -540,9 +541,21 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
             raise SolutionFileError(out_of_memory(where, str(error), line), kind) from None
         raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
                                 f"{error}{line}", kind) from None
-    finally:  # (as it was: the file's code may have emptied it, ``sys.path.clear()``)
-        sys.path[:] = path_before
+    finally:
+        _put_back(path_before, modules_before)
     return module.__dict__
+
+
+def _put_back(path: list[str], modules: dict[str, Any]) -> None:
+    """The import path and the modules imported as they were before a file's code ran
+    (``sys.path.clear()``, ``typing.sys.modules.clear()``, ``modules['math'] = None``): the
+    grader goes on with them (before: the page's own traceback, or "it raised ValueError:
+    list.remove(x): x not in list", where the command line graded; a module the code
+    imported stays)."""
+    sys.path[:] = path
+    for name, module in modules.items():
+        if sys.modules.get(name) is not module:
+            sys.modules[name] = module
 
 
 def out_of_memory(where: str, message: str, line: str) -> str:
