@@ -364,3 +364,67 @@ def test_the_model_answers_written_as_calls_are_the_same_copy(tmp_path):
     reading = CopyReading(write(tmp_path, source))
     assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
     assert reading.same(EXERCISES["backward"]) == "model_answers.py's backward"
+
+
+def _methods_wrapped(source: str, how: str) -> str:
+    """``source`` with every call of a method of a container (``xs.append(e)``) made through
+    a function of the file's top level: a lambda that calls it (``how == "lambda"``), a
+    ``def`` (``"def"``), or the type's method bound to a name (``"alias"``)."""
+    methods = {"append": "list", "extend": "list", "pop": "list", "add": "set", "get": "dict"}
+    head = []
+    for method, kind in methods.items():
+        if how == "lambda":
+            head.append(f"_m_{method} = lambda s, *a: s.{method}(*a)")
+        elif how == "def":
+            head.append(f"def _m_{method}(s, *a):\n    return s.{method}(*a)")
+        else:
+            head.append(f"_m_{method} = {kind}.{method}")
+    class Through(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+                return ast.Call(ast.Name(f"_m_{node.func.attr}", ast.Load()),
+                                [node.func.value, *node.args], node.keywords)
+            return node
+
+    body = ast.unparse(ast.fix_missing_locations(Through().visit(ast.parse(source))))
+    return "\n".join(head) + "\n\n\n" + body
+
+
+def _padded(source: str) -> str:
+    """``source`` with a line that changes a list of its own before each statement of its
+    functions (``_t[0] = _t[0] + 1``), the list made at each function's start."""
+    lines = []
+    for line in source.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        if line.startswith("def "):
+            lines += [line, "    _t = [0]"]
+            continue
+        if indent and line.strip() and not line.strip().startswith(("#", "elif", "else")):
+            lines.append(f"{indent}_t[0] = _t[0] + 1")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("how", ["lambda", "def", "alias", "padded"])
+def test_a_copy_with_its_methods_wrapped_or_padded_by_a_script_is_the_same_copy(tmp_path, how):
+    """The model answers of sum_over_paths and backward with each method called through a
+    function of the file (a lambda or a def that calls it, ``_m_append = list.append``), or
+    with a dead line that sets an item of a list of its own before each statement: before,
+    2/2 unflagged on the report, Gradescope, Otter and nbgrader (an attacker's, made by a
+    script in a second); now read as the answer."""
+    model = "\n\n".join(textwrap.dedent(inspect.getsource(f))
+                        for f in (M.sum_over_paths, M.backward))
+    source = _padded(model) if how == "padded" else _methods_wrapped(model, how)
+    assert source != model and ("_t[0] = _t[0] + 1" in source or "_m_append(" in source)
+    reading = CopyReading(write(tmp_path, source))
+    assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
+    assert reading.same(EXERCISES["backward"]) == "model_answers.py's backward"
+
+
+def test_a_list_of_ones_own_read_after_or_given_is_not_dead_code():
+    """An item set in a list the function was given, or one it reads later, changes what
+    it computes: kept (only a list of its own, never read, is left out)."""
+    assert read("xs[0] = e\nreturn xs") != read("return xs")
+    assert read("v = [0]\nv[0] = e\nreturn v") != read("v = [0]\nreturn v")
+    assert read("t = [0]\nt[0] = t[0] + 1\nreturn e") == read("return e")

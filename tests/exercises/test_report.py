@@ -551,3 +551,23 @@ def test_a_learners_system_exit_never_ends_the_grader(tmp_path):
     assert not graded.verdicts["d_tanh"].passed and "SystemExit" in str(
         graded.verdicts["d_tanh"])
     assert graded.verdicts["d_exp"].passed
+
+
+def test_names_that_look_alike_are_said_and_written_apart(capsys):
+    """``аlice`` (a Cyrillic а) beside ``alice``, ``carol`` with a no-break space, ``Alice``,
+    a zero-width space: before, no word, and bob's row told "the same code as аlice's",
+    read as the honest alice's (an attacker's). Now a warning names them, and each that is
+    not plain ASCII is written with its escapes; other names (``josé``) as they are."""
+    from pathlib import Path
+
+    from tinygrad_edu.exercises.classroom.report import one_row_each
+
+    names = ["alice", "\u0430lice", "bob", "carol", "carol\u00a0", "Alice", "ali\u200bce",
+             "jos\u00e9"]
+    rows = dict(one_row_each([(name, Path(f"{name}.py")) for name in names]))
+    assert list(rows) == ["alice", "\\u0430lice", "bob", "carol", "carol\\xa0", "Alice",
+                          "ali\\u200bce", "jos\u00e9"]
+    err = capsys.readouterr().err
+    assert "warning: the names 'alice', '\\u0430lice', 'Alice', 'ali\\u200bce' look alike" \
+        in err, err
+    assert "'carol', 'carol\\xa0' look alike" in err and "jos" not in err, err

@@ -94,7 +94,7 @@ from collections import Counter, deque
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from tinygrad_edu.exercises.copy_forms import IDENTITY, identities
+from tinygrad_edu.exercises.copy_forms import IDENTITY, forwarders, identities
 from tinygrad_edu.exercises.copy_tokens import (
     GRAM,
     Definition,
@@ -420,6 +420,7 @@ def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, s
             continue
         imports.update(pair for statement in tree.body for pair in imported(statement))
         imports.update(dict.fromkeys(identities(tree.body), IDENTITY))
+        imports.update(forwarders(tree.body))
         parts, found, of_classes = _walk(tree)
         work += parts
         if work > READ_MOST:

@@ -41,7 +41,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-__all__ = ["IDENTITY", "after", "before", "identities", "unwrapped"]
+__all__ = ["IDENTITY", "METHOD", "after", "before", "forwarders", "identities", "unwrapped"]
 
 IDENTITY = "(a function that gives back its argument)"
 """What a file's ``imports`` (its top-level names, ``copies._take``) hold for a name bound to
@@ -65,6 +65,64 @@ def identities(statements: Iterable[ast.AST]) -> set[str]:
     return found
 
 
+METHOD = "(a function that calls the method) "
+"""What a file's ``imports`` hold for a name bound to a function that calls a method of its
+first argument with the rest (``forwarders``), the method's name after it."""
+
+CONTAINERS = frozenset({"list", "dict", "set", "frozenset", "tuple", "str", "bytes"})
+"""The builtin types whose methods a copy may take as functions (``list.append``)."""
+
+
+def forwarders(statements: Iterable[ast.AST]) -> dict[str, str]:
+    """The names ``statements`` bind to a function that calls a method of its first
+    argument with the rest (``lambda s, *a: s.append(*a)``, ``def f(s, x): return
+    s.get(x)``) or to a builtin type's method (``_append = list.append``; in a tuple too),
+    each with ``METHOD`` and the method's name."""
+    found: dict[str, str] = {}
+    for statement in statements:
+        if isinstance(statement, ast.FunctionDef) and not statement.decorator_list:
+            body = statement.body[1:] if ast.get_docstring(statement) else statement.body
+            method = _calls_a_method(statement.args, body)
+            if method:
+                found[statement.name] = METHOD + method
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+            pairs = (zip(target.elts, value.elts) if isinstance(target, ast.Tuple) and
+                     isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts)
+                     else [(target, value)])
+            for name, bound in pairs:
+                if not isinstance(name, ast.Name):
+                    continue
+                if isinstance(bound, ast.Lambda):
+                    method = _calls_a_method(bound.args, [ast.Return(bound.body)])
+                elif isinstance(bound, ast.Attribute) and isinstance(bound.value, ast.Name) \
+                        and bound.value.id in CONTAINERS:
+                    method = bound.attr
+                else:
+                    method = ""
+                if method:
+                    found[name.id] = METHOD + method
+    return found
+
+
+def _calls_a_method(args: ast.arguments, body: list[ast.stmt]) -> str:
+    """The method a function of ``args`` and ``body`` calls on its first argument with the
+    rest as they came, if that is all it does; else empty."""
+    given = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if not given or args.kwarg or args.kwonlyargs or len(body) != 1 or not isinstance(
+            body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
+        return ""
+    call = body[0].value
+    passed = [a.id if isinstance(a, ast.Name) else
+              "*" + a.value.id if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name)
+              else "" for a in call.args]
+    rest = given[1:] + (["*" + args.vararg.arg] if args.vararg else [])
+    if call.keywords or passed != rest or not isinstance(call.func, ast.Attribute) or \
+            not isinstance(call.func.value, ast.Name) or call.func.value.id != given[0]:
+        return ""
+    return call.func.attr
+
+
 def _gives_back(args: ast.arguments, body: list[ast.stmt]) -> bool:
     given = [*args.posonlyargs, *args.args]
     return (len(given) == 1 and not (args.vararg or args.kwarg or args.kwonlyargs)
@@ -79,7 +137,11 @@ def unwrapped(tree: Tree, imports: Mapping[str, str]) -> Tree:
     constructor on a literal read as the operator and the literal (``_Unwrapped``)."""
     names = {name for name, what in imports.items() if what == IDENTITY}
     names |= identities(ast.walk(tree))
-    return _Unwrapped(names, imports).visit(tree)
+    methods = {name: what[len(METHOD):] for name, what in imports.items()
+               if what.startswith(METHOD)}
+    methods.update((name, what[len(METHOD):])
+                   for name, what in forwarders(ast.walk(tree)).items())
+    return _Unwrapped(names, imports, methods).visit(tree)
 
 
 BINARY = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "truediv": ast.Div,
@@ -117,9 +179,11 @@ class _Unwrapped(ast.NodeTransformer):
     ``{"k": e}["k"]``) and a branch on a constant (``e if True else f``), read as ``e``: a
     copy with each name read so (an attacker's a65k c1, c2: flagged nowhere before)."""
 
-    def __init__(self, names: set[str], imports: Mapping[str, str]) -> None:
+    def __init__(self, names: set[str], imports: Mapping[str, str],
+                 methods: Mapping[str, str]) -> None:
         self.names = names
         self.imports = imports
+        self.methods = methods
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]
@@ -157,6 +221,9 @@ class _Unwrapped(ast.NodeTransformer):
             return node
         if isinstance(node.func, ast.Name) and node.func.id in self.names and len(args) == 1:
             return args[0]
+        if isinstance(node.func, ast.Name) and node.func.id in self.methods and args:
+            return ast.Call(ast.Attribute(args[0], self.methods[node.func.id], ast.Load()),
+                            args[1:], [])  # (``_append(order, node)``: order.append(node))
         name = _operator_named(node.func, self.imports)
         if name in BINARY and len(args) == 2:
             return ast.BinOp(args[0], BINARY[name](), args[1])

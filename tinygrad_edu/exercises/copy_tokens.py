@@ -265,15 +265,17 @@ def _read(node: ast.AST) -> tuple[set[str], dict[int, set[str]]]:
     read: set[str] = set()
     assigned: dict[int, set[str]] = {}
     needs: dict[str, list[list[str]]] = {}  # (a name: what its assignments read)
+    scratch = _scratch(node)
     stack = [node]
     while stack:
         part = stack.pop()
         if isinstance(part, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and _inert(
-                part.value) and all(isinstance(t, ast.Name) for t in _targets(part)):
-            names = assigned[id(part)] = {t.id for t in _targets(part)
-                                          if isinstance(t, ast.Name)}
-            uses = [n.id for n in ast.walk(part.value or ast.Pass()) if isinstance(
-                n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in names]
+                part.value) and all(isinstance(t, ast.Name) or _into(t, scratch)
+                                    for t in _targets(part)):
+            names = assigned[id(part)] = {t.id if isinstance(t, ast.Name) else _into(t, scratch)
+                                          for t in _targets(part)}
+            uses = [n.id for n in ast.walk(part) if isinstance(n, ast.Name) and isinstance(
+                n.ctx, ast.Load) and n.id not in names]
             for name in names:
                 needs.setdefault(name, []).append(uses)
             continue
@@ -288,6 +290,40 @@ def _read(node: ast.AST) -> tuple[set[str], dict[int, set[str]]]:
                     read.add(name)
                     todo.append(name)
     return read, assigned
+
+
+def _scratch(node: ast.AST) -> set[str]:
+    """The names a definition binds only to a literal container of its own (``_t = [0]``),
+    never given to it nor bound otherwise: an item set in one (``_t[0] = _t[0] + 1``) and
+    never read but by such assignments is dead code too (a copy padded with such a line
+    before each of its own, by a script, was read as other code: an attacker's, issue 65)."""
+    made: set[str] = set()
+    other: set[str] = {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    for part in ast.walk(node):
+        if isinstance(part, ast.Assign) and len(part.targets) == 1 and isinstance(
+                part.targets[0], ast.Name) and isinstance(part.value, (ast.List, ast.Dict,
+                                                                       ast.Set)):
+            made.add(part.targets[0].id)
+            continue
+        for target in (part.targets if isinstance(part, ast.Assign) else
+                       [part.target] if isinstance(part, (ast.AugAssign, ast.AnnAssign,
+                                                          ast.For, ast.comprehension))
+                       else [n for n in [getattr(part, "optional_vars", None)] if n]):
+            other.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name)
+                         and isinstance(n.ctx, ast.Store))
+        if isinstance(part, (ast.Global, ast.Nonlocal)):
+            other.update(part.names)
+        elif isinstance(part, ast.NamedExpr):
+            other.add(part.target.id)
+    return made - other
+
+
+def _into(target: ast.expr, scratch: set[str]) -> str:
+    """The name of ``scratch`` an item of which ``target`` is (``_t[0]``), else empty."""
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
+            target.value.id in scratch:
+        return target.value.id
+    return ""
 
 
 def _targets(statement: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:

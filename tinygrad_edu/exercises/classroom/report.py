@@ -108,7 +108,44 @@ def _apart(rows: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
         rows = [(student if student not in clashes else
                  path.name if path.name != student else str(path), path)
                 for student, path in rows]
-    return rows
+    return _told_apart(rows)
+
+
+LOOKALIKE = str.maketrans(
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501"
+    "\u04bb\u04cf\u03bf\u03b1\u03c1\u03c4\u03c5\u03bd\u03ba\u03f2",
+    "aeopcyxijsdhloaptuvkc")
+"""Letters of other alphabets drawn as Latin ones (Cyrillic а, е, о, р, с...; Greek ο, α,
+ρ...): a name written with them looks like another student's."""
+
+
+def _skeleton(name: str) -> str:
+    """What ``name`` looks like: its letters without accents, case, spaces, invisible
+    characters or other alphabets' look-alikes."""
+    plain = unicodedata.normalize("NFKD", name)
+    kept = "".join(c for c in plain if unicodedata.category(c)[0] not in "MZC")
+    return kept.casefold().translate(LOOKALIKE)
+
+
+def _told_apart(rows: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """``rows`` where two names look alike (``аlice`` with a Cyrillic а beside ``alice``,
+    ``carol`` with a no-break space, ``Alice``) said on stderr, and a name that is not
+    plain ASCII among them written with its escapes (``\\u0430lice``), so that a row and
+    the copy flags that name it are not read as the other student's (before: bob's row
+    said "the same code as аlice's", read as the honest alice's)."""
+    looks: dict[str, list[str]] = {}
+    for student, _ in rows:
+        looks.setdefault(_skeleton(student), []).append(student)
+    alike = {student for names in looks.values() if len(names) > 1 for student in names}
+    if not alike:
+        return rows
+    for names in looks.values():
+        if len(names) > 1:
+            print(f"warning: the names {', '.join(ascii(n) for n in names)} look alike; "
+                  "each is written with its escapes where it is not plain ASCII",
+                  file=sys.stderr)
+    return [(student.encode("unicode_escape").decode("ascii") if student in alike
+             else student, path) for student, path in rows]
 
 
 def _nbgrader(submitted: Path, assignment: str | None) -> list[tuple[str, Path]]:

@@ -236,7 +236,11 @@ OUTPUTS = {"tanh(x)": ((), ("tanh",)), "exp(x)": ((), ("exp",)), "log(x)": ((), 
 """Each rule's op, by how its case says y was computed: the operators and the functions (of
 ``math``, ``cmath`` and NumPy) that compute it. Where it is a product (``a * b``; the chain
 rule's ``(x + y)(x - y)``, whose case has no y), a polynomial: a step of any size is a
-numerical derivative there (a central difference with a step of 1 is exact)."""
+numerical derivative there (a central difference with a step of 1 is exact). Where it is a
+product or a quotient (``any_step``), no right rule computes anything but sums and scalings
+of an input shifted by a constant: a product, a power or a function of one is a step taken
+(``((u + v) ** 2 - (u - v) ** 2) / 4`` at ``u = a + 1``, a product written as squares:
+d_mul, chain_rule and d_div 1/1 before, on every route)."""
 
 
 def forward_of(case: Any) -> dict[str, Any]:
@@ -246,7 +250,8 @@ def forward_of(case: Any) -> dict[str, Any]:
         return {}
     ops, functions = OUTPUTS[output]
     return {"ops": ops, "functions": functions, "inputs": tuple(case.values),
-            "polynomial": ops == (operator.mul,)}
+            "polynomial": ops == (operator.mul,),
+            "any_step": ops in ((operator.mul,), (operator.truediv,))}
 
 
 def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:

@@ -64,28 +64,35 @@ class Watched:
     no others: asked for one a float lacks (``x.value``), it answers as a float does, with
     AttributeError (a public ``value`` gave the complex step its plain number: issue 65)."""
 
-    __slots__ = ("_affine", "_number")
+    __slots__ = ("_affine", "_number", "_shift")
 
-    def __init__(self, value: float, affine: tuple[tuple[float, ...], float] | None = None
-                 ) -> None:
+    def __init__(self, value: float, affine: tuple[tuple[float, ...], float] | None = None,
+                 shift: float = 0.0) -> None:
         self._number = float(value)
         self._affine = affine
+        self._shift = shift  # (where ``affine`` is None: a shift an input had in a sum)
 
     def _do(self, other: Any, op: Callable[[Any, Any], Any], swapped: bool = False) -> Any:
         if not isinstance(other, (Watched, int, float, complex)):
             return NotImplemented
         a, b = (_value(other), self._number) if swapped else (self._number, _value(other))
+        affine = _affine(op, self, other, swapped)
         if op in FORWARD.get("ops", ()):
             left = other if swapped else self  # (a quotient is linear in its numerator:
             notice_shift(op.__name__, self, other,  # a step of any size is exact there)
                           linear=left if op is operator.truediv else None)
+        elif affine is None and op in NONLINEAR and FORWARD.get("any_step"):
+            notice_shift(op.__name__, self, other)  # (a product written as squares)
         result = op(a, b)
         if isinstance(result, complex):  # ((-1) ** 0.5, say)
             SEEN.append(f"{result!r}")
             return result
         if not isinstance(result, float):
             return result
-        return Watched(result, _affine(op, self, other, swapped))
+        shift = 0.0  # (a shifted input added to what no sum of inputs is: ``u + v ** -1``)
+        if affine is None and op in (operator.add, operator.sub):
+            shift = _shift_of(self) or _shift_of(other)
+        return Watched(result, affine, shift)
 
     def __add__(self, o: Any) -> Any: return self._do(o, operator.add)
     def __radd__(self, o: Any) -> Any: return self._do(o, operator.add, True)
@@ -110,7 +117,10 @@ class Watched:
     def __neg__(self) -> Watched: return Watched(-self._number, _scaled(self._affine, -1.0))
     def __pos__(self) -> Watched: return self
     def __abs__(self) -> Watched: return Watched(abs(self._number))
-    def __float__(self) -> float: return self._number
+    def __float__(self) -> float:  # (``math.pow(u, 2)``, ``math.exp(u)``: in C, plain)
+        if FORWARD.get("any_step"):
+            notice_shift("float", self, learners=True)
+        return self._number
     def __bool__(self) -> bool: return bool(self._number)
     def __hash__(self) -> int: return hash(self._number)
     def __round__(self, n: Any = None) -> Any:  # (to digits: still watched, the same if
@@ -160,6 +170,8 @@ class Watched:
             if method == "__call__" and not kwargs:
                 return _as_operator(ufunc.__name__, inputs, float(result), numpy)
             return Watched(float(result))
+        if FORWARD.get("any_step"):  # (np.square(u), np.exp(u) of an array of them...)
+            notice_shift(ufunc.__name__, *inputs)
         return result
 
     # NumPy calls these on each element of an array of objects (np.exp(array_of_numbers))
@@ -227,6 +239,8 @@ def _as_operator(name: str, inputs: tuple[Any, ...], result: float, numpy: Any) 
     if op is None or not all(isinstance(x, (Watched, int, float)) for x in operands) or (
             op is operator.pow and _value(operands[0]) < 0
             and not float(_value(operands[1])).is_integer()):  # (complex in Python)
+        if FORWARD.get("any_step"):  # (np.square(a + 1.0): a product, as (a + 1.0) ** 2)
+            notice_shift(name, *inputs)
         return Watched(result)
     try:
         found = op(*operands)
@@ -361,18 +375,46 @@ def _scaled(affine: tuple[tuple[float, ...], float] | None, k: float
     return None if affine is None else (tuple(k * x for x in affine[0]), k * affine[1])
 
 
-def notice_shift(name: str, *operands: Any, linear: Any = None) -> None:
-    """The op's own operator on an operand that is an input shifted by a step (of any size
-    where the op is a polynomial, or the operand is ``linear``: the op is linear in it)."""
+def notice_shift(name: str, *operands: Any, linear: Any = None, learners: bool = False
+                 ) -> None:
+    """The op's own operator or function on an operand that is an input shifted by a step
+    (of any size where the op is a product or a quotient, ``any_step``, or one of ``ANY``'s
+    functions, or the operand is ``linear``: the op is linear in it); ``learners``: only
+    where the learner's code does it (a float asked for by the grader is not)."""
     for x in operands:
-        affine = x._affine if isinstance(x, Watched) else None
-        if affine is None or not affine[1] or not any(affine[0]):
+        shift = _shift_of(x)
+        if not shift:
             continue
-        shift = affine[1]
-        if FORWARD.get("polynomial") or x is linear or \
+        if FORWARD.get("any_step") or name in ANY or x is linear or \
                 abs(shift) <= SMALL * max(1.0, abs(x._number - shift)):
-            SHIFTED.append(f"the op's {name} at an input shifted by {shift:.3g}{here()}")
+            where = here()
+            if learners and not where:
+                return
+            SHIFTED.append(f"the op's {name} at an input shifted by {shift:.3g}{where}")
             return
+
+
+def _shift_of(x: Any) -> float:
+    """The constant an input was shifted by in making ``x`` (0: none, or not a watched
+    number): its affine form's, or, where a sum took in what is no sum of inputs, the
+    shift carried through it (``_shift``)."""
+    if not isinstance(x, Watched):
+        return 0.0
+    affine = x._affine
+    if affine is None:
+        return x._shift
+    return affine[1] if any(affine[0]) else 0.0
+
+
+NONLINEAR = (operator.mul, operator.truediv, operator.floordiv, operator.mod, operator.pow)
+"""Operators that neither add nor scale: one on an input shifted by a step, in a rule of a
+product or a quotient (``any_step``), is the function evaluated there, whatever it is
+written as."""
+
+ANY = ("exp", "tanh", "log")
+"""The op's own functions that no right rule evaluates at an input shifted by a constant
+(``math.exp(x + 1)``, with ``2 sinh 1`` to divide by, is an exact difference: d_exp 1/1
+before); the power rule's ``a ** (b - 1)`` is why ``pow`` is not among them."""
 
 
 def here() -> str:
