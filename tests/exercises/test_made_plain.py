@@ -157,3 +157,56 @@ def test_a_step_taken_through_numpys_arithmetic_is_seen_as_through_its_operators
     honest = graded(tmp_path, HONEST_THROUGH_NUMPY, ["d_mul", "d_div", "d_pow"])
     assert all(verdict.passed for verdict in honest.verdicts.values()), {
         name: str(verdict) for name, verdict in honest.verdicts.items()}
+
+
+STEPPED_OTHERWISE = '''
+import math
+import numpy as np
+
+
+def d_mul(a, b, y):
+    p = lambda u, v: ((u + v) ** 2 - (u - v) ** 2) / 4
+    return p(a + 1, b) - p(a, b), p(a, b + 1) - p(a, b)
+
+
+def chain_rule(x, y):
+    f = lambda u, v: math.pow(u, 2) - np.square(v)
+    return (f(x + 1, y) - f(x - 1, y)) / 2, (f(x, y + 1) - f(x, y - 1)) / 2
+
+
+def d_div(a, b, y):
+    q = lambda u, v: ((u + v ** -1) ** 2 - (u - v ** -1) ** 2) / 4.0
+    return q(a + 1.0, b) - q(a, b), -y / b
+
+
+def d_exp(x, y):
+    return (math.exp(x + 1) - math.exp(x - 1)) / (2 * math.sinh(1))
+
+
+def d_tanh(x, y):
+    t = 0.7615941559557649  # tanh(1)
+    return (math.tanh(x + 1) - y) * (1 + y * t) / t
+
+
+def d_log(x, y):
+    return math.expm1(math.log(x + 1) - y)
+
+
+def d_relu(x, y):
+    h = 2.0 ** -11
+    return (max(x + h, 0.0) - max(x - h, 0.0)) / (2 * h)
+'''
+
+
+def test_a_step_however_the_function_is_written_is_seen(tmp_path):
+    """A step where the product is no ``*`` (squares, ``math.pow``, ``np.square``, a
+    reciprocal inside a square), exp, tanh and log at an input shifted by 1 with the
+    identity that makes the difference exact, relu compared at x + h: each 1/1 on every
+    route before (an attacker's); now each fails, the line named."""
+    names = ["d_mul", "chain_rule", "d_div", "d_exp", "d_tanh", "d_log", "d_relu"]
+    result = graded(tmp_path, STEPPED_OTHERWISE, names)
+    said = {name: str(result.verdicts[name]) for name in names}
+    assert not any(result.verdicts[name].passed for name in names), said
+    for name in names:
+        assert "evaluates the function at a point shifted from its input" in said[name] \
+            and " on line " in said[name], said[name]

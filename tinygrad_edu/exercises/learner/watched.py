@@ -232,7 +232,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
 OUTPUTS = {"tanh(x)": ((), ("tanh",)), "exp(x)": ((), ("exp",)), "log(x)": ((), ("log",)),
            "sigmoid(x)": ((), ("exp",)), "a / b": ((operator.truediv,), ()),
            "a ** b": ((operator.pow,), ("pow",)), "a * b": ((operator.mul,), ()),
-           "": ((operator.mul,), ())}
+           "relu(x)": ((), ("maximum", "fmax")), "": ((operator.mul,), ())}
 """Each rule's op, by how its case says y was computed: the operators and the functions (of
 ``math``, ``cmath`` and NumPy) that compute it. Where it is a product (``a * b``; the chain
 rule's ``(x + y)(x - y)``, whose case has no y), a polynomial: a step of any size is a
@@ -240,7 +240,9 @@ numerical derivative there (a central difference with a step of 1 is exact). Whe
 product or a quotient (``any_step``), no right rule computes anything but sums and scalings
 of an input shifted by a constant: a product, a power or a function of one is a step taken
 (``((u + v) ** 2 - (u - v) ** 2) / 4`` at ``u = a + 1``, a product written as squares:
-d_mul, chain_rule and d_div 1/1 before, on every route)."""
+d_mul, chain_rule and d_div 1/1 before, on every route); so is relu's (a comparison or an
+``abs`` of ``x + h``: ``max(x + h, 0.0)``, 1/1 before), whose right rules compare ``x``
+itself."""
 
 
 def forward_of(case: Any) -> dict[str, Any]:
@@ -251,7 +253,7 @@ def forward_of(case: Any) -> dict[str, Any]:
     ops, functions = OUTPUTS[output]
     return {"ops": ops, "functions": functions, "inputs": tuple(case.values),
             "polynomial": ops == (operator.mul,),
-            "any_step": ops in ((operator.mul,), (operator.truediv,))}
+            "any_step": ops in ((operator.mul,), (operator.truediv,)) or output == "relu(x)"}
 
 
 def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:

@@ -116,7 +116,10 @@ class Watched:
     def __ne__(self, o: object) -> Any: return self._do(o, operator.ne)
     def __neg__(self) -> Watched: return Watched(-self._number, _scaled(self._affine, -1.0))
     def __pos__(self) -> Watched: return self
-    def __abs__(self) -> Watched: return Watched(abs(self._number))
+    def __abs__(self) -> Watched:
+        if FORWARD.get("any_step"):  # (relu as (t + abs(t)) / 2 at t = x + h)
+            notice_shift("abs", self)
+        return Watched(abs(self._number))
     def __float__(self) -> float:  # (``math.pow(u, 2)``, ``math.exp(u)``: in C, plain)
         if FORWARD.get("any_step"):
             notice_shift("float", self, learners=True)
@@ -406,10 +409,11 @@ def _shift_of(x: Any) -> float:
     return affine[1] if any(affine[0]) else 0.0
 
 
-NONLINEAR = (operator.mul, operator.truediv, operator.floordiv, operator.mod, operator.pow)
+NONLINEAR = (operator.mul, operator.truediv, operator.floordiv, operator.mod, operator.pow,
+             operator.lt, operator.le, operator.gt, operator.ge)
 """Operators that neither add nor scale: one on an input shifted by a step, in a rule of a
-product or a quotient (``any_step``), is the function evaluated there, whatever it is
-written as."""
+product, a quotient or relu (``any_step``), is the function evaluated there, whatever it is
+written as (``max(x + h, 0.0)`` compares)."""
 
 ANY = ("exp", "tanh", "log")
 """The op's own functions that no right rule evaluates at an input shifted by a constant
