@@ -282,6 +282,11 @@ OPERATOR_CALLS = [
     ("v, w = [], (e, k)", "v, w = list(), tuple((e, k))"),
     ("v = {k: 1}", "v = dict([(k, 1)])"),
     ("v = [(e, False)]", "v = list((tuple([e, False]),))"),
+    ("xs.append(e)", "xs[len(xs):] = [e]"),  # (edits by rote of another attacker's)
+    ("xs.extend(d)", "xs[len(xs):] = d"),
+    ("v = d.get(k, 0)", "v = d.setdefault(k, 0)"),
+    ("v = zip(xs, d)", "v = map(lambda p, q: (p, q), xs, d)"),
+    ("v = xs[::-1]", "v = xs[len(xs) - 1::-1]"),
 ]
 """A copy's operators and literals written as calls of ``operator``'s functions and of the
 containers' constructors, as a script rewrites a whole file in a second (an attacker's:
@@ -428,3 +433,36 @@ def test_a_list_of_ones_own_read_after_or_given_is_not_dead_code():
     assert read("xs[0] = e\nreturn xs") != read("return xs")
     assert read("v = [0]\nv[0] = e\nreturn v") != read("v = [0]\nreturn v")
     assert read("t = [0]\nt[0] = t[0] + 1\nreturn e") == read("return e")
+
+
+LECTURE_SORTED = """\
+def sum_over_paths(root, x):
+    topo = []
+    visited = set()
+    def build(v):
+        if v in visited:
+            return
+        visited.add(v)
+        for c in v.parents:
+            build(c)
+        topo.append(v)
+    build(root)
+    n = {v: 0 for v in topo}
+    s = {v: 0.0 for v in topo}
+    n[root] = 1
+    s[root] = 1.0
+    for v in reversed(topo):
+        for c, g in zip(v.parents, v.local_grads):
+            n[c] += n[v]
+            s[c] += s[v] * g
+    return n.get(x, 0), s.get(x, 0.0)
+"""
+"""An honest sum_over_paths: the lecture's recursive sort, then the counts and sums pushed
+down through two dicts (an attacker's bob; four such files were flagged as copies of the
+model answer, whose stack sort they do not share)."""
+
+
+def test_an_answer_that_sorts_as_the_lecture_does_is_not_the_model_answer(tmp_path):
+    """The model answer sorts with the note's stack; what an answer sorted otherwise holds of
+    it is the accumulation anyone who wrote backward writes: not a copy."""
+    assert CopyReading(write(tmp_path, LECTURE_SORTED)).same(EXERCISES["sum_over_paths"]) == ""

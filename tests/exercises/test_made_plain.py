@@ -210,3 +210,40 @@ def test_a_step_however_the_function_is_written_is_seen(tmp_path):
     for name in names:
         assert "evaluates the function at a point shifted from its input" in said[name] \
             and " on line " in said[name], said[name]
+
+
+STEP_MADE_OF_THE_INPUT = '''
+import math
+
+
+def _one(u):
+    return (u * u + 1.0) / (u * u + 1.0)
+
+
+def d_mul(a, b, y):
+    h, k = _one(a), b ** 0
+    return ((a + h) * b - (a - h) * b) / 2, (a * (b + k) - a * (b - k)) / 2
+
+
+def d_exp(x, y):
+    h = abs(x) * 0.0 + 1.0
+    return (math.exp(x + h) - math.exp(x - h)) / (2 * math.sinh(1.0))
+
+
+def d_relu(x, y):
+    h = _one(x) * 1e-4
+    return (max(x + h, 0.0) - max(x - h, 0.0)) / ((x + h) - (x - h))
+'''
+
+
+def test_a_step_made_of_the_input_is_a_step(tmp_path):
+    """The step of 1 made from the input by what is no sum nor scaling (``b ** 0``, ``(u *
+    u + 1) / (u * u + 1)``, ``abs(x) * 0 + 1``), the input itself watched throughout: full
+    marks on check, the report, Gradescope and Otter before (an attacker's); now the number
+    added to the input is the step it is."""
+    names = ["d_mul", "d_exp", "d_relu"]
+    result = graded(tmp_path, STEP_MADE_OF_THE_INPUT, names)
+    said = {name: str(result.verdicts[name]) for name in names}
+    assert not any(result.verdicts[name].passed for name in names), said
+    for name in names:
+        assert "evaluates the function at a point shifted from its input" in said[name], said

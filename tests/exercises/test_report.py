@@ -563,11 +563,12 @@ def test_names_that_look_alike_are_said_and_written_apart(capsys):
     from tinygrad_edu.exercises.classroom.report import one_row_each
 
     names = ["alice", "\u0430lice", "bob", "carol", "carol\u00a0", "Alice", "ali\u200bce",
-             "jos\u00e9"]
+             "jos\u00e9", "bob\u2800", "\u0251lice"]  # (the braille blank, a Latin alpha)
     rows = dict(one_row_each([(name, Path(f"{name}.py")) for name in names]))
     assert list(rows) == ["alice", "\\u0430lice", "bob", "carol", "carol\\xa0", "Alice",
-                          "ali\\u200bce", "jos\u00e9"]
+                          "ali\\u200bce", "jos\u00e9", "bob\\u2800", "\\u0251lice"]
     err = capsys.readouterr().err
-    assert "warning: the names 'alice', '\\u0430lice', 'Alice', 'ali\\u200bce' look alike" \
-        in err, err
+    assert "warning: the names 'alice', '\\u0430lice', 'Alice', 'ali\\u200bce', '\\u0251lice' " \
+        "look alike" in err, err
+    assert "'bob', 'bob\\u2800' look alike" in err, err
     assert "'carol', 'carol\\xa0' look alike" in err and "jos" not in err, err

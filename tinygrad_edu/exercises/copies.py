@@ -246,7 +246,8 @@ class CopyReading:
                         (method, imports) for method, imports, _ in self.methods]):
                     if isinstance(node, ast.ClassDef) == kind and (
                             (_holds(theirs, self._fingerprints(node, imports), FEWEST)
-                             and not self._as_noted(node, imports))
+                             and not self._as_noted(node, imports)
+                             and not _recurses(node))
                             or _holds(named, self._fingerprints(node, imports, True),
                                       FEWEST_NAMED)):
                         self._owned[symbol] = f"{where}'s {symbol}"
@@ -532,6 +533,18 @@ def _sorts_as_noted(named: list[str], plain: list[str]) -> bool:
     elsewhere = {tuple(plain[i:i + GRAM]) for i in range(len(plain) - GRAM + 1)
                  if not written.issuperset(range(i, i + GRAM))}
     return len(note_plain & elsewhere) < SHARE * len(note_plain)
+
+
+def _recurses(node: Definition) -> bool:
+    """Whether the definition holds a function that calls itself (the lecture's
+    ``build_topo``): it sorts as the lecture does, not with the model answers' stack, and
+    what it holds of them is the accumulation in two dicts that anyone who wrote
+    ``backward`` writes the same way (four honest ``sum_over_paths`` so were flagged as
+    copies: an attacker's, issue 65)."""
+    return any(isinstance(inner, ast.FunctionDef) and inner is not node and any(
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+        and call.func.id == inner.name for call in ast.walk(inner))
+        for inner in ast.walk(node))
 
 
 @functools.cache

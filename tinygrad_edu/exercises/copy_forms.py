@@ -188,6 +188,10 @@ class _Unwrapped(ast.NodeTransformer):
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]
         key = node.slice
+        if isinstance(key, ast.Slice) and _length_less_one(key.lower, node.value) and \
+                key.upper is None and _minus_one(key.step):
+            node.slice = ast.Slice(None, None, key.step)  # (xs[len(xs) - 1::-1]: xs[::-1])
+            return node
         if not isinstance(node.ctx, ast.Load) or not isinstance(key, ast.Constant):
             return node
         held = node.value
@@ -235,7 +239,32 @@ class _Unwrapped(ast.NodeTransformer):
             return ast.UnaryOp(UNARY[name](), args[0])
         if name == "getitem" and len(args) == 2:
             return ast.Subscript(args[0], args[1], ast.Load())
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" and \
+                len(args) == 2:  # (read as .get: a copy's edit by rote, issue 65)
+            node.func.attr = "get"
+            return node
+        if isinstance(node.func, ast.Name) and node.func.id == "map" and \
+                "map" not in self.imports and _pairs_up(args):
+            return ast.Call(ast.Name("zip", ast.Load()), args[1:], [])  # (map(lambda p, l:
+            # (p, l), xs, ys): zip(xs, ys))
         return _literal(node, self.imports)
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        """``xs[len(xs):] = [e]`` as ``xs.append(e)``, ``xs[len(xs):] = g`` as
+        ``xs.extend(g)`` (an attacker's copy, issue 65)."""
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        target = node.targets[0] if len(node.targets) == 1 else None
+        if not isinstance(target, ast.Subscript) or not isinstance(target.slice, ast.Slice) \
+                or target.slice.upper is not None or target.slice.step is not None or \
+                not _length_of(target.slice.lower, target.value):
+            return node
+        value = node.value
+        if isinstance(value, (ast.List, ast.Tuple)) and len(value.elts) == 1 and \
+                not isinstance(value.elts[0], ast.Starred):
+            call = ast.Call(ast.Attribute(target.value, "append", ast.Load()), value.elts, [])
+        else:
+            call = ast.Call(ast.Attribute(target.value, "extend", ast.Load()), [value], [])
+        return ast.copy_location(ast.Expr(call), node)
 
     def visit_Expr(self, node: ast.Expr) -> ast.AST:
         """``op.setitem(d, k, v)`` as ``d[k] = v``."""
@@ -248,6 +277,40 @@ class _Unwrapped(ast.NodeTransformer):
             return ast.copy_location(ast.Assign([target], call.args[2]), node)
         return node
 
+
+
+def _length_of(node: ast.expr | None, held: ast.expr) -> bool:
+    """Whether ``node`` is ``len(held)``, ``held`` a name."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+        node.func.id == "len" and len(node.args) == 1 and isinstance(held, ast.Name) and \
+        isinstance(node.args[0], ast.Name) and node.args[0].id == held.id
+
+
+def _length_less_one(node: ast.expr | None, held: ast.expr) -> bool:
+    """Whether ``node`` is ``len(held) - 1``."""
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and \
+        _length_of(node.left, held) and isinstance(node.right, ast.Constant) and \
+        node.right.value == 1
+
+
+def _minus_one(node: ast.expr | None) -> bool:
+    """Whether ``node`` is ``-1``."""
+    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(
+        node.operand, ast.Constant) and node.operand.value == 1) or (
+        isinstance(node, ast.Constant) and node.value == -1)
+
+
+def _pairs_up(args: list[ast.expr]) -> bool:
+    """Whether ``map``'s ``args`` are a lambda that makes a tuple of its arguments, in
+    order, and as many iterables as it takes."""
+    if not args or not isinstance(args[0], ast.Lambda):
+        return False
+    given = args[0].args
+    names = [a.arg for a in given.args]
+    body = args[0].body
+    return not (given.vararg or given.kwarg or given.kwonlyargs or given.posonlyargs) and \
+        isinstance(body, ast.Tuple) and len(args) == len(names) + 1 and \
+        [e.id if isinstance(e, ast.Name) else "" for e in body.elts] == names
 
 
 def _literal(node: ast.Call, imports: Mapping[str, str]) -> ast.AST:

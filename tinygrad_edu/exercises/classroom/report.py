@@ -113,10 +113,14 @@ def _apart(rows: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
 
 LOOKALIKE = str.maketrans(
     "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501"
-    "\u04bb\u04cf\u03bf\u03b1\u03c1\u03c4\u03c5\u03bd\u03ba\u03f2",
-    "aeopcyxijsdhloaptuvkc")
-"""Letters of other alphabets drawn as Latin ones (Cyrillic а, е, о, р, с...; Greek ο, α,
-ρ...): a name written with them looks like another student's."""
+    "\u04bb\u04cf\u03bf\u03b1\u03c1\u03c4\u03c5\u03bd\u03ba\u03f2"
+    "\u0251\u0131\u03b5\u03f5\u0269\u0261\u026a\u1d00\u0299\u1d07\u029c\u1d0f",
+    "aeopcyxijsdhloaptuvkcaieeigiabeho",
+    "\u3164\u115f\u1160\uffa0\u2800\u180e\u17b4\u17b5\u034f")
+"""Letters drawn as Latin ones (Cyrillic а, е, о, р, с...; Greek ο, α, ε...; Latin alpha
+ɑ, dotless ı, small capitals), each read as the letter it looks like, and letters drawn as
+nothing (Hangul fillers, the braille blank) left out: a name written with them looks like
+another student's."""
 
 
 def _skeleton(name: str) -> str:

@@ -91,7 +91,7 @@ class Watched:
             return result
         shift = 0.0  # (a shifted input added to what no sum of inputs is: ``u + v ** -1``)
         if affine is None and op in (operator.add, operator.sub):
-            shift = _shift_of(self) or _shift_of(other)
+            shift = _shift_of(self) or _shift_of(other) or _mixed(self, other, op, swapped)
         return Watched(result, affine, shift)
 
     def __add__(self, o: Any) -> Any: return self._do(o, operator.add)
@@ -407,6 +407,23 @@ def _shift_of(x: Any) -> float:
     if affine is None:
         return x._shift
     return affine[1] if any(affine[0]) else 0.0
+
+
+def _mixed(a: Watched, other: Any, op: Callable[[Any, Any], Any], swapped: bool) -> float:
+    """Where an input (a sum or scaling of inputs) has added to it (or taken from it) a
+    number made of the inputs otherwise, that number, the step (``x + x ** 0``, ``a + (u *
+    u + 1) / (u * u + 1)``: a step of 1 made from the input, d_mul, d_exp, d_tanh, d_relu,
+    d_div and chain_rule full marks on every route before); else 0."""
+    if not isinstance(other, Watched):
+        return 0.0
+    pairs = [(a, other), (other, a)]
+    for sum_of_inputs, made in pairs:
+        affine = sum_of_inputs._affine
+        if affine is not None and any(affine[0]) and made._affine is None:
+            step = made._number
+            taken = op is operator.sub and (made is other) != swapped
+            return -step if taken else step
+    return 0.0
 
 
 NONLINEAR = (operator.mul, operator.truediv, operator.floordiv, operator.mod, operator.pow,
