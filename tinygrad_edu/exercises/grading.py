@@ -296,26 +296,20 @@ def _math_of_an_object(where: str) -> str:
             f"it; {function} of x.data would give the number but cut the graph there.")
 
 
-_REFLECTING = {"+": ("__radd__", "self + other"), "*": ("__rmul__", "self * other"),
-               "-": ("__rsub__", "other + (-self)"), "/": ("__rtruediv__", "other * self ** -1"),
-               "** or pow()": ("__rpow__", "Value(other) ** self")}
-
-
 def _reflected_missing(where: str) -> str:
     """What to do about a number on the left of an operator whose right is a class of the
     learner's with no reflected form (``where``: "unsupported operand type(s) for +:
     'float' and 'Value'", with the learner's line); empty for any other error. Before, "Fix
     the error first" alone (a tester's walk)."""
-    found = re.search(r"unsupported operand type\(s\) for (\+|\*|-|/|\*\* or pow\(\)): "
-                      r"'(int|float)' and '(\w+)'", where)
-    if found is None or found.group(1) not in _REFLECTING:
+    found = re.search(r"unsupported operand type\(s\) for ([-+*/]): '(int|float)' and "
+                      r"'(\w+)'", where)
+    if found is None:
         return ""
     sign, number, name = found.groups()
-    method, body = _REFLECTING[sign]
-    shown = "**" if sign.startswith("**") else sign
+    method, body = next((m, fix) for m, (op, fix) in _REFLECTED.items() if op == sign)
     at = re.search(r"line (\d+), in (\w+)", where)
     line = f" (line {at.group(1)}, in {at.group(2)})" if at else ""
-    return (f"A plain number on the left of {shown} and a {name} on its right{line}: Python "
+    return (f"A plain number on the left of {sign} and a {name} on its right{line}: Python "
             f"first asks the {number} to do it, which knows nothing of a {name}, then asks the "
             f"{name} for {method}, which your class does not define. Add it: def "
             f"{method}(self, other): return {body}.")
