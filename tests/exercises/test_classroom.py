@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from tests.exercises.class_work import RIGHT, write_class
-from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises import EXERCISES, loading
 from tinygrad_edu.exercises.classroom import isolation, submissions
 from tinygrad_edu.exercises.classroom.results import points_for
 from tinygrad_edu.exercises.cli import main as cli
@@ -168,6 +168,35 @@ def test_a_notebook_is_graded_by_its_code_cells(tmp_path):
     path.write_text("{not a notebook")
     result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
     assert result.problem.kind == "unreadable" and "is not a notebook" in result.problem.message
+
+
+def test_a_notebook_of_many_cells_is_read_once_each_or_refused(tmp_path):
+    """31,000 empty code cells and one answer (2.5 MB): before, every reading of it padded
+    each cell with the lines above it (31,000 squared over two), and the report's own
+    process took 33 s and 1.7 GB before any grading, each grading 115 s, "did not finish"
+    (an attacker's, issue 65). An empty cell runs nothing and is not read; more cells of
+    code than ``MOST_CELLS`` are refused, saying so, as a file of too much code is."""
+    answer = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": "def d_tanh(x, y):\n    return 1 - y * y\n"}
+    empty = {**answer, "source": ["\n", "   "]}
+    path = tmp_path / "work.ipynb"
+    path.write_text(json.dumps({"cells": [answer] + [empty] * 31_000, "metadata": {},
+                                "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    assert loading.cells_of(path, read_source(path)) == [(1, 1, 4)]
+    result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
+    assert result.problem is None and result.marks[0].status == "passed"
+    many = {**answer, "source": "pass"}
+    path.write_text(json.dumps({"cells": [answer] + [many] * loading.MOST_CELLS}),
+                    encoding="utf-8")
+    with pytest.raises(SolutionFileError) as error:
+        read_source(path)
+    assert error.value.kind == "unreadable"
+    assert str(error.value) == (
+        f"{path} holds 1,001 cells of code over 3,003 lines, more than the grader reads (each "
+        "cell is read at its own lines: at most 1,000 cells, and 32 million lines above them "
+        "all told); hand in your solutions in fewer cells")
+    result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
+    assert result.problem.kind == "unreadable" and "1,001 cells" in result.problem.message
 
 
 @pytest.mark.parametrize("end", ["\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",

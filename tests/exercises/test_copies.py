@@ -44,11 +44,11 @@ COPIED_FILE = (ATTACKS / "copied.py.txt").read_text()
 COPIED_GPT = (ATTACKS / "copied_gpt.py.txt").read_text()
 
 FLAGGED = sorted(name for name in EXERCISES if any(
-    where == "model_answers.py" and theirs for where, _, theirs, _ in answers(name)))
+    where == "model_answers.py" and theirs for where, _, theirs, _, _ in answers(name)))
 """The exercises whose model answer has enough material of its own to be flagged with its
 names made anonymous."""
 NAMED = sorted(name for name in EXERCISES if any(
-    where == "model_answers.py" and named for where, _, _, named in answers(name)))
+    where == "model_answers.py" and named for where, _, _, named, _ in answers(name)))
 """The exercises whose model answer has enough material of its own, its names as written."""
 
 EDITED_PATHS = '''
@@ -182,6 +182,67 @@ def test_a_copy_renamed_aliased_edited_and_with_dead_code_is_flagged(tmp_path):
     noted = sort + "    print(len(topo))\n" + renamed[renamed.index("\n") + 1:]
     assert CopyReading(write(tmp_path, noted, "noted.py")).same(
         EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
+
+
+WALKED = {
+    "get": """
+from tinygrad_edu import walk
+
+def sum_over_paths(root, x):
+    n_paths = {root: 1}
+    total = {root: 1.0}
+    for v in reversed(walk(root)):
+        for p, g in zip(v.parents, v.local_grads):
+            n_paths[p] = n_paths.get(p, 0) + n_paths.get(v, 0)
+            total[p] = total.get(p, 0.0) + total.get(v, 0.0) * g
+    return n_paths.get(x, 0), total.get(x, 0.0)
+""",
+    "defaultdict": """
+from collections import defaultdict
+from tinygrad_edu import walk
+
+def sum_over_paths(root, x):
+    counts = defaultdict(int)
+    sums = defaultdict(float)
+    counts[root] = 1
+    sums[root] = 1.0
+    for node in reversed(walk(root)):
+        for parent, local in zip(node.parents, node.local_grads):
+            counts[parent] += counts[node]
+            sums[parent] += sums[node] * local
+    return counts[x], sums[x]
+""",
+    "slice": """
+from tinygrad_edu import walk
+
+def sum_over_paths(root, x):
+    paths = {root: 1}
+    sums = {root: 1.0}
+    for node in walk(root)[::-1]:
+        for parent, g in zip(node.parents, node.local_grads):
+            paths[parent] = paths.get(parent, 0) + paths.get(node, 0)
+            sums[parent] = sums.get(parent, 0.0) + sums.get(node, 0.0) * g
+    return paths.get(x, 0), sums.get(x, 0.0)
+"""}
+"""Honest ``sum_over_paths`` on the engine's sort, as ``backward`` is written (an attacker's,
+issue 65: each flagged as the model answer's copy before, in the report and Gradescope)."""
+
+
+@pytest.mark.parametrize("form", sorted(WALKED))
+def test_an_answer_on_walks_order_is_not_the_model_answers_copy(form, tmp_path):
+    assert CopyReading(write(tmp_path, WALKED[form])).same(EXERCISES["sum_over_paths"]) == ""
+    if form == "defaultdict":  # (its accumulation is no longer the model answer's)
+        return
+    # the model answer's own sort put in place of walk's is its copy, renamed or not
+    sort = inspect.getsource(M.sum_over_paths).split("    count, total")[0]
+    renamed = re.sub(r"\b(order|seen|stack|node|listed|parent)\b",
+                     lambda m: m.group(1)[::-1] + "_", sort)
+    head, body = WALKED[form].split("def sum_over_paths(root, x):\n")
+    loop = next(line for line in body.splitlines() if "walk(root)" in line)
+    copied = head + renamed + body.replace(loop, loop.replace("walk(root)", "redro_"))
+    assert "walk(root)" not in copied.split("import walk")[-1], copied
+    assert CopyReading(write(tmp_path, copied, "copied.py")).same(
+        EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths", copied
 
 
 @pytest.mark.parametrize("name", FLAGGED)

@@ -154,6 +154,10 @@ COMMON = ("lecture.py", "value.py", "idioms.py")
 lecture, the sort with a stack of one's own that the Value exercise's note shows
 (``value.py``'s model of the lecture's class sorts so), and the forms many write alike
 unshown (``idioms.py``: sum_over_paths's memoised recursion)."""
+PART = "part_"
+"""A definition of ``COMMON`` so named is a part of an answer that learners write alike (the
+accumulation of ``sum_over_paths`` on ``walk``'s order): its fingerprints stay the answer's,
+but a definition is its copy only if it also holds ``SHARE`` of the rest (``answers``)."""
 
 
 def flag(exercise_name: str, where: str) -> str:
@@ -241,11 +245,12 @@ class CopyReading:
         """The answer of ``symbol`` a definition is a copy of on its own, or empty."""
         if symbol not in self._owned:
             self._owned[symbol] = ""
-            for where, kind, theirs, named in answers(symbol):
+            for where, kind, theirs, named, rest in answers(symbol):
                 for node, imports in self.definitions + ([] if kind else [
                         (method, imports) for method, imports, _ in self.methods]):
                     if isinstance(node, ast.ClassDef) == kind and (
                             (_holds(theirs, self._fingerprints(node, imports), FEWEST)
+                             and _holds(rest, self._fingerprints(node, imports), 1)
                              and not self._as_noted(node, imports)
                              and not _recurses(node))
                             or _holds(named, self._fingerprints(node, imports, True),
@@ -475,11 +480,14 @@ def _walk(tree: ast.Module) -> tuple[int, list[Definition],
 
 
 @functools.cache
-def answers(symbol: str) -> tuple[tuple[str, bool, Fingerprints, Fingerprints], ...]:
+def answers(symbol: str
+            ) -> tuple[tuple[str, bool, Fingerprints, Fingerprints, Fingerprints], ...]:
     """The package's answers (``ANSWERS``) of the name ``symbol`` long enough to flag: the
     file each is in, whether it is a class, and its distinctive fingerprints (not in
     ``COMMON``), with names made anonymous (none if fewer than ``FEWEST``) and as written
-    (none if fewer than ``FEWEST_NAMED``); read once, from the installed package's source."""
+    (none if fewer than ``FEWEST_NAMED``), and of the first those not in a part of an
+    answer that learners write alike (``PART``: a definition must hold ``SHARE`` of these
+    too); read once, from the installed package's source."""
     found = []
     for where in ANSWERS:
         for node, imports in _read(where, top=True):
@@ -489,7 +497,8 @@ def answers(symbol: str) -> tuple[tuple[str, bool, Fingerprints, Fingerprints], 
                 theirs = theirs if len(theirs) >= FEWEST else frozenset()
                 named = named if len(named) >= FEWEST_NAMED else frozenset()
                 if theirs or named:
-                    found.append((where, isinstance(node, ast.ClassDef), theirs, named))
+                    found.append((where, isinstance(node, ast.ClassDef), theirs, named,
+                                  theirs - _common(part=True)))
     return tuple(found)
 
 
@@ -562,10 +571,12 @@ def _holds(theirs: Fingerprints, mine: Fingerprints, fewest: int) -> bool:
 
 
 @functools.cache
-def _common(named: bool = False) -> Fingerprints:
-    """The fingerprints of ``COMMON`` (``named``: its names as written)."""
+def _common(named: bool = False, part: bool = False) -> Fingerprints:
+    """The fingerprints of ``COMMON`` (``named``: its names as written), but its parts of
+    answers (``PART``); of those alone if ``part``."""
     return frozenset().union(*(fingerprints(node, imports, named) for name in COMMON
-                               for node, imports in _read(name, top=True)))
+                               for node, imports in _read(name, top=True)
+                               if node.name.startswith(PART) == part))
 
 
 @functools.cache

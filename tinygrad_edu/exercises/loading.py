@@ -259,16 +259,37 @@ def notebook_code(path: Path, text: str) -> str:
                else "not the JSON a notebook is made of")
         raise SolutionFileError(f"{path} is not a notebook ({why}); save it again from "
                                 "Jupyter", "unreadable") from None
-    blocks = []
+    blocks, line, padded = [], 1, 0
     for number, source in sources:
         lines = _LINE_END.split(source)
         if lines[-1] == "":  # (a last line end ends a line: none after it)
             lines.pop()
+        if not "".join(lines).strip():  # (an empty cell runs nothing)
+            continue
         for k in _magics(lines):
             lines[k] = f"# {lines[k]}"
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
+        padded, line = padded + line, line + len(lines) + 2
+    if len(blocks) > MOST_CELLS or padded > MOST_PADDED:
+        raise SolutionFileError(
+            f"{path} holds {len(blocks):,} cells of code over {line - 2:,} lines, more than the "
+            f"grader reads (each cell is read at its own lines: at most {MOST_CELLS:,} cells, "
+            f"and {MOST_PADDED // 10**6:,} million lines above them all told); hand in your "
+            "solutions in fewer cells", "unreadable")
     return "\n\n".join(blocks) + "\n"
 
+
+MOST_CELLS = 1000
+"""The most non-empty code cells a notebook's grading reads (``notebook_code``): each cell is
+read at its own lines (``cell_texts``: the blank lines above it kept), a work that grows as
+the number of cells times the lines; a notebook of 31,000 empty cells and one answer, 2.5 MB,
+took the report's own process 33 s and 1.7 GB before any grading began, and every grading
+of it 115 s (an attacker's, issue 65). Honest notebooks hold tens."""
+
+MOST_PADDED = 32 * 10**6
+"""The most blank lines put above a notebook's cells, all told, as they are read
+(``cell_texts``): within ``MOST_CELLS`` and ``LARGEST_CODE``, a thousand cells below a cell
+of half a million blank lines would be 500 million."""
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 """Where Python ends a line of code, and nowhere else: ``str.splitlines`` also ends one at a
@@ -342,8 +363,10 @@ def cells_of(path: Path, source: str) -> list[tuple[int, int, int]]:
     not valid Python, or raises, does not stop the cells after it."""
     if path.suffix != ".ipynb":
         return []
-    marks = [(int(m.group(1)), source.count("\n", 0, m.start()) + 1)
-             for m in CELL.finditer(source)]
+    marks, line, seen = [], 1, 0
+    for m in CELL.finditer(source):  # (lines counted on from the last mark: linear)
+        line, seen = line + source.count("\n", seen, m.start()), m.start()
+        marks.append((int(m.group(1)), line))
     total = source.count("\n") + 1
     return [(number, first, (marks[k + 1][1] - 1) if k + 1 < len(marks) else total)
             for k, (number, first) in enumerate(marks)]
