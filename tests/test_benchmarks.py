@@ -23,7 +23,10 @@ pytestmark = pytest.mark.slow  # whole benchmark runs: under the main Python onl
 @pytest.mark.skipif(not idx_data.DEBIAN_FASHION_MNIST.is_dir(),
                     reason="Debian's Fashion-MNIST is not installed: "
                            "sudo apt-get install dataset-fashion-mnist")
+@pytest.mark.long(sibling="test_the_before_and_after_benchmark_trains_two_versions_alike")
 def test_quick_benchmark_trains_both_engines_alike():
+    """In the long tier (10 s of a worker): the main tier trains the same tensor engine on
+    the same data, before and after, in the next test."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(idx_data.FASHION_MNIST_ENV, None)
     result = subprocess.run(
@@ -162,8 +165,12 @@ def test_the_heart_benchmark_times_before_and_after_against_microgpt_and_microgr
                          r"[\d.]+ MiB \|", out), (workload, out)
 
 
+@pytest.mark.long(sibling="tests/program/test_native_program.py::test_micrograd_demo_steps_"
+                          "natively_give_the_engines_numbers_step_after_step")
 def test_the_program_benchmark_checks_every_program_against_the_engine():
-    """``benchmarks/bench_program.py --quick`` (``./run.sh bench program``): every program's
+    """In the long tier (23 s of a worker, most of it compiling; the main tier checks each
+    kind of program against the engine: tests/program).
+    ``benchmarks/bench_program.py --quick`` (``./run.sh bench program``): every program's
     gradients are checked against the engine's before it is timed (the script fails
     otherwise), and every row and column of the table is there. Times are not checked."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

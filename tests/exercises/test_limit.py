@@ -11,6 +11,7 @@ import traceback
 
 import pytest
 
+from tests.tiers import sampled
 from tinygrad_edu.exercises import check
 
 # Solutions of d_log that never end for x > 1, each catching what it can. `started` counts the
@@ -88,11 +89,13 @@ ENDLESS = {
 STOPPED_BY_3_10 = set(ENDLESS) - {"two bare excepts, one inside the other"}  # see limit.py
 
 
-@pytest.mark.parametrize("name", [
+@pytest.mark.parametrize("name", sampled([
     pytest.param(name, marks=pytest.mark.skipif(
         sys.version_info < (3, 11) and name not in STOPPED_BY_3_10,
         reason="Python 3.10 cannot stop this loop (tinygrad_edu.exercises.limit says why)"))
-    for name in ENDLESS])
+    for name in ENDLESS], ["bare except around a sleep", "catches the stop and returns",
+                           "two bare excepts, one inside the other"],
+    "test_an_endless_loop_is_stopped_whatever_it_catches"))
 def test_an_endless_loop_is_stopped_whatever_it_catches(tmp_path, name):
     loop = textwrap.indent(textwrap.dedent(ENDLESS[name]).strip(), " " * 8)
     path = tmp_path / "solutions.py"

@@ -555,7 +555,8 @@ EXERCISES_STEPS = [
 ]                                              # find not passed)
 
 
-EXERCISES_LONG = {exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
+EXERCISES_LONG = {exercises_a_file_refused_after_a_pass_makes_it_not_yet,
+                  exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
                   exercises_next_is_a_stage_not_passed_yet,
                   exercises_a_verdict_lands_on_its_own_exercise,
                   exercises_a_check_starts_from_the_python_the_page_set_up,
