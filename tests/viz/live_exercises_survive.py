@@ -244,6 +244,9 @@ def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, caps
                      f"line {line}, in __radd__", verdict), verdict
     assert "sys.setrecursionlimit(1000000): the Python in this page allows at most " in verdict
     assert exercises.text_content("#state").startswith("Not yet (graded in")
+    # what to do, to its end, on screen (before: below the fold at 1280 and 390 px)
+    assert "Write it as self + other." in verdict
+    assert exercises.evaluate(VERDICT_SHOWN, ["✗ node", "Write it as self + other"])
     verdict = check(exercises, "import sys\n\nsys.setrecursionlimit(20000)\n" + value)
     assert verdict.startswith("your answer, line 1: sys may not be imported by a submission")
     # Whatever the learner raises is a verdict too, the command's (before, issue 66: for

@@ -230,7 +230,10 @@
   // cause said in words, linear's "holds the number 0 ... in your answer, line 5", or the
   // grader's own code failing "as your code at your answer, line 2 (del ...) deleted the
   // builtin isinstance ... Take that line out": before, only its first line
-  // was brought on screen); else its first line (before, only a diagnosis was).
+  // was brought on screen); else its first line (before, only a diagnosis was). A
+  // recursion's: its explanation, to its end ("... Write it as self + other.": before, it
+  // stood below the fold at 1280 and 390 px, a tester's walk, issue 66), which comes
+  // after the line of the learner's code.
   function cause(text, at) {
     var stop = text.indexOf("\n\n", at), upTo = function (i) {
       return i >= 0 && (stop < 0 || i < stop) ? i : -1;
@@ -243,6 +246,8 @@
     if (d >= 0) return lineEnd(text.indexOf("\n", d + 1));
     var none = upTo(text.indexOf("\n  No common mistake", at));
     if (none >= 0) return lineEnd(none);
+    var deep = upTo(text.indexOf("Recursion deeper than ", at));
+    if (deep >= 0) return lineEnd(deep);
     var where = ["in your answer, line ", "at your answer, line "].map(function (said) {
       return upTo(text.indexOf(said, at));
     }).filter(function (i) { return i >= 0; });
