@@ -1,5 +1,5 @@
 """``fstring_scan`` counts each f-string's fields as Python 3.12's tokenizer does (which
-``loading.most_fields`` used there, and which took 2 minutes on one long line)."""
+``most_fields`` used there, and which took 2 minutes on one long line)."""
 
 import io
 import sys

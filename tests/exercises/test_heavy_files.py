@@ -20,9 +20,10 @@ from tinygrad_edu import __main__ as main_module
 from tinygrad_edu.exercises import EXERCISES, loading
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.report import with_classmates
+from tinygrad_edu.exercises.fstring_scan import FIELDS
 from tinygrad_edu.exercises.heard import Heard, source_of_tree
 from tinygrad_edu.exercises.learner.audit import RAN, TEXT
-from tinygrad_edu.exercises.loading import FIELDS, LARGEST_COMPILED
+from tinygrad_edu.exercises.loading import LARGEST_COMPILED
 
 HONEST = "def d_tanh(x, y):\n    return 1 - y * y\n"
 

@@ -21,6 +21,7 @@ import io
 import tokenize
 from typing import Any
 
+from tinygrad_edu.exercises.fstring_scan import FIELDS, all_fields
 from tinygrad_edu.exercises.learner.audit import (
     BUILT,
     BY_MODULE,
@@ -34,7 +35,6 @@ from tinygrad_edu.exercises.learner.audit import (
     TEXT,
     TREE,
 )
-from tinygrad_edu.exercises.loading import FIELDS, all_fields
 
 __all__ = ["UNREAD", "Heard", "canary_text", "source_of_tree"]
 
@@ -133,7 +133,7 @@ class Heard:
 
 # _fields_bounded: the grader reads the code a process compiled at run time (its copies, in
 # the grading process and again in the class's report), and a file's own f-strings are held
-# to ``loading.FIELDS`` fields, but not this code: a file that compiled f'{a}{a}...' of
+# to ``fstring_scan.FIELDS`` fields, but not this code: a file that compiled f'{a}{a}...' of
 # 170,000 fields in each of its four processes cost the report's main process 44 to 57 s of
 # Python 3.11's parser for each text, the class's report 462 s instead of 11.5 s (issue 65).
 # Kept to FIELDS in all (the parser's time on them at most that

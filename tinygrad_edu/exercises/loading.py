@@ -24,12 +24,12 @@ import sys
 import tokenize
 import traceback
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from tinygrad_edu.exercises.fstring_scan import fstring_fields
+from tinygrad_edu.exercises.fstring_scan import FIELDS, most_fields
 from tinygrad_edu.exercises.learner import duals
 from tinygrad_edu.exercises.starters import PROG
 
@@ -109,46 +109,6 @@ def read_source(path: Path, within: Path | None = None) -> str:
                 "square of their number to read it: 170,000 took 45 s); join shorter strings "
                 "when your code runs", "unreadable")
     return code
-
-
-FIELDS = 5000
-"""The most fields (``{...}``) one f-string of a graded file may have: Python 3.10 and 3.11
-take a time that grows as the square of their number to parse one (10,000: 0.24 s; 174,629 in
-a file of 512 KiB: 45 s, twice over in a class's report, 90 s). Honest code has a few."""
-
-
-def most_fields(code: str) -> tuple[int, int]:
-    """The most fields in one f-string of ``code`` (an upper bound: ``{`` that are not
-    ``{{``, a format spec's too), and its line; (0, 0) for code Python cannot tokenize (its
-    parser says why)."""
-    most, line = 0, 0
-    for count, at in _fstring_fields(code):
-        if count > most:
-            most, line = count, at
-    return most, line
-
-
-def all_fields(code: str) -> int:
-    """The fields of all the f-strings of ``code`` (as ``most_fields`` counts them), added:
-    the parser's time on them is at most that of one f-string of as many."""
-    return sum(count for count, _ in _fstring_fields(code))
-
-
-def _fstring_fields(code: str) -> Iterator[tuple[int, int]]:
-    """Each outermost f-string's fields and line, as far as ``code`` can be tokenized (from
-    3.12, read by ``fstring_scan``: the tokenizer there takes a time that grows as the square
-    of a line's length, 2 minutes for the f-string of 170,000 fields on 3.12.1)."""
-    if sys.version_info >= (3, 12):
-        yield from fstring_fields(code)
-        return
-    try:  # (3.10, 3.11: an f-string is one token, its prefix before a quote)
-        for token in tokenize.generate_tokens(io.StringIO(code).readline):
-            if token.type == tokenize.STRING and "f" in token.string[:3].lower().split(
-                    token.string[-1])[0]:
-                body = token.string
-                yield body.count("{") - 2 * body.count("{{"), token.start[0]
-    except (SyntaxError, tokenize.TokenError, IndentationError):
-        return
 
 
 def read_submitted(path: Path, within: Path | None = None) -> bytes:
