@@ -46,7 +46,9 @@ lines, the recursive topological sort of the lecture, ``backward`` as that sort 
 with a stack the Value exercise's note shows) is what anyone who solves the exercise writes.
 Nor is a definition that sorts as the note shows, the note's names too, and in no other place
 (``CopyReading._as_noted``): what is left of ``sum_over_paths`` beside that sort is its
-accumulation in two dicts, which anyone who wrote ``backward`` writes the same way.
+accumulation in two dicts, which anyone who wrote ``backward`` writes the same way; on
+``walk``'s order, that accumulation alone is a part of the answer (``PART``), and a
+definition is a copy only if it also holds ``SHARE`` of the rest, the answer's own sort.
 It is compared a second way, its names as written (``tokens(named=True)``: only the
 function's own name and its parameters made anonymous), where an answer of at least
 ``FEWEST_NAMED`` distinctive fingerprints is flagged if ``SHARE`` of them are in a
