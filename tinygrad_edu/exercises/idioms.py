@@ -47,4 +47,3 @@ def part_sum_over_paths_walked(root, x):
             paths[parent] = paths.get(parent, 0) + paths.get(node, 0)
             sums[parent] = sums.get(parent, 0.0) + sums.get(node, 0.0) * g
     return paths.get(x, 0), sums.get(x, 0.0)
-
